@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+'use strict';
+// The CLI is compiled by `npm ci` (the prepare script runs tsc into build/).
+const path = require('node:path');
+const fs = require('node:fs');
+const entry = path.join(__dirname, '..', 'build', 'src', 'cli', 'main.js');
+if (!fs.existsSync(entry)) {
+  process.stderr.write('hubfix: not compiled yet; run `npm ci` (or `npx tsc`) in the hubfix checkout first\n');
+  process.exit(2);
+}
+require(entry).main(process.argv).then((code) => { process.exitCode = code; });

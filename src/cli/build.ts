@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import * as path from 'node:path';
+import { buildCatalog } from '../compiler/catalog';
+import { compileRunbook, RunbookDefinitionError } from '../compiler/compile';
+import { writeArtifacts } from '../compiler/build';
+import { bundleLambdas } from '../compiler/bundle';
+import { RUNBOOKS } from '../../runbooks';
+import { validateCompiled } from '../validator';
+import { UsageError } from './errors';
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('build')
+    .description('Compile every runbook to an SSM Automation document, its IAM policy, the catalog and the Lambda bundles')
+    .option('--out <dir>', 'output directory', 'dist')
+    .option('--json', 'print what was written as JSON')
+    .action(async (opts: { out: string; json?: boolean }) => setExit(await runBuild(opts)));
+}
+
+export async function runBuild(opts: { out: string; json?: boolean }): Promise<number> {
+  const started = Date.now();
+  let compiled;
+  try {
+    compiled = RUNBOOKS.map(compileRunbook);
+  } catch (err) {
+    if (err instanceof RunbookDefinitionError) throw new UsageError(err.message, 1);
+    throw err;
+  }
+  const problems = compiled.flatMap((c) => validateCompiled(c.name, c.document).map((p) => ({ file: `${c.name}.yaml`, ...p })));
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`${p.file}: ${p.path}: ${p.message}\n`);
+    process.stderr.write(`hubfix: build failed: ${problems.length} problem(s); nothing written\n`);
+    return 1;
+  }
+  let catalog;
+  try {
+    catalog = buildCatalog(compiled);
+  } catch (err) {
+    if (err instanceof RunbookDefinitionError) throw new UsageError(err.message, 1);
+    throw err;
+  }
+  const outDir = path.resolve(opts.out);
+  const files = writeArtifacts(outDir, compiled, catalog);
+  const lambdas = await bundleLambdas(outDir);
+  const summary = {
+    outDir,
+    runbooks: compiled.map((c) => c.name),
+    controls: Object.keys(catalog.controls).length,
+    files: [...files, ...lambdas.map((l) => l.file)],
+    lambdas,
+    milliseconds: Date.now() - started,
+  };
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else {
+    process.stdout.write(`built ${compiled.length} runbook(s) serving ${summary.controls} control(s) into ${opts.out}/\n`);
+    for (const f of summary.files) process.stdout.write(`  ${f}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import * as build from './build';
+import { UsageError } from './errors';
+import * as list from './list';
+
+/**
+ * The `hubfix` command line. Each command lives in its own module and registers itself here;
+ * its action returns the exit code.
+ */
+export type CommandModule = { register(program: Command, setExit: (code: number) => void): void };
+
+function commandModules(): CommandModule[] {
+  return [
+    // one entry per command module (keep sorted)
+    build,
+    list,
+  ];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command();
+  program
+    .name('hubfix')
+    .description('Automated response and remediation for AWS Security Hub findings')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError(false);
+  for (const m of commandModules()) m.register(program, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; a usage mistake has already been printed by commander
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`hubfix: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`hubfix: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,79 @@
+import type { CompiledRunbook } from './compile';
+import { RunbookDefinitionError } from './compile';
+import type { ControlClass, Extraction, Mode, Standard } from '../model/runbook';
+import { STANDARDS } from '../model/runbook';
+
+/** What the orchestrator needs to know about one control (catalog.json). */
+export interface CatalogControl {
+  control: string;
+  title: string;
+  document: string;
+  class: ControlClass;
+  defaultMode: Mode;
+  scope: 'account' | 'resource';
+  resourceType: string;
+  aliases: Partial<Record<Standard, string[]>>;
+  /** Parameter values the control implies (passed with the extracted ones). */
+  parameters: Record<string, string | number | boolean>;
+  extract: Extraction[];
+  changes: string;
+  guidance: string;
+  permissions: string[];
+}
+
+export interface Catalog {
+  version: 1;
+  controls: Record<string, CatalogControl>;
+  /** Standard → alias id → consolidated control id. */
+  aliases: Record<Standard, Record<string, string>>;
+}
+
+function sortedRecord<T>(rec: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(rec).sort(compareIds)) out[k] = rec[k];
+  return out;
+}
+
+/** `IAM.9` before `IAM.10`, `1.9` before `1.10`. */
+export function compareIds(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
+  const controls: Record<string, CatalogControl> = {};
+  const aliases = Object.fromEntries(STANDARDS.map((s) => [s, {} as Record<string, string>])) as Record<Standard, Record<string, string>>;
+  for (const c of compiled) {
+    const rb = c.runbook;
+    const permissions = [...new Set(c.policy.Statement.flatMap((s) => s.Action))].sort();
+    for (const ctl of rb.controls) {
+      if (controls[ctl.id]) throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `is served by ${controls[ctl.id].document} already`);
+      controls[ctl.id] = {
+        control: ctl.id,
+        title: ctl.title,
+        document: rb.document,
+        class: rb.class,
+        defaultMode: rb.defaultMode,
+        scope: rb.scope,
+        resourceType: rb.resourceType,
+        aliases: ctl.aliases ?? {},
+        parameters: ctl.parameters ?? {},
+        extract: rb.extract,
+        changes: rb.changes,
+        guidance: rb.guidance,
+        permissions,
+      };
+      for (const [std, ids] of Object.entries(ctl.aliases ?? {}) as Array<[Standard, string[]]>) {
+        for (const id of ids) {
+          const taken = aliases[std][id];
+          if (taken && taken !== ctl.id) throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `alias ${std} ${id} already maps to ${taken}`);
+          aliases[std][id] = ctl.id;
+        }
+      }
+    }
+  }
+  return {
+    version: 1,
+    controls: sortedRecord(controls),
+    aliases: Object.fromEntries(STANDARDS.map((s) => [s, sortedRecord(aliases[s])])) as Record<Standard, Record<string, string>>,
+  };
+}

@@ -1,0 +1,43 @@
+import type { AwsOutput } from '../aws/invoker';
+import type { OutputType } from './document';
+
+/** One IAM permission a script handler needs, declared beside its code. */
+export interface Permission {
+  action: string;
+  /** Resource ARN pattern; `*` where the action has no resource-level permission. */
+  resource?: string;
+}
+
+/** What a script handler may use at run time. The step runner provides it in Lambda, the local
+ *  engine in-process; both sign calls with the automation's own role. */
+export interface ScriptContext {
+  aws<T = AwsOutput>(service: string, operation: string, input?: Record<string, unknown>): Promise<T>;
+  readonly region: string;
+  readonly account: string;
+  readonly partition: string;
+  readonly executionId: string;
+  now(): Date;
+}
+
+/**
+ * A TypeScript function run as a script step. `outputs` declares the output names and their SSM
+ * types (they become the step's Selector outputs); `permissions` are the IAM actions `run` calls,
+ * which go into the runbook's policy and are enforced by the local policy check.
+ */
+export interface ScriptHandler<I, O extends Record<string, unknown>> {
+  readonly id: string;
+  readonly description: string;
+  readonly permissions: readonly Permission[];
+  readonly outputs: { readonly [K in keyof O]: OutputType };
+  run(input: I, ctx: ScriptContext): Promise<O>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds handlers of every input type
+export type AnyHandler = ScriptHandler<any, Record<string, unknown>>;
+
+export const HANDLER_ID_PATTERN = /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/;
+
+export function defineHandler<I, O extends Record<string, unknown>>(h: ScriptHandler<I, O>): ScriptHandler<I, O> {
+  if (!HANDLER_ID_PATTERN.test(h.id)) throw new Error(`script handler id "${h.id}" must look like "area.verbNoun"`);
+  return h;
+}
