@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import * as build from './build';
+import * as docs from './docs';
 import { UsageError } from './errors';
 import * as list from './list';
 
@@ -13,6 +14,7 @@ function commandModules(): CommandModule[] {
   return [
     // one entry per command module (keep sorted)
     build,
+    docs,
     list,
   ];
 }

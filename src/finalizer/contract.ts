@@ -11,6 +11,8 @@ export interface FinalizeFacts {
   changed?: string;
   after: string;
   verified: string;
+  /** Optional: why verify said false (a String output of the verify phase, e.g. `Verify.Unmet`). */
+  reason?: string;
 }
 
 export interface FinalizeInput {
@@ -28,12 +30,20 @@ export interface FinalizeInput {
   facts: FinalizeFacts;
 }
 
+/** The outcome of a run (or of a finding decided `notify`), as recorded and notified. */
+export type OutcomeStatus = 'SUCCEEDED' | 'FAILED' | 'DRY_RUN' | 'NOT_VERIFIED' | 'NOTIFY_ONLY';
+export const OUTCOME_STATUSES: readonly OutcomeStatus[] = ['SUCCEEDED', 'FAILED', 'DRY_RUN', 'NOT_VERIFIED', 'NOTIFY_ONLY'];
+
 export interface FinalizeOutput extends Record<string, unknown> {
   /** SUCCEEDED, FAILED, DRY_RUN, NOT_VERIFIED, NOTIFY_ONLY */
   Status: string;
   Verified: boolean;
   Workflow: string;
   Summary: string;
+  /** What happened to the finding: `updated`, `skipped: …`, `unprocessed: …`, `failed: …`. */
+  FindingUpdate: string;
+  /** What happened to the notification: `published …`, `skipped: …`, `failed: …`. */
+  Notification: string;
 }
 
 export const FINALIZE_STEP = 'Finalize';

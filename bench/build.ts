@@ -1,0 +1,44 @@
+import { RUNBOOKS } from '../runbooks';
+import { buildCatalog } from '../src/compiler/catalog';
+import { compileRunbook } from '../src/compiler/compile';
+import type { Runbook } from '../src/model/runbook';
+import { validateCompiled } from '../src/validator';
+import type { BenchResult } from './types';
+
+/** The shipped runbooks, padded with renamed copies to `count` (until the catalog is that large). */
+export function catalogOf(count: number): Runbook[] {
+  const out: Runbook[] = [...RUNBOOKS];
+  for (let i = 0; out.length < count; i++) {
+    const base = RUNBOOKS[i % RUNBOOKS.length];
+    out.push({
+      ...base,
+      document: `${base.document}-Gen${i}`,
+      controls: base.controls.map((c) => ({ ...c, id: `${c.id}.g${i}`, aliases: {} })),
+    });
+  }
+  return out;
+}
+
+export async function benchBuild(count = 40, rounds = 5): Promise<BenchResult[]> {
+  const runbooks = catalogOf(count);
+  const times: number[] = [];
+  let problems = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    const compiled = runbooks.map(compileRunbook);
+    buildCatalog(compiled);
+    for (const c of compiled) problems += validateCompiled(c.name, c.document).length;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  if (problems) throw new Error(`bench: ${problems} validation problems in generated runbooks`);
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  return [
+    { name: `build + validate ${count} runbooks (median of ${rounds}, first run ${times[0] === median ? 'incl.' : 'excl.'})`, value: Math.round(median), unit: 'ms', target: '< 1000 ms', ok: median < 1000 },
+    { name: `build + validate ${count} runbooks, cold (first round)`, value: Math.round(Math.max(...times)), unit: 'ms', target: '< 1000 ms', ok: Math.max(...times) < 1000 },
+  ];
+}
+
+if (require.main === module) {
+  benchBuild().then((r) => console.table(r));
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { shippedCatalog } from '../compiler';
+import { repoRoot } from '../compiler/bundle';
+import { renderControlsDoc } from '../docs/controls';
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('docs')
+    .description('Generate docs/controls.md from the runbook catalog')
+    .option('--check', 'exit 1 if docs/controls.md is not current, writing nothing')
+    .option('--out <file>', 'where to write', path.join(repoRoot(), 'docs', 'controls.md'))
+    .action((opts: { check?: boolean; out: string }) => {
+      const text = renderControlsDoc(shippedCatalog());
+      const current = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : undefined;
+      if (opts.check) {
+        const ok = current === text;
+        process.stdout.write(ok ? `${opts.out} is current\n` : `${opts.out} is out of date: run \`hubfix docs\`\n`);
+        setExit(ok ? 0 : 1);
+        return;
+      }
+      fs.mkdirSync(path.dirname(opts.out), { recursive: true });
+      fs.writeFileSync(opts.out, text);
+      process.stdout.write(`wrote ${opts.out}\n`);
+      setExit(0);
+    });
+}
