@@ -33,9 +33,10 @@ export async function benchBuild(count = 40, rounds = 5): Promise<BenchResult[]>
   if (problems) throw new Error(`bench: ${problems} validation problems in generated runbooks`);
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
+  const cold = Math.max(...times);
   return [
-    { name: `build + validate ${count} runbooks (median of ${rounds}, first run ${times[0] === median ? 'incl.' : 'excl.'})`, value: Math.round(median), unit: 'ms', target: '< 1000 ms', ok: median < 1000 },
-    { name: `build + validate ${count} runbooks, cold (first round)`, value: Math.round(Math.max(...times)), unit: 'ms', target: '< 1000 ms', ok: Math.max(...times) < 1000 },
+    { name: `compile + catalog + YAML + validate ${count} runbooks, warm (median of ${rounds})`, value: Math.round(median), unit: 'ms', target: '< 1000 ms', ok: median < 1000 },
+    { name: `the same, cold (first round: schema compile included)`, value: Math.round(cold), unit: 'ms', target: '< 1000 ms', ok: cold < 1000 },
   ];
 }
 

@@ -1,5 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { benchBuild } from './build';
+import { benchDemo } from './demo';
+import { benchEngine } from './engine';
+import { benchOrchestrator } from './orchestrator';
 import type { BenchResult } from './types';
 
 /**
@@ -9,10 +13,10 @@ import type { BenchResult } from './types';
 type Bench = { title: string; run: () => Promise<BenchResult[]> };
 
 const BENCHES: Bench[] = [
-  { title: 'compiler + validator (issue 2)', run: async () => (await import('./build')).benchBuild() },
-  { title: 'local engine (issue 3)', run: async () => (await import('./engine')).benchEngine() },
-  { title: 'orchestrator (issue 4)', run: async () => (await import('./orchestrator')).benchOrchestrator() },
-  { title: 'demo against the emulator (issue 7)', run: async () => (await import('./demo')).benchDemo() },
+  { title: 'compiler + validator (issue 2)', run: () => benchBuild() },
+  { title: 'local engine (issue 3)', run: () => benchEngine() },
+  { title: 'orchestrator (issue 4)', run: () => benchOrchestrator() },
+  { title: 'demo against the emulator (issue 7)', run: () => benchDemo() },
 ];
 
 async function main(): Promise<void> {

@@ -1,5 +1,27 @@
 import type { Runbook } from '../src/model/runbook';
 import { passwordPolicyRunbook } from './iam-password-policy';
+import { unusedCredentialsRunbook } from './iam-unused-credentials';
+import { accessKeyRotationRunbook } from './iam-access-key-rotation';
+import { kmsKeyRotationRunbook } from './kms-key-rotation';
+import { adminPortsRunbook } from './ec2-admin-ports';
+import { defaultSecurityGroupRunbook } from './ec2-default-security-group';
+import { cloudTrailLogValidationRunbook } from './cloudtrail-log-validation';
+import { cloudTrailBucketPublicAccessRunbook } from './cloudtrail-bucket-public-access';
+import { cloudTrailCloudWatchLogsRunbook } from './cloudtrail-cloudwatch-logs';
+import { cloudTrailBucketAccessLoggingRunbook } from './cloudtrail-bucket-access-logging';
+import { vpcFlowLogsRunbook } from './vpc-flow-logs';
 
 /** Every runbook hubfix ships, in catalog order. Add a runbook here to ship it. */
-export const RUNBOOKS: readonly Runbook[] = [passwordPolicyRunbook];
+export const RUNBOOKS: readonly Runbook[] = [
+  passwordPolicyRunbook,
+  unusedCredentialsRunbook,
+  accessKeyRotationRunbook,
+  kmsKeyRotationRunbook,
+  adminPortsRunbook,
+  defaultSecurityGroupRunbook,
+  cloudTrailLogValidationRunbook,
+  cloudTrailBucketPublicAccessRunbook,
+  cloudTrailCloudWatchLogsRunbook,
+  cloudTrailBucketAccessLoggingRunbook,
+  vpcFlowLogsRunbook,
+];

@@ -46,6 +46,7 @@ export class PolicyCheck {
   private allowed = new ActionSet();
   private denied = new ActionSet();
   private cache = new Map<string, string>();
+  private verdicts = new Map<string, { action: string; allowed: boolean; message: string }>();
 
   constructor(
     policy: PolicyDocument,
@@ -79,14 +80,22 @@ export class PolicyCheck {
 
   /** Throws AccessDenied unless the policy allows the call. Returns the action checked. */
   check(service: string, operation: string): string {
+    const key = `${service} ${operation}`;
+    const known = this.verdicts.get(key);
+    if (known !== undefined) {
+      if (known.allowed) return known.action;
+      throw new AwsServiceError('AccessDenied', known.message, service, operation);
+    }
     let action: string;
     try {
       action = this.actionFor(service, operation);
     } catch (err) {
       throw new AwsServiceError('AccessDenied', `AccessDenied (local policy check): ${(err as Error).message}`, service, operation);
     }
-    if (!this.allows(action))
-      throw new AwsServiceError('AccessDenied', `AccessDenied (local policy check): ${action} is not in ${this.documentName}'s policy`, service, operation);
+    const allowed = this.allows(action);
+    const message = `AccessDenied (local policy check): ${action} is not in ${this.documentName}'s policy`;
+    this.verdicts.set(key, { action, allowed, message });
+    if (!allowed) throw new AwsServiceError('AccessDenied', message, service, operation);
     return action;
   }
 }

@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
+import * as actions from './actions';
 import * as build from './build';
 import * as docs from './docs';
 import { UsageError } from './errors';
 import * as list from './list';
+import * as runLocal from './run-local';
+import * as validate from './validate';
 
 /**
  * The `hubfix` command line. Each command lives in its own module and registers itself here;
@@ -13,9 +16,12 @@ export type CommandModule = { register(program: Command, setExit: (code: number)
 function commandModules(): CommandModule[] {
   return [
     // one entry per command module (keep sorted)
+    actions,
     build,
     docs,
     list,
+    runLocal,
+    validate,
   ];
 }
 

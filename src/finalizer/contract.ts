@@ -27,6 +27,8 @@ export interface FinalizeInput {
   aliases: string[];
   /** The resource parameters of this run (`{ GroupId: 'sg-…' }`), for the message and note. */
   resource: Record<string, unknown>;
+  /** Optional: the ASFF resource type the runbook acts on (`AwsAccount`), for the message. */
+  resourceType?: string;
   facts: FinalizeFacts;
 }
 

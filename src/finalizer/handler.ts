@@ -1,17 +1,104 @@
-import { defineHandler } from '../model/handlers';
+import { AwsServiceError, errorCode, errorMessage } from '../aws/invoker';
+import { defineHandler, type ScriptContext } from '../model/handlers';
 import type { FinalizeInput, FinalizeOutput } from './contract';
+import { accountOfArn } from './finding-update';
+import { noteTextOf, type Outcome, outcomeOf, parseExecution, unreadableOutcome } from './outcome';
+import { type AwsCallFn, recordOutcome } from './record';
 
-/** The finalizer step: verify-aware note, workflow and fields on the finding, then SNS. */
+/**
+ * The finalizer step: reads its own execution to learn what happened, then records it (note,
+ * workflow and fields on the finding; RESOLVED only when verified) and notifies. It completes
+ * whatever it meets: an unreadable finding, an unprocessed update or a missing topic is recorded
+ * in its outputs, and the automation's own status (Failed when a step failed) stays as it is.
+ */
+
+function toBoolean(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+}
+
+/** The control of the finding when its id names it (`…/security-control/IAM.15/finding/…`). */
+export function controlOfFinding(findingId: string, controls: readonly string[]): string | null {
+  const id = /:security-control\/([^/]+)\/finding\//.exec(findingId)?.[1];
+  if (id && controls.includes(id)) return id;
+  return controls.length === 1 ? controls[0] : null;
+}
+
+/** ctx.aws signs in the automation's Region; a target elsewhere gets a failure that says so. */
+function callIn(ctx: ScriptContext): AwsCallFn {
+  return async (service, operation, input, region) => {
+    try {
+      return await ctx.aws(service, operation, input);
+    } catch (err) {
+      if (region && region !== ctx.region)
+        throw new AwsServiceError(
+          errorCode(err),
+          `${errorMessage(err)} (called in ${ctx.region}; the target is in ${region})`,
+          service,
+          operation,
+        );
+      throw err;
+    }
+  };
+}
+
+export async function finalize(input: FinalizeInput, ctx: ScriptContext): Promise<FinalizeOutput> {
+  const executionId = input.executionId || ctx.executionId;
+  const dryRun = toBoolean(input.dryRun);
+  let outcome: Outcome;
+  try {
+    const response = await ctx.aws('ssm', 'GetAutomationExecution', { AutomationExecutionId: executionId });
+    outcome = outcomeOf(parseExecution(response), { dryRun, facts: input.facts });
+  } catch (err) {
+    outcome = unreadableOutcome(executionId, `${errorCode(err)}: ${errorMessage(err)}`);
+  }
+  const findingId = input.findingId?.trim() ?? '';
+  const controls = input.controls ?? [];
+  const result = await recordOutcome(
+    { ...outcome, noteText: noteTextOf(outcome) },
+    {
+      call: callIn(ctx),
+      now: ctx.now(),
+      executionId,
+      document: input.document,
+      updatedBy: input.document,
+      control: findingId ? controlOfFinding(findingId, controls) : controls.length === 1 ? controls[0] : null,
+      controls,
+      aliases: input.aliases ?? [],
+      account: ctx.account || (findingId ? (accountOfArn(findingId) ?? '') : ''),
+      region: ctx.region,
+      partition: ctx.partition,
+      resource: { type: input.resourceType ?? null, parameters: input.resource ?? {} },
+      ...(findingId ? { finding: { id: findingId, productArn: input.productArn } } : {}),
+      ...(input.topicArn?.trim() ? { topicArn: input.topicArn.trim() } : {}),
+    },
+  );
+  return {
+    Status: outcome.status,
+    Verified: outcome.verified,
+    Workflow: result.workflow,
+    Summary: result.message.summary,
+    FindingUpdate: result.findingUpdate,
+    Notification: result.notification,
+  };
+}
+
 export const finalizeHandler = defineHandler<FinalizeInput, FinalizeOutput>({
   id: 'hubfix.finalize',
   description: 'Record the outcome on the Security Hub finding (RESOLVED only when verified) and publish the notification.',
   permissions: [
     { action: 'ssm:GetAutomationExecution' },
+    // reads the current note and fields first, so the audit trail and the attempt count survive
+    { action: 'securityhub:GetFindings', resource: 'arn:aws:securityhub:*:*:hub/default' },
     { action: 'securityhub:BatchUpdateFindings' },
     { action: 'sns:Publish' },
   ],
-  outputs: { Status: 'String', Verified: 'Boolean', Workflow: 'String', Summary: 'String' },
-  async run(): Promise<FinalizeOutput> {
-    throw new Error('finalizer not implemented yet');
+  outputs: {
+    Status: 'String',
+    Verified: 'Boolean',
+    Workflow: 'String',
+    Summary: 'String',
+    FindingUpdate: 'String',
+    Notification: 'String',
   },
+  run: finalize,
 });

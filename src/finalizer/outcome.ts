@@ -188,7 +188,14 @@ export function outcomeOf(record: ExecutionRecord, input: OutcomeInput): Outcome
     };
   }
   const reason = `verify did not run (execution ${record.status || 'status unknown'})`;
-  return { ...base, status: 'NOT_VERIFIED', verified: false, summary: `not verified: ${reason}`, changed: changedFact || 'no change recorded', reason };
+  return {
+    ...base,
+    status: 'NOT_VERIFIED',
+    verified: false,
+    summary: `not verified: ${reason}`,
+    changed: changedFact || 'no change recorded',
+    reason,
+  };
 }
 
 /** The outcome when the execution record itself cannot be read: never claims a fix. */
@@ -203,4 +210,19 @@ export function unreadableOutcome(executionId: string, message: string): Outcome
     after: null,
     failure: { step: FINALIZE_STEP, message: `GetAutomationExecution failed: ${why}` },
   };
+}
+
+/** The text of the note entry for an outcome: what changed (or would, or why not). */
+export function noteTextOf(o: Outcome): string {
+  switch (o.status) {
+    case 'SUCCEEDED':
+      return o.changed.startsWith('nothing') ? 'verified; already compliant, nothing changed' : `verified; changed: ${o.changed}`;
+    case 'DRY_RUN':
+      return `dry run, nothing changed; would: ${o.changed.replace(/^would: /, '')}`;
+    case 'FAILED':
+    case 'NOT_VERIFIED':
+      return `${o.summary}; changed: ${o.changed}`;
+    default:
+      return o.summary;
+  }
 }

@@ -5,6 +5,7 @@
  */
 
 // C0 and C1 control characters, DEL included.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** One line: control characters become spaces, runs of whitespace collapse, ends trimmed. */

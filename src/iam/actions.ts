@@ -20,6 +20,7 @@ const ACTION_EXCEPTIONS: Readonly<Record<string, string>> = {
   's3:GetBucketLifecycleConfiguration': 's3:GetLifecycleConfiguration',
   's3:PutBucketLifecycleConfiguration': 's3:PutLifecycleConfiguration',
   's3:HeadObject': 's3:GetObject',
+  's3:ListBuckets': 's3:ListAllMyBuckets',
   'lambda:Invoke': 'lambda:InvokeFunction',
   'events:PutEvents': 'events:PutEvents',
 };

@@ -75,7 +75,15 @@ export const patterns = {
   iamUserName: '^[\\w+=,.@-]{1,64}$',
   trailName: '^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
   trailArn: '^arn:aws(-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
+  /** A trail's name or ARN (CloudTrail's own `Name` parameters take either). */
+  trailNameOrArn: '^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$|^arn:aws(-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
   bucketName: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
   kmsKeyId: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$',
   logGroupName: '^[\\w#/.-]{1,512}$',
+  /** A log group name, or empty for "the runbook's default". */
+  optionalLogGroupName: '^$|^[\\w#/.-]{1,512}$',
+  /** A bucket name, or empty for "the runbook's default". */
+  optionalBucketName: '^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+  /** One to ten TCP/UDP ports (1–65535), comma-separated, no spaces: `22` or `22,3389`. */
+  portList: '^(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})(,(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})){0,9}$',
 } as const;

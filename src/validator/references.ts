@@ -42,7 +42,9 @@ export function findReferences(value: unknown, at: PathSegments, skip?: (path: P
     if (typeof v === 'string') {
       for (const m of v.matchAll(TEMPLATE)) found.push({ text: m[0], ref: parseReference(m[1]), path });
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, [...path, i]));
+      v.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
     } else if (v !== null && typeof v === 'object') {
       for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
     }

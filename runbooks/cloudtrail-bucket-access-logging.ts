@@ -1,0 +1,347 @@
+import { hasErrorCode } from '../src/aws/invoker';
+import { permissionFor } from '../src/iam/actions';
+import { type ScriptContext, defineHandler } from '../src/model/handlers';
+import { param, patterns } from '../src/model/parameters';
+import { defineRunbook } from '../src/model/runbook';
+import { script } from '../src/model/steps';
+import { LOCATE_BUCKET_PERMISSIONS, bucketRegionProblem, locateBucket } from './support/bucket';
+import { type PolicyDocument, type PolicyStatement, asList, canonicalJson, parsePolicyDocument } from './support/policy-document';
+
+export const LOG_DELIVERY_SID = 'HubfixS3ServerAccessLogs';
+export const TLS_ONLY_SID = 'HubfixDenyInsecureTransport';
+
+/** The log bucket hubfix uses when the operator names none (at most 19 + 12 + 1 + 14 characters). Pure. */
+export function defaultLogBucketName(account: string, region: string): string {
+  return `hubfix-access-logs-${account}-${region}`;
+}
+
+/** Access logs of a source bucket go under `<source>/` in the log bucket. Pure. */
+export function targetPrefixFor(sourceBucket: string): string {
+  return `${sourceBucket}/`;
+}
+
+interface LogBucketContext {
+  partition: string;
+  account: string;
+  logBucket: string;
+}
+
+/** S3's logging service may write objects, for the named source buckets of this account only. Pure. */
+export function logDeliveryStatement(c: LogBucketContext, sourceBuckets: string[]): PolicyStatement {
+  return {
+    Sid: LOG_DELIVERY_SID,
+    Effect: 'Allow',
+    Principal: { Service: 'logging.s3.amazonaws.com' },
+    Action: 's3:PutObject',
+    Resource: `arn:${c.partition}:s3:::${c.logBucket}/*`,
+    Condition: {
+      StringEquals: { 'aws:SourceAccount': c.account },
+      ArnLike: { 'aws:SourceArn': [...new Set(sourceBuckets)].sort().map((b) => `arn:${c.partition}:s3:::${b}`) },
+    },
+  };
+}
+
+/** Deny every request that does not use TLS. Pure. */
+export function tlsOnlyStatement(c: LogBucketContext): PolicyStatement {
+  const arn = `arn:${c.partition}:s3:::${c.logBucket}`;
+  return {
+    Sid: TLS_ONLY_SID,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [arn, `${arn}/*`],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
+/** The source buckets a hubfix log-delivery statement already names. Pure. */
+function sourcesIn(statement: PolicyStatement | undefined): string[] {
+  const arns = asList(statement?.Condition?.ArnLike?.['aws:SourceArn']);
+  return arns.map((a) => /^arn:[^:]+:s3:::(.+)$/.exec(a)?.[1]).filter((b): b is string => !!b);
+}
+
+/**
+ * The log bucket's policy with delivery allowed for `sourceBucket`: other statements are kept as
+ * they are, hubfix's delivery statement grows by one source, and the TLS-only statement is added
+ * when asked (on a bucket hubfix creates). Pure.
+ */
+export function mergeLogBucketPolicy(
+  existing: PolicyDocument | null,
+  c: LogBucketContext & { sourceBucket: string; requireTls: boolean },
+): { doc: PolicyDocument; changed: boolean } {
+  const statements = [...(existing?.Statement ?? [])];
+  const at = statements.findIndex((s) => s.Sid === LOG_DELIVERY_SID);
+  const delivery = logDeliveryStatement(c, [...sourcesIn(statements[at]), c.sourceBucket]);
+  if (at >= 0) statements[at] = delivery;
+  else statements.push(delivery);
+  if (c.requireTls && !statements.some((s) => s.Sid === TLS_ONLY_SID)) statements.push(tlsOnlyStatement(c));
+  const doc: PolicyDocument = { Version: '2012-10-17', Statement: statements };
+  return { doc, changed: !existing || canonicalJson(existing) !== canonicalJson(doc) };
+}
+
+/** S3 delivers server access logs only to a bucket whose default encryption is SSE-S3. Pure. */
+export function encryptionProblem(logBucket: string, sseAlgorithm: string | undefined): string | undefined {
+  if (sseAlgorithm && sseAlgorithm !== 'AES256') {
+    return `log bucket ${logBucket} uses default encryption ${sseAlgorithm}; S3 delivers server access logs only to buckets encrypted with SSE-S3 (AES256): pass another LogBucketName`;
+  }
+  return undefined;
+}
+
+interface LoggingTarget {
+  TargetBucket: string;
+  TargetPrefix: string;
+}
+
+async function readLogging(ctx: ScriptContext, bucket: string): Promise<LoggingTarget | null> {
+  const out = await ctx.aws<{ LoggingEnabled?: { TargetBucket?: string; TargetPrefix?: string } }>('s3', 'GetBucketLogging', {
+    Bucket: bucket,
+    ExpectedBucketOwner: ctx.account,
+  });
+  if (!out.LoggingEnabled?.TargetBucket) return null;
+  return { TargetBucket: out.LoggingEnabled.TargetBucket, TargetPrefix: out.LoggingEnabled.TargetPrefix ?? '' };
+}
+
+async function readDefaultEncryption(ctx: ScriptContext, bucket: string): Promise<string | undefined> {
+  try {
+    const out = await ctx.aws<{ ServerSideEncryptionConfiguration?: { Rules?: Array<{ ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }> } }>(
+      's3',
+      'GetBucketEncryption',
+      { Bucket: bucket, ExpectedBucketOwner: ctx.account },
+    );
+    return out.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+  } catch (err) {
+    if (hasErrorCode(err, 'ServerSideEncryptionConfigurationNotFoundError')) return undefined;
+    throw err;
+  }
+}
+
+async function readBucketPolicy(ctx: ScriptContext, bucket: string): Promise<PolicyDocument | null> {
+  try {
+    const out = await ctx.aws<{ Policy?: string }>('s3', 'GetBucketPolicy', { Bucket: bucket, ExpectedBucketOwner: ctx.account });
+    return parsePolicyDocument(out.Policy);
+  } catch (err) {
+    if (hasErrorCode(err, 'NoSuchBucketPolicy')) return null;
+    throw err;
+  }
+}
+
+/** What to do about the log bucket: create it, reuse it, or skip the run (with the reason). */
+type LogBucketPlan = { action: 'create' | 'reuse' } | { action: 'skip'; reason: string };
+
+async function planLogBucket(ctx: ScriptContext, logBucket: string, sourceBucket: string): Promise<LogBucketPlan> {
+  if (logBucket === sourceBucket) return { action: 'skip', reason: `the log bucket cannot be the bucket it logs (${logBucket}): pass another LogBucketName` };
+  const where = await locateBucket(ctx, logBucket);
+  if (!where.owned) {
+    if (!where.exists) return { action: 'create' };
+    return { action: 'skip', reason: `log bucket name ${logBucket} is taken by another account: pass another LogBucketName` };
+  }
+  if (where.region !== ctx.region) {
+    return { action: 'skip', reason: `log bucket ${logBucket} is in Region ${where.region}; S3 delivers access logs only within a Region: pass a log bucket in ${ctx.region}` };
+  }
+  const problem = encryptionProblem(logBucket, await readDefaultEncryption(ctx, logBucket));
+  return problem ? { action: 'skip', reason: problem } : { action: 'reuse' };
+}
+
+interface PlanInput {
+  BucketName: string;
+  LogBucketName: string;
+}
+
+interface PlanOutput extends Record<string, unknown> {
+  Decision: string;
+  Before: Record<string, unknown>;
+  Summary: string;
+  LogBucketName: string;
+}
+
+const LOG_BUCKET_READ = [...LOCATE_BUCKET_PERMISSIONS, permissionFor('s3', 'GetBucketEncryption')];
+
+export const planAccessLogging = defineHandler<PlanInput, PlanOutput>({
+  id: 'cloudtrailBucketLogging.plan',
+  description: "Check the bucket is this account's and in this Region, read its logging configuration, and check the log bucket can receive logs.",
+  permissions: [...LOG_BUCKET_READ, permissionFor('s3', 'GetBucketLogging')],
+  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String', LogBucketName: 'String' },
+  async run({ BucketName, LogBucketName }, ctx) {
+    const skip = (before: Record<string, unknown>, reason: string): PlanOutput => ({ Decision: 'skip', Before: before, Summary: `skipped: ${reason}`, LogBucketName: '' });
+    const where = await locateBucket(ctx, BucketName);
+    if (!where.owned) return skip({ Bucket: BucketName }, where.reason);
+    const regionProblem = bucketRegionProblem(BucketName, where.region, ctx.region);
+    if (regionProblem) return skip({ Bucket: BucketName, BucketRegion: where.region }, regionProblem);
+    const current = await readLogging(ctx, BucketName);
+    if (current) {
+      return {
+        Decision: 'compliant',
+        Before: { Bucket: BucketName, Logging: 'enabled', ...current },
+        Summary: `bucket ${BucketName} already logs to ${current.TargetBucket}/${current.TargetPrefix}; left as it is`,
+        LogBucketName: '',
+      };
+    }
+    const logBucket = LogBucketName || defaultLogBucketName(ctx.account, ctx.region);
+    const before = { Bucket: BucketName, Logging: 'disabled', LogBucket: logBucket };
+    const plan = await planLogBucket(ctx, logBucket, BucketName);
+    if (plan.action === 'skip') return skip(before, plan.reason);
+    const first = plan.action === 'create' ? `create the hardened log bucket ${logBucket}` : `allow log delivery for it in the existing bucket ${logBucket}`;
+    return {
+      Decision: 'remediate',
+      Before: { ...before, LogBucketAction: plan.action },
+      Summary: `bucket ${BucketName} has no server access logging; will ${first}, then log to ${logBucket}/${targetPrefixFor(BucketName)}`,
+      LogBucketName: logBucket,
+    };
+  },
+});
+
+export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBucket: string }, { Created: boolean; Changed: string }>({
+  id: 'cloudtrailBucketLogging.ensureLogBucket',
+  description:
+    'Create the log bucket hardened (owner-enforced, public access blocked, SSE-S3, delivery and TLS-only policy) when missing; on an existing one only allow delivery for the source bucket.',
+  permissions: [
+    ...LOG_BUCKET_READ,
+    permissionFor('s3', 'CreateBucket'),
+    // CreateBucket with ObjectOwnership needs it
+    permissionFor('s3', 'PutBucketOwnershipControls'),
+    permissionFor('s3', 'PutPublicAccessBlock'),
+    permissionFor('s3', 'PutBucketEncryption'),
+    permissionFor('s3', 'GetBucketPolicy'),
+    permissionFor('s3', 'PutBucketPolicy'),
+  ],
+  outputs: { Created: 'Boolean', Changed: 'String' },
+  async run({ LogBucketName, SourceBucket }, ctx) {
+    const plan = await planLogBucket(ctx, LogBucketName, SourceBucket);
+    if (plan.action === 'skip') throw new Error(plan.reason);
+    const c = { partition: ctx.partition, account: ctx.account, logBucket: LogBucketName, sourceBucket: SourceBucket };
+    if (plan.action === 'create') {
+      try {
+        await ctx.aws('s3', 'CreateBucket', {
+          Bucket: LogBucketName,
+          ObjectOwnership: 'BucketOwnerEnforced',
+          ...(ctx.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: ctx.region } }),
+        });
+      } catch (err) {
+        if (hasErrorCode(err, 'BucketAlreadyExists')) throw new Error(`log bucket name ${LogBucketName} was just taken by another account: pass another LogBucketName`);
+        throw err;
+      }
+      await ctx.aws('s3', 'PutPublicAccessBlock', {
+        Bucket: LogBucketName,
+        ExpectedBucketOwner: ctx.account,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      });
+      await ctx.aws('s3', 'PutBucketEncryption', {
+        Bucket: LogBucketName,
+        ExpectedBucketOwner: ctx.account,
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      });
+      const { doc } = mergeLogBucketPolicy(null, { ...c, requireTls: true });
+      await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
+      return { Created: true, Changed: `created log bucket ${LogBucketName} (BucketOwnerEnforced, public access blocked, SSE-S3, delivery and TLS-only policy)` };
+    }
+    const { doc, changed } = mergeLogBucketPolicy(await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: false });
+    if (!changed) return { Created: false, Changed: `log bucket ${LogBucketName} already allows delivery for ${SourceBucket}` };
+    await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
+    return { Created: false, Changed: `allowed log delivery for ${SourceBucket} in the policy of ${LogBucketName}` };
+  },
+});
+
+export const enableAccessLogging = defineHandler<{ BucketName: string; LogBucketName: string; LogBucketChange: string }, { Changed: string }>({
+  id: 'cloudtrailBucketLogging.enable',
+  description: 'Re-read the bucket; when it still has no logging, turn on server access logging into the log bucket.',
+  permissions: [permissionFor('s3', 'GetBucketLogging'), permissionFor('s3', 'PutBucketLogging')],
+  outputs: { Changed: 'String' },
+  async run({ BucketName, LogBucketName, LogBucketChange }, ctx) {
+    const current = await readLogging(ctx, BucketName);
+    if (current) return { Changed: `${LogBucketChange}; nothing on ${BucketName}: it already logs to ${current.TargetBucket}` };
+    const target = { TargetBucket: LogBucketName, TargetPrefix: targetPrefixFor(BucketName) };
+    await ctx.aws('s3', 'PutBucketLogging', { Bucket: BucketName, ExpectedBucketOwner: ctx.account, BucketLoggingStatus: { LoggingEnabled: target } });
+    return { Changed: `${LogBucketChange}; ${BucketName} now logs to ${target.TargetBucket}/${target.TargetPrefix}` };
+  },
+});
+
+export const verifyAccessLogging = defineHandler<{ BucketName: string }, { Verified: boolean; After: Record<string, unknown> }>({
+  id: 'cloudtrailBucketLogging.verify',
+  description: 'Read the live logging configuration of the bucket.',
+  permissions: [permissionFor('s3', 'GetBucketLogging')],
+  outputs: { Verified: 'Boolean', After: 'StringMap' },
+  async run({ BucketName }, ctx) {
+    const current = await readLogging(ctx, BucketName);
+    return { Verified: current !== null, After: current ? { Bucket: BucketName, Logging: 'enabled', ...current } : { Bucket: BucketName, Logging: 'disabled' } };
+  },
+});
+
+export const cloudTrailBucketAccessLoggingRunbook = defineRunbook({
+  document: 'Hubfix-CloudTrail-BucketAccessLogging',
+  title: 'S3 server access logging is enabled on the CloudTrail bucket',
+  class: 'B',
+  // additive and outside any workload's path; the only cost is storing small log objects
+  defaultMode: 'auto',
+  scope: 'resource',
+  resourceType: 'AwsS3Bucket',
+  changes:
+    'Turns on S3 server access logging of the trail bucket into a hardened log bucket (created when missing: owner-enforced, public access blocked, SSE-S3, TLS-only); an existing logging configuration is left alone.',
+  guidance:
+    'Turn on server access logging for the CloudTrail bucket (S3 console → the bucket → Properties → Server access logging) into a separate log bucket in the same account and Region, with public access blocked and SSE-S3.',
+  description: `# Hubfix: server access logging on the CloudTrail bucket (CIS 1.2.0 2.6)
+
+Records every request made to the bucket that stores CloudTrail logs, in a separate log bucket. Security Hub evaluates this control in the account and Region of the bucket, so the runbook runs there.
+
+1. **Plan** checks the bucket belongs to this account (\`ListBuckets\` lists only the caller's buckets) and is in this Region; otherwise it is **skipped** with the reason. A bucket that already logs somewhere is compliant and its configuration is never replaced. It then checks the log bucket (\`LogBucketName\`, default \`hubfix-access-logs-<account>-<Region>\`): missing → to be created; this account's, same Region, SSE-S3 → reused; another account's name, another Region or SSE-KMS default encryption → **skipped** with the reason (S3 delivers access logs only within a Region and only into SSE-S3 buckets).
+2. **Gate**: with \`DryRun\` true, or when logging is already on, nothing is written.
+3. **EnsureLogBucket** creates a missing log bucket with object ownership \`BucketOwnerEnforced\` (ACLs disabled), all four public access block settings, default encryption SSE-S3 and a policy that lets \`logging.s3.amazonaws.com\` write objects only for this account (\`aws:SourceAccount\`) and the named source buckets (\`aws:SourceArn\`) and denies any request without TLS. On an existing log bucket it only adds the source bucket to hubfix's delivery statement; every other statement stays as it is.
+4. **EnableLogging** re-reads the bucket and, if it still does not log, calls \`PutBucketLogging\` with the log bucket and the prefix \`<bucket>/\`. Every S3 call on an existing bucket carries \`ExpectedBucketOwner\`.
+5. **Verify** reads the logging configuration. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
+
+To undo: \`aws s3api put-bucket-logging --bucket <Bucket> --bucket-logging-status '{}'\`; the log bucket (see \`EnsureLogBucket.Changed\`) can then be emptied and deleted if hubfix created it.`,
+  controls: [
+    {
+      id: 'CloudTrail.7',
+      title: 'Ensure S3 bucket access logging is enabled on the CloudTrail S3 bucket',
+      aliases: { 'cis-1.2.0': ['2.6'], 'cis-1.4.0': ['3.6'], 'cis-3.0.0': ['3.4'] },
+    },
+  ],
+  extract: [
+    {
+      parameter: 'BucketName',
+      from: 'resourceId',
+      resourceType: 'AwsS3Bucket',
+      pattern: '^arn:aws(?:-cn|-us-gov)?:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$',
+    },
+  ],
+  parameters: {
+    BucketName: param.string({ description: 'The S3 bucket that stores CloudTrail logs.', pattern: patterns.bucketName }),
+    LogBucketName: param.string({
+      description: 'Bucket that receives the access logs (created when missing). Empty: hubfix-access-logs-<account>-<Region>.',
+      default: '',
+      pattern: patterns.optionalBucketName,
+    }),
+  },
+  body(p) {
+    const plan = script({
+      name: 'Plan',
+      description: 'Check owner and Region, read the logging configuration (before-state), check the log bucket.',
+      handler: planAccessLogging,
+      input: { BucketName: p.BucketName, LogBucketName: p.LogBucketName },
+    });
+    const logBucket = script({
+      name: 'EnsureLogBucket',
+      description: 'Create the hardened log bucket when missing; allow delivery for the source bucket.',
+      handler: ensureLogBucket,
+      input: { LogBucketName: plan.out.LogBucketName, SourceBucket: p.BucketName },
+    });
+    const enable = script({
+      name: 'EnableLogging',
+      description: 'Turn on server access logging into the log bucket, unless the bucket logs already.',
+      handler: enableAccessLogging,
+      input: { BucketName: p.BucketName, LogBucketName: plan.out.LogBucketName, LogBucketChange: logBucket.out.Changed },
+    });
+    const verify = script({ name: 'Verify', description: 'Check the live logging configuration.', handler: verifyAccessLogging, input: { BucketName: p.BucketName } });
+    return {
+      plan: [plan],
+      remediate: [logBucket, enable],
+      verify: [verify],
+      decision: plan.out.Decision,
+      before: plan.out.Before,
+      summary: plan.out.Summary,
+      changed: enable.out.Changed,
+      after: verify.out.After,
+      verified: verify.out.Verified,
+    };
+  },
+});

@@ -1,0 +1,322 @@
+import { hasErrorCode } from '../src/aws/invoker';
+import { defineHandler, type ScriptContext } from '../src/model/handlers';
+import { param, patterns } from '../src/model/parameters';
+import { defineRunbook } from '../src/model/runbook';
+import { script } from '../src/model/steps';
+
+export const DAY_MS = 86_400_000;
+
+/** A run setting outside what the runbook accepts (the step fails; nothing was changed). */
+export class CredentialSettingError extends Error {
+  readonly code = 'InvalidSetting';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialSettingError';
+  }
+}
+
+/** Age thresholds below a month deactivate working credentials too easily; above ten years mean nothing. */
+export const DAYS_BOUNDS = [30, 3650] as const;
+
+/** An Integer parameter as a number; a string of digits is accepted (SSM may print it into a payload). */
+export function integerValue(value: unknown): unknown {
+  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
+}
+
+export function checkDays(name: string, raw: unknown): number {
+  const [lo, hi] = DAYS_BOUNDS;
+  const value = integerValue(raw);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi)
+    throw new CredentialSettingError(`${name} must be an integer from ${lo} to ${hi}, got ${String(value)}`);
+  return value;
+}
+
+/** An access key as the runbooks record it; dates are ISO 8601 strings. */
+export interface AccessKeyInfo {
+  AccessKeyId: string;
+  Status: string;
+  CreateDate: string;
+  /** Absent when the key was never used. */
+  LastUsedDate?: string;
+  LastUsedService?: string;
+}
+
+/** The console password: when its login profile was created and when the password was last used. */
+export interface PasswordInfo {
+  CreateDate: string;
+  /** Absent when the password was never used. */
+  LastUsedDate?: string;
+}
+
+export interface UserCredentials {
+  UserName: string;
+  keys: AccessKeyInfo[];
+  /** null: the user has no console password (no login profile). */
+  password: PasswordInfo | null;
+}
+
+/** Date or string (SDK v3 gives Date, mock tables and JSON give strings) → ISO string. */
+export function isoDate(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const d = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+function requiredIso(value: unknown, what: string): string {
+  const iso = isoDate(value);
+  if (!iso) throw new Error(`IAM returned no valid ${what}: ${JSON.stringify(value)}`);
+  return iso;
+}
+
+/** Whole days between an ISO date and now (never negative). */
+export function daysSince(iso: string, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / DAY_MS));
+}
+
+/** Strictly more than `days` days between `iso` and `now`. */
+export function olderThan(iso: string, days: number, now: Date): boolean {
+  return now.getTime() - Date.parse(iso) > days * DAY_MS;
+}
+
+/** Every access key of the user with its last use (ListAccessKeys, paginated; GetAccessKeyLastUsed each). */
+export async function readAccessKeys(ctx: ScriptContext, userName: string): Promise<AccessKeyInfo[]> {
+  const keys: AccessKeyInfo[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await ctx.aws<{ AccessKeyMetadata?: Array<Record<string, unknown>>; IsTruncated?: boolean; Marker?: string }>(
+      'iam',
+      'ListAccessKeys',
+      marker ? { UserName: userName, Marker: marker } : { UserName: userName },
+    );
+    for (const k of page.AccessKeyMetadata ?? []) {
+      const id = String(k.AccessKeyId);
+      let used: { AccessKeyLastUsed?: { LastUsedDate?: unknown; ServiceName?: string } };
+      try {
+        used = await ctx.aws('iam', 'GetAccessKeyLastUsed', { AccessKeyId: id });
+      } catch (err) {
+        // deleted between the listing and this call: it is no credential any more
+        if (hasErrorCode(err, 'NoSuchEntity')) continue;
+        throw err;
+      }
+      const info: AccessKeyInfo = { AccessKeyId: id, Status: String(k.Status), CreateDate: requiredIso(k.CreateDate, `CreateDate for ${id}`) };
+      const lastUsed = isoDate(used.AccessKeyLastUsed?.LastUsedDate);
+      if (lastUsed) {
+        info.LastUsedDate = lastUsed;
+        if (used.AccessKeyLastUsed?.ServiceName) info.LastUsedService = used.AccessKeyLastUsed.ServiceName;
+      }
+      keys.push(info);
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return keys;
+}
+
+/** The user's keys and console password, or null when the user does not exist. */
+export async function readUserCredentials(ctx: ScriptContext, userName: string): Promise<UserCredentials | null> {
+  let user: { PasswordLastUsed?: unknown };
+  try {
+    const out = await ctx.aws<{ User?: { PasswordLastUsed?: unknown } }>('iam', 'GetUser', { UserName: userName });
+    user = out.User ?? {};
+  } catch (err) {
+    if (hasErrorCode(err, 'NoSuchEntity')) return null;
+    throw err;
+  }
+  let password: PasswordInfo | null = null;
+  try {
+    const out = await ctx.aws<{ LoginProfile?: { CreateDate?: unknown } }>('iam', 'GetLoginProfile', { UserName: userName });
+    password = { CreateDate: requiredIso(out.LoginProfile?.CreateDate, 'login profile CreateDate') };
+    const lastUsed = isoDate(user.PasswordLastUsed);
+    if (lastUsed) password.LastUsedDate = lastUsed;
+  } catch (err) {
+    if (!hasErrorCode(err, 'NoSuchEntity')) throw err;
+  }
+  return { UserName: userName, keys: await readAccessKeys(ctx, userName), password };
+}
+
+/**
+ * When a credential last showed life: its last use, or its creation when it was never used (or
+ * was re-created after its last use — a password set again yesterday is not a stale one).
+ */
+export function lastActivity(c: { CreateDate: string; LastUsedDate?: string }): { at: string; basis: 'last used' | 'created' } {
+  if (c.LastUsedDate && Date.parse(c.LastUsedDate) >= Date.parse(c.CreateDate)) return { at: c.LastUsedDate, basis: 'last used' };
+  return { at: c.CreateDate, basis: 'created' };
+}
+
+export interface UnusedCredentials {
+  /** Active keys with no activity for more than the threshold. */
+  keys: AccessKeyInfo[];
+  /** True when the console password had no activity for more than the threshold. */
+  password: boolean;
+}
+
+/** The credentials to disable: active keys and a console password unused for more than `maxDays`. Pure. */
+export function findUnusedCredentials(creds: UserCredentials, maxDays: number, now: Date): UnusedCredentials {
+  return {
+    keys: creds.keys.filter((k) => k.Status === 'Active' && olderThan(lastActivity(k).at, maxDays, now)),
+    password: creds.password !== null && olderThan(lastActivity(creds.password).at, maxDays, now),
+  };
+}
+
+function describeActivity(c: { CreateDate: string; LastUsedDate?: string }, now: Date): string {
+  const { at, basis } = lastActivity(c);
+  const days = daysSince(at, now);
+  return basis === 'last used' ? `last used ${at.slice(0, 10)}, ${days} days ago` : `never used since it was created ${at.slice(0, 10)}, ${days} days ago`;
+}
+
+/** One line for the plan: what is unused and will be disabled. Pure. */
+export function describeUnused(creds: UserCredentials, unused: UnusedCredentials, maxDays: number, now: Date): string {
+  const parts = unused.keys.map((k) => `deactivate access key ${k.AccessKeyId} (${describeActivity(k, now)})`);
+  if (unused.password && creds.password) parts.push(`delete the console password (${describeActivity(creds.password, now)})`);
+  if (parts.length === 0) {
+    const active = creds.keys.filter((k) => k.Status === 'Active').length;
+    return `user ${creds.UserName}: no credential unused for more than ${maxDays} days (${active} active key(s), ${creds.password ? 'a console password' : 'no console password'}); nothing to change`;
+  }
+  return `user ${creds.UserName}: ${parts.join('; ')}`;
+}
+
+/** The before/after state: every key and the password, as strings an operator can read and act on. */
+export function credentialState(creds: UserCredentials): Record<string, unknown> {
+  return {
+    UserName: creds.UserName,
+    AccessKeys: JSON.stringify(creds.keys),
+    ConsolePassword: creds.password ? 'present' : 'none',
+    PasswordCreateDate: creds.password?.CreateDate ?? '',
+    PasswordLastUsed: creds.password ? (creds.password.LastUsedDate ?? 'never') : '',
+  };
+}
+
+interface UnusedInput {
+  UserName: string;
+  MaxUnusedDays: number;
+}
+
+function checkInput(input: UnusedInput): number {
+  if (typeof input.UserName !== 'string' || !new RegExp(patterns.iamUserName).test(input.UserName))
+    throw new CredentialSettingError(`UserName ${JSON.stringify(input.UserName)} is not an IAM user name`);
+  return checkDays('MaxUnusedDays', input.MaxUnusedDays);
+}
+
+const readPermissions = [
+  { action: 'iam:GetUser' },
+  { action: 'iam:GetLoginProfile' },
+  { action: 'iam:ListAccessKeys' },
+  { action: 'iam:GetAccessKeyLastUsed' },
+];
+
+export const planUnusedCredentials = defineHandler<UnusedInput, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
+  id: 'iamUnusedCredentials.plan',
+  description: "Read the user's access keys and console password with their last use; list those unused for more than N days.",
+  permissions: readPermissions,
+  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  async run(input, ctx) {
+    const maxDays = checkInput(input);
+    const creds = await readUserCredentials(ctx, input.UserName);
+    if (!creds) return { Decision: 'skip', Before: { UserName: input.UserName, User: 'not found' }, Summary: `IAM user ${input.UserName} does not exist (deleted since the finding?); nothing to do` };
+    const now = ctx.now();
+    const unused = findUnusedCredentials(creds, maxDays, now);
+    const decision = unused.keys.length > 0 || unused.password ? 'remediate' : 'compliant';
+    return { Decision: decision, Before: credentialState(creds), Summary: describeUnused(creds, unused, maxDays, now) };
+  },
+});
+
+export const disableUnusedCredentials = defineHandler<UnusedInput, { Changed: string }>({
+  id: 'iamUnusedCredentials.disable',
+  description: 'Read the credentials again and disable only those still unused for more than N days: keys become Inactive (never deleted), the console password is deleted.',
+  permissions: [...readPermissions, { action: 'iam:UpdateAccessKey' }, { action: 'iam:DeleteLoginProfile' }],
+  outputs: { Changed: 'String' },
+  async run(input, ctx) {
+    const maxDays = checkInput(input);
+    // read again right before writing: a credential used since the plan is no longer unused
+    const creds = await readUserCredentials(ctx, input.UserName);
+    if (!creds) return { Changed: `nothing: user ${input.UserName} no longer exists` };
+    const unused = findUnusedCredentials(creds, maxDays, ctx.now());
+    const changed: string[] = [];
+    for (const key of unused.keys) {
+      try {
+        await ctx.aws('iam', 'UpdateAccessKey', { UserName: input.UserName, AccessKeyId: key.AccessKeyId, Status: 'Inactive' });
+        changed.push(`deactivated access key ${key.AccessKeyId}`);
+      } catch (err) {
+        if (!hasErrorCode(err, 'NoSuchEntity')) throw err;
+        changed.push(`access key ${key.AccessKeyId} was deleted meanwhile`);
+      }
+    }
+    if (unused.password) {
+      try {
+        await ctx.aws('iam', 'DeleteLoginProfile', { UserName: input.UserName });
+        changed.push('deleted the console password');
+      } catch (err) {
+        if (!hasErrorCode(err, 'NoSuchEntity')) throw err;
+        changed.push('the console password was removed meanwhile');
+      }
+    }
+    return { Changed: changed.length ? changed.join('; ') : 'nothing: no credential is unused any more' };
+  },
+});
+
+export const verifyUnusedCredentials = defineHandler<UnusedInput, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+  id: 'iamUnusedCredentials.verify',
+  description: 'Read the live credentials and check that none is active yet unused for more than N days.',
+  permissions: readPermissions,
+  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  async run(input, ctx) {
+    const maxDays = checkInput(input);
+    const creds = await readUserCredentials(ctx, input.UserName);
+    if (!creds) return { Verified: true, After: { UserName: input.UserName, User: 'not found' }, Unmet: '' };
+    const unused = findUnusedCredentials(creds, maxDays, ctx.now());
+    const unmet = unused.keys.map((k) => `access key ${k.AccessKeyId} is still active`);
+    if (unused.password) unmet.push('the unused console password still exists');
+    return { Verified: unmet.length === 0, After: credentialState(creds), Unmet: unmet.join('; ') };
+  },
+});
+
+const userArnPattern = '^arn:aws(?:-cn|-us-gov)?:iam::\\d{12}:user/(?:[\\w+=,.@/-]*/)?([\\w+=,.@-]{1,64})$';
+
+export const unusedCredentialsRunbook = defineRunbook({
+  document: 'Hubfix-IAM-UnusedCredentials',
+  title: 'Disable IAM user credentials unused for 90 days',
+  class: 'B',
+  defaultMode: 'auto',
+  scope: 'resource',
+  resourceType: 'AwsIamUser',
+  changes:
+    "Deactivates the user's access keys unused for more than N days (never deletes them) and deletes a console password unused for N days.",
+  guidance:
+    'Deactivate (or delete) access keys and remove console passwords that have not been used for 90 days; a credential never used counts from its creation. Check the IAM credential report first.',
+  description: `# Hubfix: IAM credentials unused for 90 days (CIS 1.3, IAM.8)
+
+Disables the credentials of one IAM user that have not been used for more than \`MaxUnusedDays\` days (default 90). A credential that was never used counts from its creation; a console password set again after its last use counts from when it was set.
+
+1. **Plan** reads the user's access keys (\`ListAccessKeys\`, \`GetAccessKeyLastUsed\`) and console password (\`GetLoginProfile\`, \`PasswordLastUsed\` from \`GetUser\`). \`Plan.Before\` keeps every key's id, status, creation and last use, and the password's creation and last use. \`Plan.Summary\` names what would be disabled.
+2. **Gate**: with \`DryRun\` true nothing is changed; when nothing is unused the run goes straight to verify; a user that no longer exists is skipped.
+3. **Disable** reads the credentials again (one used since the plan is left alone), then sets each unused **active** key to \`Inactive\` with \`UpdateAccessKey\` — keys are never deleted — and removes an unused console password with \`DeleteLoginProfile\`. Keys that are in use and inactive keys are not touched.
+4. **Verify** reads the live credentials: no active key and no password may be unused for more than \`MaxUnusedDays\`.
+5. **Finalize** records the outcome on the finding (RESOLVED only when verified) and notifies.
+
+To undo: reactivate a key with \`aws iam update-access-key --user-name <UserName> --access-key-id <id> --status Active\` (ids are in \`Plan.Before.AccessKeys\`). A deleted password cannot be restored: give the user a new one with \`aws iam create-login-profile --user-name <UserName> --password <temporary> --password-reset-required\`.`,
+  controls: [{ id: 'IAM.8', title: 'Unused IAM user credentials should be removed', aliases: { 'cis-1.2.0': ['1.3'] } }],
+  extract: [
+    { parameter: 'UserName', from: 'resourceId', resourceType: 'AwsIamUser', pattern: userArnPattern },
+    { parameter: 'UserName', from: 'details', resourceType: 'AwsIamUser', path: 'AwsIamUser.UserName', pattern: patterns.iamUserName },
+  ],
+  parameters: {
+    UserName: param.string({ description: 'The IAM user whose unused credentials are disabled.', pattern: patterns.iamUserName }),
+    MaxUnusedDays: param.integer({ description: 'A credential unused for more than this many days (30–3650) is disabled.', default: 90 }),
+  },
+  body(p) {
+    const input = { UserName: p.UserName, MaxUnusedDays: p.MaxUnusedDays };
+    const plan = script({ name: 'Plan', description: 'Read keys and password with their last use (before-state).', handler: planUnusedCredentials, input });
+    const disable = script({ name: 'Disable', description: 'Deactivate unused keys; delete an unused console password.', handler: disableUnusedCredentials, input });
+    const verify = script({ name: 'Verify', description: 'Check that no active credential is unused.', handler: verifyUnusedCredentials, input });
+    return {
+      plan: [plan],
+      remediate: [disable],
+      verify: [verify],
+      decision: plan.out.Decision,
+      before: plan.out.Before,
+      summary: plan.out.Summary,
+      changed: disable.out.Changed,
+      after: verify.out.After,
+      verified: verify.out.Verified,
+    };
+  },
+});

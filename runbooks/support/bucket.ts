@@ -1,0 +1,64 @@
+import { errorCode, hasErrorCode } from '../../src/aws/invoker';
+import { permissionFor } from '../../src/iam/actions';
+import type { ScriptContext } from '../../src/model/handlers';
+
+/** Where a bucket is, as far as this account can tell. */
+export type BucketLookup =
+  | { owned: true; region: string }
+  | { owned: false; exists: boolean; reason: string };
+
+export const LOCATE_BUCKET_PERMISSIONS = [
+  permissionFor('s3', 'ListBuckets'),
+  permissionFor('s3', 'GetBucketLocation'),
+  permissionFor('s3', 'HeadBucket'),
+];
+
+/** GetBucketLocation's LocationConstraint as a Region code (empty means us-east-1, EU eu-west-1). Pure. */
+export function regionOfLocation(constraint: string | null | undefined): string {
+  if (!constraint) return 'us-east-1';
+  if (constraint === 'EU') return 'eu-west-1';
+  return constraint;
+}
+
+const MAX_PAGES = 50;
+
+/**
+ * Whether this account owns the bucket, and its Region. ListBuckets lists only the caller's own
+ * buckets, so a name missing there is another account's bucket (or no bucket at all: HeadBucket
+ * tells which, as far as S3 lets it).
+ */
+export async function locateBucket(ctx: ScriptContext, bucket: string): Promise<BucketLookup> {
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const out = await ctx.aws<{ Buckets?: Array<{ Name?: string; BucketRegion?: string }>; ContinuationToken?: string }>('s3', 'ListBuckets', {
+      Prefix: bucket,
+      MaxBuckets: 1000,
+      ...(token ? { ContinuationToken: token } : {}),
+    });
+    const mine = (out.Buckets ?? []).find((b) => b.Name === bucket);
+    if (mine) {
+      if (mine.BucketRegion) return { owned: true, region: mine.BucketRegion };
+      const loc = await ctx.aws<{ LocationConstraint?: string | null }>('s3', 'GetBucketLocation', { Bucket: bucket, ExpectedBucketOwner: ctx.account });
+      return { owned: true, region: regionOfLocation(loc.LocationConstraint) };
+    }
+    token = out.ContinuationToken;
+    if (!token) break;
+  }
+  try {
+    await ctx.aws('s3', 'HeadBucket', { Bucket: bucket });
+    return { owned: false, exists: true, reason: `bucket ${bucket} belongs to another account, not ${ctx.account}; it must be fixed in the account that owns it` };
+  } catch (err) {
+    if (hasErrorCode(err, 'NotFound', 'NoSuchBucket', '404')) return { owned: false, exists: false, reason: `bucket ${bucket} does not exist` };
+    return {
+      owned: false,
+      exists: true,
+      reason: `bucket ${bucket} is not owned by account ${ctx.account} (S3 answered ${errorCode(err)} for it); it must be fixed in the account that owns it`,
+    };
+  }
+}
+
+/** The reason a bucket cannot be changed from this Region, or undefined. Pure. */
+export function bucketRegionProblem(bucket: string, bucketRegion: string, here: string): string | undefined {
+  if (bucketRegion === here) return undefined;
+  return `bucket ${bucket} is in Region ${bucketRegion}; run this runbook in ${bucketRegion}, where Security Hub evaluates it`;
+}

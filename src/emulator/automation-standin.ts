@@ -1,0 +1,127 @@
+import { load } from 'js-yaml';
+import { type AwsCall, type AwsOutput, AwsServiceError, type Invoker } from '../aws/invoker';
+import type { PolicyDocument } from '../aws/policy-check';
+import type { AutomationDocument } from '../model/document';
+import type { AnyHandler } from '../model/handlers';
+import { type AutomationResult, type Clock, RealClock, runAutomation } from '../engine';
+import type { CallerIdentity } from './securityhub-standin';
+
+/**
+ * STAND-IN for SSM automation executions (moto 5.2.5 has documents but no executions):
+ * StartAutomationExecution reads the document the member account really holds in moto
+ * (ssm GetDocument with the caller's credentials, in the caller's Region), then hubfix's local
+ * engine runs it there, as SSM would: after the start call has returned. `drain()` runs what was
+ * started; GetAutomationExecution answers from the engine's record.
+ */
+
+export interface StartedAutomation {
+  /** The id StartAutomationExecution returned. */
+  id: string;
+  /** The engine's execution id once it ran (the one `{{ automation:EXECUTION_ID }}` gave). */
+  engineId?: string;
+  document: string;
+  account: string;
+  region: string;
+  /** The credentials' ARN that called StartAutomationExecution (the member role session). */
+  startedBy: string;
+  parameters: Record<string, string[]>;
+  clientToken?: string;
+  /** When the start call was made and when the run ended (ms since epoch). */
+  startedAt: number;
+  endedAt?: number;
+  result?: AutomationResult;
+  error?: string;
+}
+
+export interface AutomationStandInOptions {
+  /** The emulator's own invoker (moto), for ssm GetDocument. */
+  sdk: Invoker;
+  /** The invoker the automations' steps call AWS through (with the Security Hub stand-in in it). */
+  stepInvoker(): Invoker;
+  identify(call: AwsCall): Promise<CallerIdentity>;
+  handlers: ReadonlyMap<string, AnyHandler>;
+  /** The runbook's IAM policy by document name (the local policy check enforces it). */
+  policy?(document: string): PolicyDocument | undefined;
+  /** The clock a document's execution runs on (default: real time). */
+  clockFor?(document: string): Clock;
+}
+
+let counter = 0;
+
+/** An id shaped like SSM's (a UUID). */
+function executionId(): string {
+  counter += 1;
+  const hex = (Date.now().toString(16) + counter.toString(16).padStart(8, '0') + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export class AutomationStandIn {
+  readonly started: StartedAutomation[] = [];
+  private pending: Array<() => Promise<void>> = [];
+
+  constructor(private readonly o: AutomationStandInOptions) {}
+
+  async start(call: AwsCall): Promise<AwsOutput> {
+    const caller = await this.o.identify(call);
+    const name = String(call.input.DocumentName ?? '');
+    const token = typeof call.input.ClientToken === 'string' ? call.input.ClientToken : undefined;
+    if (token) {
+      const same = this.started.find((s) => s.clientToken === token && s.account === caller.account && s.region === call.region);
+      if (same) return { AutomationExecutionId: same.id };
+    }
+    if (call.input.TargetLocations || call.input.Targets) throw new AwsServiceError('InvalidAutomationExecutionParametersException', 'the stand-in runs single-account, single-Region automations only', 'ssm', 'StartAutomationExecution');
+    const doc = await this.o.sdk.call({ service: 'ssm', operation: 'GetDocument', region: call.region, credentials: call.credentials, input: { Name: name, ...(call.input.DocumentVersion ? { DocumentVersion: call.input.DocumentVersion } : {}) } });
+    if (doc.DocumentType !== 'Automation') throw new AwsServiceError('InvalidDocument', `${name} is not an Automation document`, 'ssm', 'StartAutomationExecution');
+    const document = (doc.DocumentFormat === 'JSON' ? JSON.parse(String(doc.Content)) : load(String(doc.Content))) as AutomationDocument;
+    const parameters = (call.input.Parameters as Record<string, string[]> | undefined) ?? {};
+    for (const [k, v] of Object.entries(parameters)) {
+      for (const value of v) if (value.length > 512) throw new AwsServiceError('ValidationException', `parameter ${k}: a value is longer than 512 characters`, 'ssm', 'StartAutomationExecution');
+    }
+    const entry: StartedAutomation = { id: executionId(), document: name, account: caller.account, region: call.region, startedBy: caller.arn, parameters, startedAt: Date.now(), ...(token ? { clientToken: token } : {}) };
+    this.started.push(entry);
+    this.pending.push(async () => {
+      try {
+        const policy = this.o.policy?.(name);
+        entry.result = await runAutomation({ name, document, ...(policy ? { policy } : {}) }, parameters, {
+          invoker: this.o.stepInvoker(),
+          region: call.region,
+          account: caller.account,
+          handlers: this.o.handlers,
+          clock: this.o.clockFor?.(name) ?? new RealClock(),
+          undecided: 'fail',
+          retryBaseDelaySeconds: 0.05,
+          retryMaxDelaySeconds: 0.5,
+          pollIntervalSeconds: 0.2,
+        });
+        entry.engineId = entry.result.executionId;
+      } catch (err) {
+        entry.error = err instanceof Error ? err.message : String(err);
+      } finally {
+        entry.endedAt = Date.now();
+      }
+    });
+    return { AutomationExecutionId: entry.id };
+  }
+
+  /** Run every automation started so far (and any they start), oldest first. */
+  async drain(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending;
+      this.pending = [];
+      for (const run of batch) await run();
+    }
+  }
+
+  find(id: string): StartedAutomation | undefined {
+    return this.started.find((s) => s.id === id || s.engineId === id);
+  }
+
+  async get(call: AwsCall): Promise<AwsOutput> {
+    const s = this.find(String(call.input.AutomationExecutionId ?? ''));
+    if (!s) throw new AwsServiceError('AutomationExecutionNotFoundException', `no automation execution ${String(call.input.AutomationExecutionId)}`, 'ssm', 'GetAutomationExecution');
+    if (!s.result) {
+      return { AutomationExecution: { AutomationExecutionId: s.id, DocumentName: s.document, AutomationExecutionStatus: s.error ? 'Failed' : 'Pending', ...(s.error ? { FailureMessage: s.error } : {}) } };
+    }
+    return { AutomationExecution: { ...s.result.record, AutomationExecutionId: s.id } };
+  }
+}

@@ -1,0 +1,240 @@
+import { type AwsCall, type AwsOutput, AwsServiceError, type Invoker } from '../aws/invoker';
+import { importedEvent, type SecurityHubEvent } from './asff';
+
+/**
+ * STAND-IN for what moto 5.2.5 lacks in Security Hub (see notes/moto-facts.md):
+ * - BatchUpdateFindings (missing): read the finding from moto, apply the update as Security Hub
+ *   documents it, write it back with BatchImportFindings into every account that holds a copy
+ *   (the finding's own account and the administrator's: moto does not aggregate), and emit the
+ *   "Findings - Imported" event Security Hub would.
+ * - CreateActionTarget / DescribeActionTargets (missing): kept in memory here.
+ * - GetFindings Filters (moto ignores them): the findings come from moto, the filters are applied here.
+ * Everything the stand-in does is recorded, so tests can name it.
+ */
+
+export interface FindingUpdateRecord {
+  at: string;
+  /** The account and ARN of the caller (from sts GetCallerIdentity of its credentials). */
+  callerAccount: string;
+  callerArn: string;
+  region: string;
+  findingId: string;
+  request: Record<string, unknown>;
+}
+
+export interface ActionTargetRecord {
+  ActionTargetArn: string;
+  Name: string;
+  Description: string;
+}
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+}
+
+type StringFilter = { Value?: string; Comparison?: string };
+type Finding = Record<string, unknown>;
+
+/** Where each GetFindings string filter reads its value. */
+const FILTER_FIELDS: Record<string, (f: Finding) => unknown> = {
+  Id: (f) => f.Id,
+  ProductArn: (f) => f.ProductArn,
+  AwsAccountId: (f) => f.AwsAccountId,
+  Region: (f) => f.Region,
+  GeneratorId: (f) => f.GeneratorId,
+  Title: (f) => f.Title,
+  RecordState: (f) => f.RecordState,
+  WorkflowStatus: (f) => (f.Workflow as Finding | undefined)?.Status,
+  ComplianceStatus: (f) => (f.Compliance as Finding | undefined)?.Status,
+  ComplianceSecurityControlId: (f) => (f.Compliance as Finding | undefined)?.SecurityControlId,
+  ResourceId: (f) => ((f.Resources as Finding[] | undefined) ?? []).map((r) => r.Id),
+  ResourceType: (f) => ((f.Resources as Finding[] | undefined) ?? []).map((r) => r.Type),
+};
+
+function matchOne(value: unknown, filter: StringFilter): boolean {
+  const v = typeof value === 'string' ? value : undefined;
+  const want = filter.Value ?? '';
+  switch (filter.Comparison ?? 'EQUALS') {
+    case 'EQUALS':
+      return v === want;
+    case 'NOT_EQUALS':
+      return v !== want;
+    case 'PREFIX':
+      return v !== undefined && v.startsWith(want);
+    case 'PREFIX_NOT_EQUALS':
+      return v === undefined || !v.startsWith(want);
+    case 'CONTAINS':
+      return v !== undefined && v.includes(want);
+    case 'NOT_CONTAINS':
+      return v === undefined || !v.includes(want);
+    default:
+      throw new AwsServiceError('InvalidInputException', `the stand-in does not know the comparison ${filter.Comparison}`, 'securityhub', 'GetFindings');
+  }
+}
+
+/**
+ * GetFindings filters as Security Hub applies them: filters on different fields AND together;
+ * several EQUALS/PREFIX/CONTAINS values of one field OR together, the negative ones AND. Pure.
+ */
+export function filterFindings(findings: readonly Finding[], filters: Record<string, unknown> | undefined): Finding[] {
+  if (!filters) return [...findings];
+  const entries = Object.entries(filters).filter(([, v]) => Array.isArray(v) && v.length > 0) as Array<[string, StringFilter[]]>;
+  for (const [field] of entries) {
+    if (!FILTER_FIELDS[field]) throw new AwsServiceError('InvalidInputException', `the GetFindings stand-in does not filter on ${field}`, 'securityhub', 'GetFindings');
+  }
+  return findings.filter((f) =>
+    entries.every(([field, list]) => {
+      const raw = FILTER_FIELDS[field](f);
+      const values = Array.isArray(raw) ? raw : [raw];
+      const negative = list.filter((x) => /NOT/.test(x.Comparison ?? ''));
+      const positive = list.filter((x) => !/NOT/.test(x.Comparison ?? ''));
+      const posOk = positive.length === 0 || positive.some((x) => values.some((v) => matchOne(v, x)));
+      const negOk = negative.every((x) => values.every((v) => matchOne(v, x)));
+      return posOk && negOk;
+    }),
+  );
+}
+
+const WORKFLOW = new Set(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']);
+/** The legacy WorkflowState Security Hub keeps beside Workflow.Status. */
+const WORKFLOW_STATE: Record<string, string> = { NEW: 'NEW', NOTIFIED: 'ASSIGNED', RESOLVED: 'RESOLVED', SUPPRESSED: 'DEFERRED' };
+
+/**
+ * One finding after a BatchUpdateFindings request, as the API reference documents the fields:
+ * Note gets UpdatedAt; Workflow.Status; UserDefinedFields REPLACED whole (the reference does not
+ * say merge, so the strict reading: callers send the whole map); Severity/VerificationState/
+ * Confidence/Criticality/Types set. UpdatedAt is left alone (BatchUpdateFindings never moves it).
+ * Throws InvalidInputException for values AWS refuses. Pure.
+ */
+export function applyFindingUpdate(finding: Finding, request: Record<string, unknown>, now: string): Finding {
+  const out: Finding = { ...finding };
+  const note = request.Note as { Text?: unknown; UpdatedBy?: unknown } | undefined;
+  if (note) {
+    if (typeof note.Text !== 'string' || note.Text.length < 1 || note.Text.length > 512)
+      throw new AwsServiceError('InvalidInputException', 'Note.Text must be 1 to 512 characters', 'securityhub', 'BatchUpdateFindings');
+    if (typeof note.UpdatedBy !== 'string' || note.UpdatedBy.length < 1 || note.UpdatedBy.length > 512)
+      throw new AwsServiceError('InvalidInputException', 'Note.UpdatedBy must be 1 to 512 characters', 'securityhub', 'BatchUpdateFindings');
+    out.Note = { Text: note.Text, UpdatedBy: note.UpdatedBy, UpdatedAt: now };
+  }
+  const workflow = request.Workflow as { Status?: unknown } | undefined;
+  if (workflow?.Status !== undefined) {
+    if (typeof workflow.Status !== 'string' || !WORKFLOW.has(workflow.Status))
+      throw new AwsServiceError('InvalidInputException', `Workflow.Status ${String(workflow.Status)} is not one of ${[...WORKFLOW].join(', ')}`, 'securityhub', 'BatchUpdateFindings');
+    out.Workflow = { Status: workflow.Status };
+    out.WorkflowState = WORKFLOW_STATE[workflow.Status];
+  }
+  const fields = request.UserDefinedFields as Record<string, unknown> | undefined;
+  if (fields !== undefined) {
+    const entries = Object.entries(fields);
+    if (entries.length > 50) throw new AwsServiceError('InvalidInputException', 'UserDefinedFields holds at most 50 pairs', 'securityhub', 'BatchUpdateFindings');
+    for (const [k, v] of entries) {
+      if (typeof v !== 'string' || k.length < 1 || k.length > 128 || v.length < 1 || v.length > 1024)
+        throw new AwsServiceError('InvalidInputException', `UserDefinedFields ${JSON.stringify(k)}: keys are 1-128 and values 1-1024 characters`, 'securityhub', 'BatchUpdateFindings');
+    }
+    out.UserDefinedFields = { ...fields };
+  }
+  for (const key of ['Severity', 'VerificationState', 'Confidence', 'Criticality', 'Types', 'RelatedFindings']) {
+    if (request[key] !== undefined) out[key] = request[key];
+  }
+  return out;
+}
+
+export interface SecurityHubStandInOptions {
+  /** The emulator's own invoker (moto). */
+  sdk: Invoker;
+  adminAccount: string;
+  identify(call: AwsCall): Promise<CallerIdentity>;
+  /** Credentials that act in an account as Security Hub itself would (its service-linked role). */
+  serviceCredentials(account: string): Promise<AwsCall['credentials']>;
+  now?: () => Date;
+}
+
+export class SecurityHubStandIn {
+  readonly updates: FindingUpdateRecord[] = [];
+  readonly actionTargets = new Map<string, ActionTargetRecord>();
+  /** The "Findings - Imported" events Security Hub would have sent after each update, oldest first. */
+  readonly emitted: SecurityHubEvent[] = [];
+
+  constructor(private readonly o: SecurityHubStandInOptions) {}
+
+  private now(): Date {
+    return this.o.now?.() ?? new Date();
+  }
+
+  /** Every finding moto holds for the credentials' account in the Region (it ignores Filters). */
+  private async allFindings(region: string, credentials: AwsCall['credentials']): Promise<Finding[]> {
+    const out: Finding[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.o.sdk.call({ service: 'securityhub', operation: 'GetFindings', region, credentials, input: { MaxResults: 100, ...(token ? { NextToken: token } : {}) } });
+      out.push(...((page.Findings as Finding[] | undefined) ?? []));
+      token = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  async getFindings(call: AwsCall): Promise<AwsOutput> {
+    const all = await this.allFindings(call.region, call.credentials);
+    const matched = filterFindings(all, call.input.Filters as Record<string, unknown> | undefined);
+    const max = typeof call.input.MaxResults === 'number' ? call.input.MaxResults : 100;
+    const start = typeof call.input.NextToken === 'string' && call.input.NextToken.startsWith('standin:') ? Number(call.input.NextToken.slice(8)) : 0;
+    const page = matched.slice(start, start + max);
+    const next = start + max < matched.length ? { NextToken: `standin:${start + max}` } : {};
+    return { Findings: page, ...next };
+  }
+
+  async batchUpdateFindings(call: AwsCall): Promise<AwsOutput> {
+    const caller = await this.o.identify(call);
+    const ids = (call.input.FindingIdentifiers as Array<{ Id?: string; ProductArn?: string }> | undefined) ?? [];
+    if (ids.length < 1 || ids.length > 100) throw new AwsServiceError('InvalidInputException', 'FindingIdentifiers holds 1 to 100 findings', 'securityhub', 'BatchUpdateFindings');
+    const now = this.now().toISOString();
+    const own = await this.allFindings(call.region, call.credentials);
+    const processed: Array<{ Id: string; ProductArn: string }> = [];
+    const unprocessed: Array<{ FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }> = [];
+    for (const ident of ids) {
+      const key = { Id: String(ident.Id ?? ''), ProductArn: String(ident.ProductArn ?? '') };
+      const finding = own.find((f) => f.Id === key.Id && f.ProductArn === key.ProductArn);
+      if (!finding) {
+        unprocessed.push({ FindingIdentifier: key, ErrorCode: 'FindingNotFound', ErrorMessage: 'Finding Not Found' });
+        continue;
+      }
+      // a member may update its own findings only; the administrator those of its members too
+      if (caller.account !== this.o.adminAccount && finding.AwsAccountId !== caller.account) {
+        unprocessed.push({ FindingIdentifier: key, ErrorCode: 'AccessDeniedException', ErrorMessage: `account ${caller.account} cannot update a finding of ${String(finding.AwsAccountId)}` });
+        continue;
+      }
+      const updated = applyFindingUpdate(finding, call.input, now);
+      // every copy: the finding's own account and the administrator's (moto does not aggregate)
+      for (const account of new Set([String(finding.AwsAccountId), this.o.adminAccount])) {
+        const credentials = account === caller.account ? call.credentials : await this.o.serviceCredentials(account);
+        const r = await this.o.sdk.call({ service: 'securityhub', operation: 'BatchImportFindings', region: call.region, credentials, input: { Findings: [updated] } });
+        if (Number(r.FailedCount ?? 0) > 0) throw new AwsServiceError('InternalException', `the stand-in could not write ${key.Id} back to ${account}: ${JSON.stringify(r.FailedFindings)}`);
+      }
+      processed.push(key);
+      this.updates.push({ at: now, callerAccount: caller.account, callerArn: caller.arn, region: call.region, findingId: key.Id, request: call.input });
+      this.emitted.push(importedEvent(updated, this.o.adminAccount, now));
+    }
+    return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
+  }
+
+  async createActionTarget(call: AwsCall): Promise<AwsOutput> {
+    const caller = await this.o.identify(call);
+    const name = String(call.input.Name ?? '');
+    const id = String(call.input.Id ?? '');
+    if (!name || name.length > 20) throw new AwsServiceError('InvalidInputException', 'Name must be 1 to 20 characters', 'securityhub', 'CreateActionTarget');
+    if (!/^[A-Za-z0-9]{1,20}$/.test(id)) throw new AwsServiceError('InvalidInputException', 'Id must be 1 to 20 alphanumeric characters', 'securityhub', 'CreateActionTarget');
+    const arn = `arn:aws:securityhub:${call.region}:${caller.account}:action/custom/${id}`;
+    if (this.actionTargets.has(arn)) throw new AwsServiceError('ResourceConflictException', `action target ${arn} already exists`, 'securityhub', 'CreateActionTarget');
+    this.actionTargets.set(arn, { ActionTargetArn: arn, Name: name, Description: String(call.input.Description ?? '') });
+    return { ActionTargetArn: arn };
+  }
+
+  async describeActionTargets(call: AwsCall): Promise<AwsOutput> {
+    const caller = await this.o.identify(call);
+    const wanted = call.input.ActionTargetArns as string[] | undefined;
+    const prefix = `arn:aws:securityhub:${call.region}:${caller.account}:action/custom/`;
+    const all = [...this.actionTargets.values()].filter((t) => t.ActionTargetArn.startsWith(prefix));
+    return { ActionTargets: wanted?.length ? all.filter((t) => wanted.includes(t.ActionTargetArn)) : all };
+  }
+}

@@ -1,0 +1,238 @@
+import type { Catalog, CatalogControl } from '../compiler/catalog';
+import { effectiveMode, type HubfixConfig, inEffect } from './config';
+import { resolveControl } from './control';
+import { extractFor } from './extract';
+import { attemptsInWindow, type HubfixMemory, lastWrite, readMemory, STATUS_NOTIFY_ONLY, STATUS_STARTED } from './fields';
+import { checkIdentity, type Identity, quote } from './identity';
+import { clientToken, memberRoleArn, runbookRoleArn } from './naming';
+import { findingProblem } from './schema';
+import type { AsffFinding, AsffResource, Decision, ParameterValue, ReasonCode, StartTarget, Trigger } from './types';
+
+/**
+ * The decision, a pure function: for each finding `start`, `notify` or `skip`, with a reason code
+ * and one line saying why. Nothing here calls AWS; the same inputs always give the same output.
+ *
+ * Order of the checks: the finding's shape (MALFORMED), its product, identity and accounts; its
+ * record, workflow and compliance state; for automatic runs the echo of hubfix's own update and
+ * NOT_NEW; the control and its runbook; the resource parameters; exclusions; the mode or the
+ * custom action; runs in flight and the loop guard; finally duplicates within the batch.
+ */
+
+export interface DecideContext {
+  catalog: Catalog;
+  config: HubfixConfig;
+  /** Epoch milliseconds. */
+  now: number;
+  trigger: Trigger;
+}
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+function skip(findingId: string, reason: ReasonCode, detail: string, extra: Partial<Decision> = {}): Decision {
+  return { findingId, decision: 'skip', reason, detail, ...extra };
+}
+
+function idOf(raw: unknown): string {
+  if (typeof raw !== 'object' || raw === null) return '';
+  const id = (raw as { Id?: unknown }).Id;
+  return typeof id === 'string' ? id.slice(0, 512) : '';
+}
+
+/** Note.UpdatedBy of hubfix's writers: the orchestrator, or a runbook's finalizer. */
+function writtenByHubfix(updatedBy: string | undefined): boolean {
+  return updatedBy === 'hubfix' || (updatedBy !== undefined && /^Hubfix-[A-Za-z0-9_.-]+$/.test(updatedBy));
+}
+
+/**
+ * The echo of hubfix's own BatchUpdateFindings. BatchUpdateFindings leaves UpdatedAt unchanged,
+ * so an event whose UpdatedAt is not after hubfix's last write carries no news from the provider.
+ * A genuinely re-failed finding was re-evaluated (UpdatedAt after our write) and Security Hub
+ * reset its workflow to NEW: it is never an echo.
+ */
+export function echoOf(f: AsffFinding, memory: HubfixMemory, workflow: string): string | undefined {
+  if (!memory.status) return undefined;
+  const written = lastWrite(memory);
+  const updatedAt = Date.parse(f.UpdatedAt);
+  if (written !== undefined && updatedAt <= written)
+    return `the event echoes hubfix's own update: UpdatedAt ${f.UpdatedAt} is not after hubfix's write at ${new Date(written).toISOString()}`;
+  if ((workflow === 'NOTIFIED' || workflow === 'RESOLVED') && writtenByHubfix(f.Note?.UpdatedBy))
+    return `the event echoes hubfix's own update: Workflow ${workflow}, note by ${f.Note?.UpdatedBy}, ${memory.status}`;
+  return undefined;
+}
+
+function excluded(ctx: DecideContext, identity: Identity, region: string, resource: AsffResource): { reason: ReasonCode; detail: string } | undefined {
+  const { exclusions, allowedRegions } = ctx.config;
+  const why = (r?: string) => (r ? ` (${r})` : '');
+  for (const e of exclusions.accounts)
+    if (e.account === identity.account && inEffect(e, ctx.now)) return { reason: 'EXCLUDED_ACCOUNT', detail: `account ${e.account} is excluded${why(e.reason)}` };
+  for (const e of exclusions.regions)
+    if (e.region === region && inEffect(e, ctx.now)) return { reason: 'EXCLUDED_REGION', detail: `Region ${region} is excluded${why(e.reason)}` };
+  if (allowedRegions.length > 0 && !allowedRegions.includes(region))
+    return { reason: 'EXCLUDED_REGION', detail: `Region ${region} is not in allowedRegions (${allowedRegions.join(', ')})` };
+  const tags = resource.Tags ?? {};
+  for (const e of exclusions.tags) {
+    if (!Object.prototype.hasOwnProperty.call(tags, e.key) || !inEffect(e, ctx.now)) continue;
+    if (e.value !== undefined && tags[e.key] !== e.value) continue;
+    return { reason: 'EXCLUDED_TAG', detail: `the resource's tag ${quote(`${e.key}=${tags[e.key]}`)} excludes it${why(e.reason)}` };
+  }
+  return undefined;
+}
+
+type Plan = { kind: 'start'; reason: ReasonCode; dryRun: boolean } | { kind: 'notify'; reason: ReasonCode; detail: string } | { kind: 'skip'; reason: ReasonCode; detail: string };
+
+function plan(ctx: DecideContext, control: CatalogControl): Plan {
+  const mode = effectiveMode(ctx.config, control.control, control.defaultMode);
+  const { trigger } = ctx;
+  if (trigger.kind === 'custom-action') {
+    const { remediate, dryRun } = ctx.config.customActions;
+    const action = trigger.actionId === remediate.id ? remediate : dryRun;
+    if (!action.enabled) return { kind: 'skip', reason: 'ACTION_DISABLED', detail: `the custom action ${action.id} is disabled in the configuration` };
+    if (mode === 'disabled') return { kind: 'skip', reason: 'MODE_DISABLED', detail: `${control.control} is disabled` };
+    return action === remediate ? { kind: 'start', reason: 'ACTION_REMEDIATE', dryRun: false } : { kind: 'start', reason: 'ACTION_DRY_RUN', dryRun: true };
+  }
+  switch (mode) {
+    case 'auto':
+      return { kind: 'start', reason: 'MODE_AUTO', dryRun: false };
+    case 'dry-run':
+      return { kind: 'start', reason: 'MODE_DRY_RUN', dryRun: true };
+    case 'notify-only':
+      return { kind: 'notify', reason: 'MODE_NOTIFY_ONLY', detail: `${control.control} is notify-only: ${control.guidance}` };
+    case 'disabled':
+      return { kind: 'skip', reason: 'MODE_DISABLED', detail: `${control.control} is disabled for automatic runs` };
+  }
+}
+
+/** One finding, without the batch (duplicates are the batch's business). */
+export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
+  const findingId = idOf(raw);
+  const { trigger, config } = ctx;
+  if (trigger.kind === 'custom-action' && trigger.actionId !== config.customActions.remediate.id && trigger.actionId !== config.customActions.dryRun.id)
+    return skip(findingId, 'UNKNOWN_ACTION', `the custom action ${quote(trigger.actionId)} is not one of hubfix's (${config.customActions.remediate.id}, ${config.customActions.dryRun.id})`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return skip(findingId, 'MALFORMED', 'the finding is not a JSON object');
+  const problem = findingProblem(raw);
+  if (problem) return skip(findingId, 'MALFORMED', `the finding does not match the ASFF schema: ${problem}`);
+  const f = raw as AsffFinding;
+
+  const identity = checkIdentity(f);
+  if (!identity.ok) return skip(findingId, identity.reason, identity.detail);
+  const who = identity.value;
+  const base = { account: who.account, region: who.findingRegion };
+
+  if (f.RecordState === 'ARCHIVED') return skip(findingId, 'ARCHIVED', 'RecordState is ARCHIVED', base);
+  const workflow = f.Workflow?.Status ?? 'NEW';
+  if (workflow === 'SUPPRESSED') return skip(findingId, 'SUPPRESSED', 'Workflow.Status is SUPPRESSED', base);
+  const compliance = f.Compliance?.Status;
+  if (compliance !== 'FAILED') return skip(findingId, 'NOT_FAILED', compliance ? `Compliance.Status is ${compliance}` : 'the finding has no Compliance.Status', base);
+
+  const memory = readMemory(f.UserDefinedFields);
+  if (trigger.kind === 'imported') {
+    const echo = echoOf(f, memory, workflow);
+    if (echo) return skip(findingId, 'OWN_UPDATE', echo, base);
+    if (workflow !== 'NEW') return skip(findingId, 'NOT_NEW', `Workflow.Status is ${workflow}; automatic runs act only on NEW findings`, base);
+  }
+
+  const resolved = resolveControl(f, ctx.catalog);
+  if (!resolved.ok) return skip(findingId, resolved.reason, resolved.detail, { ...base, ...(resolved.control ? { control: resolved.control } : {}) });
+  const control = resolved.control;
+  const named = { ...base, control: control.control, document: control.document };
+
+  const extracted = extractFor(f, control, who);
+  if (!extracted.ok) return skip(findingId, extracted.reason, extracted.detail, named);
+  const { region, resource } = extracted.value;
+  const located = { ...named, region };
+
+  const out = excluded(ctx, who, region, resource);
+  if (out) return skip(findingId, out.reason, out.detail, located);
+
+  let next = plan(ctx, control);
+  if (next.kind === 'skip') return skip(findingId, next.reason, next.detail, located);
+
+  if (next.kind === 'start') {
+    const inFlightMs = config.inFlightMinutes * MINUTE_MS;
+    if (memory.status === STATUS_STARTED && memory.lastAttempt !== undefined && ctx.now - memory.lastAttempt < inFlightMs)
+      return skip(findingId, 'IN_PROGRESS', `hubfix started a run ${Math.round((ctx.now - memory.lastAttempt) / MINUTE_MS)} min ago (execution ${memory.execution ?? 'unknown'}); it is taken to be in progress for ${config.inFlightMinutes} min`, located);
+    if (trigger.kind === 'imported') {
+      const windowMs = config.loopGuard.windowHours * HOUR_MS;
+      const recent = attemptsInWindow(memory, ctx.now, windowMs);
+      if (recent >= config.loopGuard.attempts) {
+        const detail = `loop guard: ${recent} automatic attempts in ${config.loopGuard.windowHours} h (at most ${config.loopGuard.attempts}); the fix keeps being undone, a person should look`;
+        if (memory.status === STATUS_NOTIFY_ONLY) return skip(findingId, 'ATTEMPTS_EXHAUSTED', `${detail} (already noted on the finding)`, located);
+        next = { kind: 'notify', reason: 'ATTEMPTS_EXHAUSTED', detail };
+      }
+    }
+  }
+
+  const dryRun = next.kind === 'start' ? next.dryRun : false;
+  let roleArn: string;
+  try {
+    roleArn = runbookRoleArn(who.account, control.document, who.partition);
+  } catch (err) {
+    return skip(findingId, 'NO_RUNBOOK', (err as Error).message, located);
+  }
+  const parameters: Record<string, ParameterValue> = {
+    AutomationAssumeRole: roleArn,
+    FindingId: f.Id,
+    FindingProductArn: f.ProductArn,
+    DryRun: dryRun,
+    ...(config.notificationTopicArn ? { NotificationTopicArn: config.notificationTopicArn } : {}),
+    ...control.parameters,
+    ...extracted.value.parameters,
+  };
+  const attempt = memory.attempts + 1;
+  const target: StartTarget = {
+    findingId: f.Id,
+    productArn: f.ProductArn,
+    partition: who.partition,
+    findingRegion: who.findingRegion,
+    account: who.account,
+    region,
+    control: control.control,
+    document: control.document,
+    scope: control.scope,
+    resourceType: resource.Type,
+    resourceId: resource.Id,
+    dryRun,
+    attempt,
+    clientToken: clientToken(f.Id, attempt, dryRun),
+    memberRoleArn: memberRoleArn(who.account, config.memberRoleName, who.partition),
+    parameters,
+    fields: { ...(f.UserDefinedFields ?? {}) },
+    ...(f.Note?.Text !== undefined ? { note: f.Note.Text } : {}),
+    guidance: control.guidance,
+    title: control.title,
+  };
+  if (next.kind === 'notify') return { findingId, decision: 'notify', reason: next.reason, detail: next.detail, ...located, parameters, target };
+  const what = `${control.document}${dryRun ? ' (dry run)' : ''} in ${who.account} ${region}, attempt ${attempt}`;
+  return { findingId, decision: 'start', reason: next.reason, detail: `start ${what}`, ...located, parameters, target };
+}
+
+/**
+ * Every finding of a batch (one event). An account-level control is started once per account
+ * and runbook in a batch (the others are DUPLICATE), and a finding listed twice is handled once.
+ */
+export function decide(findings: readonly unknown[], ctx: DecideContext): Decision[] {
+  const taken = new Map<string, string>();
+  return findings.map((raw) => {
+    const d = decideFinding(raw, ctx);
+    const t = d.target;
+    if (!t || d.decision === 'skip') return d;
+    const byFinding = `finding|${t.findingId}`;
+    const first = taken.get(byFinding);
+    if (first !== undefined) return skip(d.findingId, 'DUPLICATE', 'the finding is listed twice in this event; it is handled once', strip(d));
+    if (d.decision === 'start' && t.scope === 'account') {
+      const byAccount = `account|${t.account}|${t.document}|${t.dryRun}`;
+      const other = taken.get(byAccount);
+      if (other !== undefined)
+        return skip(d.findingId, 'DUPLICATE', `${t.control} is account-level: ${t.document} already starts for account ${t.account} in this batch (finding ${other})`, strip(d));
+      taken.set(byAccount, t.findingId);
+    }
+    taken.set(byFinding, t.findingId);
+    return d;
+  });
+}
+
+function strip(d: Decision): Partial<Decision> {
+  const { control, document, account, region, parameters } = d;
+  return { control, document, account, region, parameters };
+}

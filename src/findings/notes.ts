@@ -1,0 +1,41 @@
+import { composeTrail, ENTRY_SEPARATOR, NOTE_MAX, parseTrail } from '../finalizer/note';
+import { clip, isoMinute } from '../finalizer/text';
+import { EXECUTION_PENDING } from './fields';
+import type { StartTarget } from './types';
+
+/**
+ * The orchestrator's entries in the finding note, in the audit-trail format the finalizer uses
+ * (src/finalizer/note.ts): newest first, ` || ` between entries, at most 512 characters, each
+ * entry `<time> <OUTCOME> exec <id>: <text>` (or `no run` when nothing started). Pure.
+ */
+
+function what(t: StartTarget): string {
+  return `${t.document}${t.dryRun ? ' dry run' : ''} for ${t.control}, attempt ${t.attempt}`;
+}
+
+/** A start whose execution id is known: the entry names it. */
+export function startedNote(t: StartTarget, executionId: string, now: Date): string {
+  return composeTrail({ time: now, outcome: 'STARTED', executionId, text: `${what(t)} started by hubfix` }, t.note);
+}
+
+/**
+ * A start recorded in a grouped update (one BatchUpdateFindings for many findings carries one
+ * note): the execution id is not in the note; the execution carries the tag `hubfix:finding`
+ * with the finding's Id, and the runbook's finalizer writes the id when the run ends.
+ */
+export function groupedStartedNote(t: StartTarget, count: number, now: Date): string {
+  const head = `${isoMinute(now)} STARTED exec ${EXECUTION_PENDING}`;
+  const text = clip(`${what(t)} started by hubfix with ${count - 1} other finding(s); the execution is tagged hubfix:finding=<this finding's Id>`, NOTE_MAX - head.length - 2);
+  let note = `${head}: ${text}`;
+  for (const older of parseTrail(t.note)) {
+    const next = `${note}${ENTRY_SEPARATOR}${older}`;
+    if (next.length > NOTE_MAX) break;
+    note = next;
+  }
+  return note;
+}
+
+/** Nothing started: why. */
+export function startFailedNote(t: StartTarget, why: string, now: Date): string {
+  return composeTrail({ time: now, outcome: 'START_FAILED', text: `hubfix could not start ${what(t)}: ${why}` }, t.note);
+}

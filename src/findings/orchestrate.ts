@@ -1,0 +1,117 @@
+import type { Invoker } from '../aws/invoker';
+import type { Catalog } from '../compiler/catalog';
+import type { HubfixConfig } from './config';
+import { CredentialsCache } from './credentials';
+import { decide } from './decide';
+import { parseEvent } from './intake';
+import { realSleep, type Sleep } from './retry';
+import { act, type FindingOutcome } from './start';
+import type { Trigger } from './types';
+
+/**
+ * The orchestrator end to end: intake → decide (pure) → act (I/O) → one JSON log line per
+ * finding with its decision and reason. The Lambda handler and `hubfix remediate` are thin
+ * shells over `handleEvent` and `handleFindings`.
+ */
+
+export interface OrchestratorDeps {
+  invoker: Invoker;
+  catalog: Catalog;
+  config: HubfixConfig;
+  /** Share one across invocations (a Lambda keeps it warm). */
+  credentials?: CredentialsCache;
+  now?: () => number;
+  sleep?: Sleep;
+  random?: () => number;
+  /** Receives each log line (default: one JSON line on stdout). */
+  log?: (line: Record<string, unknown>) => void;
+  concurrency?: number;
+  individualUpdateLimit?: number;
+}
+
+export interface EventResult {
+  eventId?: string;
+  /** Set when the event itself was rejected: nothing was decided. */
+  rejected?: { reason: 'MALFORMED'; detail: string };
+  outcomes: FindingOutcome[];
+  counts: { start: number; notify: number; skip: number; started: number; startFailed: number };
+}
+
+export function jsonLog(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** A credentials cache for these dependencies (the Lambda keeps one per container). */
+export function credentialsFor(deps: Pick<OrchestratorDeps, 'invoker' | 'now' | 'sleep' | 'random'>): CredentialsCache {
+  return new CredentialsCache({ invoker: deps.invoker, now: deps.now ?? Date.now, sleep: deps.sleep ?? realSleep, random: deps.random });
+}
+
+/** The log line of one finding. */
+export function logLine(o: FindingOutcome, eventId: string | undefined, trigger: Trigger): Record<string, unknown> {
+  const d = o.decision;
+  const t = d.target;
+  const problem = d.reason === 'MALFORMED' || d.reason === 'ACCOUNT_MISMATCH' || o.outcome === 'start-failed' || /^(failed|unprocessed)/.test(o.findingUpdate ?? '');
+  const line: Record<string, unknown> = {
+    level: problem ? 'warn' : 'info',
+    msg: 'hubfix.decision',
+    eventId,
+    trigger: trigger.kind === 'custom-action' ? `custom-action:${trigger.actionId}` : 'imported',
+    findingId: d.findingId,
+    decision: d.decision,
+    reason: d.reason,
+    detail: d.detail,
+    control: d.control,
+    document: d.document,
+    account: d.account,
+    region: d.region,
+    outcome: o.outcome,
+  };
+  if (t && d.decision === 'start') Object.assign(line, { dryRun: t.dryRun, attempt: t.attempt, clientToken: t.clientToken });
+  if (o.executionId) line.executionId = o.executionId;
+  if (o.error) line.error = o.error;
+  if (o.findingUpdate) line.findingUpdate = o.findingUpdate;
+  if (o.notification) line.notification = o.notification;
+  return line;
+}
+
+function count(outcomes: readonly FindingOutcome[]): EventResult['counts'] {
+  const c = { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 };
+  for (const o of outcomes) {
+    c[o.decision.decision]++;
+    if (o.outcome === 'started') c.started++;
+    if (o.outcome === 'start-failed') c.startFailed++;
+  }
+  return c;
+}
+
+/** Decides and acts on findings already read (an event's, or GetFindings' for `hubfix remediate`). */
+export async function handleFindings(findings: readonly unknown[], trigger: Trigger, deps: OrchestratorDeps, eventId?: string): Promise<EventResult> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? realSleep;
+  const log = deps.log ?? jsonLog;
+  const decisions = decide(findings, { catalog: deps.catalog, config: deps.config, now: now(), trigger });
+  const outcomes = await act(decisions, {
+    invoker: deps.invoker,
+    catalog: deps.catalog,
+    credentials: deps.credentials ?? credentialsFor(deps),
+    now,
+    sleep,
+    random: deps.random,
+    loopGuard: deps.config.loopGuard,
+    notificationTopicArn: deps.config.notificationTopicArn || undefined,
+    concurrency: deps.concurrency,
+    individualUpdateLimit: deps.individualUpdateLimit,
+  });
+  for (const o of outcomes) log(logLine(o, eventId, trigger));
+  return { ...(eventId ? { eventId } : {}), outcomes, counts: count(outcomes) };
+}
+
+/** One EventBridge event from Security Hub. A rejected event is logged once and decides nothing. */
+export async function handleEvent(raw: unknown, deps: OrchestratorDeps): Promise<EventResult> {
+  const intake = parseEvent(raw);
+  if (!intake.ok) {
+    (deps.log ?? jsonLog)({ level: 'warn', msg: 'hubfix.event-rejected', decision: 'skip', reason: intake.reason, detail: intake.detail });
+    return { rejected: { reason: intake.reason, detail: intake.detail }, outcomes: [], counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 } };
+  }
+  return handleFindings(intake.event.findings, intake.event.trigger, deps, intake.event.id);
+}

@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { describeRotation, keysToRotate } from '../../runbooks/iam-access-key-rotation';
+
+const now = new Date('2024-06-01T00:00:00Z');
+const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+
+describe('IAM access key rotation (pure)', () => {
+  const keys = [
+    { AccessKeyId: 'AKIAOLDUSED', Status: 'Active', CreateDate: daysAgo(200), LastUsedDate: daysAgo(1) },
+    { AccessKeyId: 'AKIAOLDIDLE', Status: 'Active', CreateDate: daysAgo(120) },
+    { AccessKeyId: 'AKIANEW', Status: 'Active', CreateDate: daysAgo(30), LastUsedDate: daysAgo(1) },
+    { AccessKeyId: 'AKIAOLDOFF', Status: 'Inactive', CreateDate: daysAgo(900) },
+  ];
+
+  it('picks active keys created more than N days ago, used or not', () => {
+    expect(keysToRotate(keys, 90, now).map((k) => k.AccessKeyId)).to.deep.equal(['AKIAOLDUSED', 'AKIAOLDIDLE']);
+  });
+
+  it('leaves a key of exactly N days alone', () => {
+    expect(keysToRotate([{ AccessKeyId: 'AKIAEDGE', Status: 'Active', CreateDate: daysAgo(90) }], 90, now)).to.deep.equal([]);
+  });
+
+  it('warns about old keys still in use, since deactivating them breaks their callers', () => {
+    const text = describeRotation('bob', keys, keysToRotate(keys, 90, now), 90, now);
+    expect(text).to.contain('AKIAOLDUSED (created 2023-11-14, 200 days old, last used 2024-05-31, 1 days ago)');
+    expect(text).to.contain('AKIAOLDIDLE (created 2024-02-02, 120 days old, never used)');
+    expect(text).to.match(/WARNING: AKIAOLDUSED used in the last 7 days/);
+    expect(text).not.to.match(/WARNING: .*AKIAOLDIDLE/);
+  });
+
+  it('says so when no active key is too old', () => {
+    expect(describeRotation('bob', keys.slice(2), [], 90, now)).to.equal('user bob: no active access key older than 90 days (1 active key(s)); nothing to change');
+  });
+});
