@@ -68,7 +68,11 @@ function normalProtocol(p: string): string {
  * TCP (or UDP when counted) lets the port through when it is in FromPort..ToPort; a missing or -1
  * range on TCP/UDP means every port. Other protocols (ICMP, GRE, ...) carry no TCP/UDP port. Pure.
  */
-export function ruleCoversPort(rule: Pick<SecurityGroupRule, 'IpProtocol' | 'FromPort' | 'ToPort'>, port: number, protocols: ProtocolScope): boolean {
+export function ruleCoversPort(
+  rule: Pick<SecurityGroupRule, 'IpProtocol' | 'FromPort' | 'ToPort'>,
+  port: number,
+  protocols: ProtocolScope,
+): boolean {
   const p = normalProtocol(rule.IpProtocol);
   if (p === '-1') return true;
   if (p !== 'tcp' && !(p === 'udp' && protocols === 'tcp-and-udp')) return false;
@@ -108,7 +112,8 @@ function sourceOf(rule: SecurityGroupRule): string {
 
 export function describeRule(rule: SecurityGroupRule): string {
   const p = normalProtocol(rule.IpProtocol);
-  const ports = p === '-1' ? 'all traffic' : rule.FromPort === rule.ToPort ? `${p} ${rule.FromPort}` : `${p} ${rule.FromPort}-${rule.ToPort}`;
+  const ports =
+    p === '-1' ? 'all traffic' : rule.FromPort === rule.ToPort ? `${p} ${rule.FromPort}` : `${p} ${rule.FromPort}-${rule.ToPort}`;
   return `${rule.SecurityGroupRuleId} (${ports} from ${sourceOf(rule)})`;
 }
 
@@ -125,7 +130,8 @@ export function classifyIngress(rules: readonly SecurityGroupRule[], scope: Rule
     if (port === undefined) continue;
     const family = worldOpenFamily(rule);
     if (rule.PrefixListId) out.leftAlone.push({ rule, reason: `source is prefix list ${rule.PrefixListId}: review its entries by hand` });
-    else if (rule.ReferencedGroupInfo?.GroupId) out.leftAlone.push({ rule, reason: `source is security group ${rule.ReferencedGroupInfo.GroupId}` });
+    else if (rule.ReferencedGroupInfo?.GroupId)
+      out.leftAlone.push({ rule, reason: `source is security group ${rule.ReferencedGroupInfo.GroupId}` });
     else if (family === null) out.leftAlone.push({ rule, reason: `source ${sourceOf(rule)} is not the whole Internet` });
     else if (scope.sources !== 'ipv4-and-ipv6' && scope.sources !== family)
       out.leftAlone.push({ rule, reason: `${family} source is outside this control (${scope.sources} only)` });
@@ -165,7 +171,9 @@ export interface GroupInfo {
 /** The group, or null when it does not exist (InvalidGroup.NotFound). */
 export async function readGroup(ctx: ScriptContext, groupId: string): Promise<GroupInfo | null> {
   try {
-    const out = await ctx.aws<{ SecurityGroups?: Array<Record<string, unknown>> }>('ec2', 'DescribeSecurityGroups', { GroupIds: [groupId] });
+    const out = await ctx.aws<{ SecurityGroups?: Array<Record<string, unknown>> }>('ec2', 'DescribeSecurityGroups', {
+      GroupIds: [groupId],
+    });
     const g = out.SecurityGroups?.find((s) => s.GroupId === groupId);
     if (!g) return null;
     const info: GroupInfo = { GroupId: groupId, GroupName: String(g.GroupName ?? '') };
@@ -185,7 +193,11 @@ export async function readGroupRules(ctx: ScriptContext, groupId: string): Promi
   do {
     const input: Record<string, unknown> = { Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000 };
     if (token) input.NextToken = token;
-    const page = await ctx.aws<{ SecurityGroupRules?: SecurityGroupRule[]; NextToken?: string }>('ec2', 'DescribeSecurityGroupRules', input);
+    const page = await ctx.aws<{ SecurityGroupRules?: SecurityGroupRule[]; NextToken?: string }>(
+      'ec2',
+      'DescribeSecurityGroupRules',
+      input,
+    );
     // the filter is the contract; a rule of another group is never acted on
     rules.push(...(page.SecurityGroupRules ?? []).filter((r) => r.GroupId === undefined || r.GroupId === groupId));
     token = page.NextToken || undefined;
@@ -194,7 +206,12 @@ export async function readGroupRules(ctx: ScriptContext, groupId: string): Promi
 }
 
 /** Revokes rules by id, in batches of 50; a `Return: false` answer fails the step. */
-export async function revokeRules(ctx: ScriptContext, groupId: string, ids: readonly string[], direction: 'ingress' | 'egress'): Promise<void> {
+export async function revokeRules(
+  ctx: ScriptContext,
+  groupId: string,
+  ids: readonly string[],
+  direction: 'ingress' | 'egress',
+): Promise<void> {
   const api = direction === 'ingress' ? 'RevokeSecurityGroupIngress' : 'RevokeSecurityGroupEgress';
   for (let i = 0; i < ids.length; i += 50) {
     const out = await ctx.aws<{ Return?: boolean }>('ec2', api, { GroupId: groupId, SecurityGroupRuleIds: ids.slice(i, i + 50) });
@@ -240,7 +257,12 @@ export const planAdminPorts = defineHandler<AdminPortsInput, { Decision: string;
   async run(input, ctx) {
     const scope = checkInput(input);
     const group = await readGroup(ctx, input.GroupId);
-    if (!group) return { Decision: 'skip', Before: { GroupId: input.GroupId, Group: 'not found' }, Summary: `security group ${input.GroupId} does not exist (deleted since the finding?); nothing to do` };
+    if (!group)
+      return {
+        Decision: 'skip',
+        Before: { GroupId: input.GroupId, Group: 'not found' },
+        Summary: `security group ${input.GroupId} does not exist (deleted since the finding?); nothing to do`,
+      };
     const c = classifyIngress(await readGroupRules(ctx, input.GroupId), scope);
     const before = {
       GroupId: group.GroupId,
@@ -250,7 +272,11 @@ export const planAdminPorts = defineHandler<AdminPortsInput, { Decision: string;
       ReauthorizeIpPermissions: JSON.stringify(c.offending.map(toIpPermission)),
       LeftAlone: JSON.stringify(c.leftAlone.map((l) => ({ SecurityGroupRuleId: l.rule.SecurityGroupRuleId, Reason: l.reason }))),
     };
-    return { Decision: c.offending.length ? 'remediate' : 'compliant', Before: before, Summary: describeAdminPorts(input.GroupId, c, scope) };
+    return {
+      Decision: c.offending.length ? 'remediate' : 'compliant',
+      Before: before,
+      Summary: describeAdminPorts(input.GroupId, c, scope),
+    };
   },
 });
 
@@ -265,14 +291,29 @@ export const revokeAdminPorts = defineHandler<AdminPortsInput, { Changed: string
     let c = classifyIngress(await readGroupRules(ctx, input.GroupId), scope);
     if (c.offending.length === 0) return { Changed: 'nothing: no offending rule is left' };
     try {
-      await revokeRules(ctx, input.GroupId, c.offending.map((r) => r.SecurityGroupRuleId), 'ingress');
+      await revokeRules(
+        ctx,
+        input.GroupId,
+        c.offending.map((r) => r.SecurityGroupRuleId),
+        'ingress',
+      );
     } catch (err) {
       if (!hasErrorCode(err, 'InvalidSecurityGroupRuleId.NotFound')) throw err;
       // a rule went away between the read and the revoke: read once more and revoke what is left
       c = classifyIngress(await readGroupRules(ctx, input.GroupId), scope);
-      if (c.offending.length) await revokeRules(ctx, input.GroupId, c.offending.map((r) => r.SecurityGroupRuleId), 'ingress');
+      if (c.offending.length)
+        await revokeRules(
+          ctx,
+          input.GroupId,
+          c.offending.map((r) => r.SecurityGroupRuleId),
+          'ingress',
+        );
     }
-    return { Changed: c.offending.length ? `revoked ${c.offending.map(describeRule).join(', ')}` : 'nothing: the offending rules were removed meanwhile' };
+    return {
+      Changed: c.offending.length
+        ? `revoked ${c.offending.map(describeRule).join(', ')}`
+        : 'nothing: the offending rules were removed meanwhile',
+    };
   },
 });
 
@@ -360,10 +401,19 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
       resourceType: 'AwsEc2SecurityGroup',
       pattern: '^arn:aws(?:-cn|-us-gov)?:ec2:[a-z0-9-]+:\\d{12}:security-group/(sg-[0-9a-f]{8,17})$',
     },
-    { parameter: 'GroupId', from: 'details', resourceType: 'AwsEc2SecurityGroup', path: 'AwsEc2SecurityGroup.GroupId', pattern: patterns.securityGroupId },
+    {
+      parameter: 'GroupId',
+      from: 'details',
+      resourceType: 'AwsEc2SecurityGroup',
+      path: 'AwsEc2SecurityGroup.GroupId',
+      pattern: patterns.securityGroupId,
+    },
   ],
   parameters: {
-    GroupId: param.string({ description: 'The security group whose Internet-open admin-port ingress rules are revoked.', pattern: patterns.securityGroupId }),
+    GroupId: param.string({
+      description: 'The security group whose Internet-open admin-port ingress rules are revoked.',
+      pattern: patterns.securityGroupId,
+    }),
     Ports: param.string({
       description: 'Admin ports, comma-separated (1–10 ports, 1–65535). Set by the control: EC2.13 22, EC2.14 3389, EC2.53/EC2.54 22,3389.',
       default: '22,3389',
@@ -380,7 +430,12 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
   },
   body(p) {
     const input = { GroupId: p.GroupId, Ports: p.Ports, Protocols: p.Protocols, Sources: p.Sources };
-    const plan = script({ name: 'Plan', description: 'Read the rules; capture the offending ones in full (before-state).', handler: planAdminPorts, input });
+    const plan = script({
+      name: 'Plan',
+      description: 'Read the rules; capture the offending ones in full (before-state).',
+      handler: planAdminPorts,
+      input,
+    });
     const revoke = script({ name: 'Revoke', description: 'Revoke the offending ingress rules by id.', handler: revokeAdminPorts, input });
     const verify = script({ name: 'Verify', description: 'Check that no offending rule remains.', handler: verifyAdminPorts, input });
     return {
@@ -393,6 +448,7 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
       changed: revoke.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

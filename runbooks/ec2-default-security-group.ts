@@ -3,7 +3,15 @@ import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import { defineRunbook } from '../src/model/runbook';
 import { script } from '../src/model/steps';
-import { type GroupInfo, type SecurityGroupRule, describeRule, readGroup, readGroupRules, revokeRules, toIpPermission } from './ec2-admin-ports';
+import {
+  type GroupInfo,
+  type SecurityGroupRule,
+  describeRule,
+  readGroup,
+  readGroupRules,
+  revokeRules,
+  toIpPermission,
+} from './ec2-admin-ports';
 
 /** A network interface that uses the group, as the summary names it. */
 export interface InterfaceInfo {
@@ -29,7 +37,11 @@ export async function readInterfacesUsing(ctx: ScriptContext, groupId: string): 
   do {
     const input: Record<string, unknown> = { Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000 };
     if (token) input.NextToken = token;
-    const page = await ctx.aws<{ NetworkInterfaces?: Array<Record<string, unknown>>; NextToken?: string }>('ec2', 'DescribeNetworkInterfaces', input);
+    const page = await ctx.aws<{ NetworkInterfaces?: Array<Record<string, unknown>>; NextToken?: string }>(
+      'ec2',
+      'DescribeNetworkInterfaces',
+      input,
+    );
     for (const n of page.NetworkInterfaces ?? []) {
       const info: InterfaceInfo = { NetworkInterfaceId: String(n.NetworkInterfaceId) };
       if (typeof n.InterfaceType === 'string') info.InterfaceType = n.InterfaceType;
@@ -44,7 +56,11 @@ export async function readInterfacesUsing(ctx: ScriptContext, groupId: string): 
 }
 
 function describeInterface(n: InterfaceInfo): string {
-  const what = [n.InstanceId ? `instance ${n.InstanceId}` : '', n.InterfaceType && n.InterfaceType !== 'interface' ? n.InterfaceType : '', n.Description ?? '']
+  const what = [
+    n.InstanceId ? `instance ${n.InstanceId}` : '',
+    n.InterfaceType && n.InterfaceType !== 'interface' ? n.InterfaceType : '',
+    n.Description ?? '',
+  ]
     .filter(Boolean)
     .join(', ');
   return what ? `${n.NetworkInterfaceId} (${what})` : n.NetworkInterfaceId;
@@ -65,13 +81,22 @@ export type DefaultGroupDecision =
  * a network interface uses it → skip (revoking would cut that traffic; a person moves the
  * interfaces first); rules and unused → remediate. Pure.
  */
-export function decideDefaultGroup(group: GroupInfo | null, rules: readonly SecurityGroupRule[], interfaces: readonly InterfaceInfo[], groupId: string): DefaultGroupDecision {
+export function decideDefaultGroup(
+  group: GroupInfo | null,
+  rules: readonly SecurityGroupRule[],
+  interfaces: readonly InterfaceInfo[],
+  groupId: string,
+): DefaultGroupDecision {
   if (!group) return { decision: 'skip', reason: `security group ${groupId} does not exist (deleted since the finding?); nothing to do` };
   if (group.GroupName !== 'default')
-    return { decision: 'skip', reason: `${groupId} is not a default security group (its name is "${group.GroupName}"); this runbook only empties default groups` };
+    return {
+      decision: 'skip',
+      reason: `${groupId} is not a default security group (its name is "${group.GroupName}"); this runbook only empties default groups`,
+    };
   const ingress = rules.filter((r) => !r.IsEgress).length;
   const egress = rules.length - ingress;
-  if (rules.length === 0) return { decision: 'compliant', reason: `default group ${groupId} of ${group.VpcId ?? 'its VPC'} has no rules; nothing to change` };
+  if (rules.length === 0)
+    return { decision: 'compliant', reason: `default group ${groupId} of ${group.VpcId ?? 'its VPC'} has no rules; nothing to change` };
   if (interfaces.length > 0)
     return {
       decision: 'skip',
@@ -103,7 +128,11 @@ function ruleState(rules: readonly SecurityGroupRule[]): Record<string, unknown>
   };
 }
 
-const readPermissions = [{ action: 'ec2:DescribeSecurityGroups' }, { action: 'ec2:DescribeSecurityGroupRules' }, { action: 'ec2:DescribeNetworkInterfaces' }];
+const readPermissions = [
+  { action: 'ec2:DescribeSecurityGroups' },
+  { action: 'ec2:DescribeSecurityGroupRules' },
+  { action: 'ec2:DescribeNetworkInterfaces' },
+];
 
 export const planDefaultGroup = defineHandler<DefaultGroupInput, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
   id: 'ec2DefaultSecurityGroup.plan',
@@ -185,7 +214,8 @@ export const defaultSecurityGroupRunbook = defineRunbook({
   defaultMode: 'auto',
   scope: 'resource',
   resourceType: 'AwsEc2SecurityGroup',
-  changes: 'Revokes every ingress and egress rule of a VPC default security group that no network interface uses; when one does, notifies with the list.',
+  changes:
+    'Revokes every ingress and egress rule of a VPC default security group that no network interface uses; when one does, notifies with the list.',
   guidance:
     'Move every resource off the VPC default security group to purpose-made groups, then remove all inbound and outbound rules of the default group.',
   description: `# Hubfix: VPC default security group restricts all traffic (CIS 1.2.0 4.3, 1.4.0 5.3, 3.0.0 5.4; EC2.2)
@@ -213,15 +243,31 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
       resourceType: 'AwsEc2SecurityGroup',
       pattern: '^arn:aws(?:-cn|-us-gov)?:ec2:[a-z0-9-]+:\\d{12}:security-group/(sg-[0-9a-f]{8,17})$',
     },
-    { parameter: 'GroupId', from: 'details', resourceType: 'AwsEc2SecurityGroup', path: 'AwsEc2SecurityGroup.GroupId', pattern: patterns.securityGroupId },
+    {
+      parameter: 'GroupId',
+      from: 'details',
+      resourceType: 'AwsEc2SecurityGroup',
+      path: 'AwsEc2SecurityGroup.GroupId',
+      pattern: patterns.securityGroupId,
+    },
   ],
   parameters: {
     GroupId: param.string({ description: 'The VPC default security group to close.', pattern: patterns.securityGroupId }),
   },
   body(p) {
     const input = { GroupId: p.GroupId };
-    const plan = script({ name: 'Plan', description: 'Check the group, read its rules and users (before-state).', handler: planDefaultGroup, input });
-    const revoke = script({ name: 'RevokeAll', description: 'Revoke every ingress and egress rule by id.', handler: emptyDefaultGroup, input });
+    const plan = script({
+      name: 'Plan',
+      description: 'Check the group, read its rules and users (before-state).',
+      handler: planDefaultGroup,
+      input,
+    });
+    const revoke = script({
+      name: 'RevokeAll',
+      description: 'Revoke every ingress and egress rule by id.',
+      handler: emptyDefaultGroup,
+      input,
+    });
     const verify = script({ name: 'Verify', description: 'Check that the group has no rules.', handler: verifyDefaultGroup, input });
     return {
       plan: [plan],
@@ -233,6 +279,7 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
       changed: revoke.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

@@ -16,13 +16,21 @@ function describeKey(k: AccessKeyInfo, now: Date): string {
 }
 
 /** One line for the plan. Keys in recent use are called out: deactivating them breaks their callers. Pure. */
-export function describeRotation(userName: string, keys: readonly AccessKeyInfo[], old: readonly AccessKeyInfo[], maxAgeDays: number, now: Date): string {
+export function describeRotation(
+  userName: string,
+  keys: readonly AccessKeyInfo[],
+  old: readonly AccessKeyInfo[],
+  maxAgeDays: number,
+  now: Date,
+): string {
   if (old.length === 0) {
     const active = keys.filter((k) => k.Status === 'Active').length;
     return `user ${userName}: no active access key older than ${maxAgeDays} days (${active} active key(s)); nothing to change`;
   }
   const recent = old.filter((k) => k.LastUsedDate && !olderThan(k.LastUsedDate, 7, now));
-  const warning = recent.length ? `; WARNING: ${recent.map((k) => k.AccessKeyId).join(', ')} used in the last 7 days — give its callers a new key first` : '';
+  const warning = recent.length
+    ? `; WARNING: ${recent.map((k) => k.AccessKeyId).join(', ')} used in the last 7 days — give its callers a new key first`
+    : '';
   return `user ${userName}: deactivate ${old.map((k) => describeKey(k, now)).join('; ')}${warning}`;
 }
 
@@ -61,10 +69,19 @@ export const planKeyRotation = defineHandler<RotationInput, { Decision: string; 
   async run(input, ctx) {
     const maxAge = checkInput(input);
     const keys = await readKeys(ctx, input.UserName);
-    if (!keys) return { Decision: 'skip', Before: { UserName: input.UserName, User: 'not found' }, Summary: `IAM user ${input.UserName} does not exist (deleted since the finding?); nothing to do` };
+    if (!keys)
+      return {
+        Decision: 'skip',
+        Before: { UserName: input.UserName, User: 'not found' },
+        Summary: `IAM user ${input.UserName} does not exist (deleted since the finding?); nothing to do`,
+      };
     const now = ctx.now();
     const old = keysToRotate(keys, maxAge, now);
-    return { Decision: old.length ? 'remediate' : 'compliant', Before: keyState(input.UserName, keys), Summary: describeRotation(input.UserName, keys, old, maxAge, now) };
+    return {
+      Decision: old.length ? 'remediate' : 'compliant',
+      Before: keyState(input.UserName, keys),
+      Summary: describeRotation(input.UserName, keys, old, maxAge, now),
+    };
   },
 });
 
@@ -148,12 +165,25 @@ To undo: \`aws iam update-access-key --user-name <UserName> --access-key-id <id>
   ],
   parameters: {
     UserName: param.string({ description: 'The IAM user whose old access keys are deactivated.', pattern: patterns.iamUserName }),
-    MaxKeyAgeDays: param.integer({ description: 'An active key created more than this many days ago (30–3650) is deactivated.', default: 90 }),
+    MaxKeyAgeDays: param.integer({
+      description: 'An active key created more than this many days ago (30–3650) is deactivated.',
+      default: 90,
+    }),
   },
   body(p) {
     const input = { UserName: p.UserName, MaxKeyAgeDays: p.MaxKeyAgeDays };
-    const plan = script({ name: 'Plan', description: 'Read the keys with age and last use (before-state).', handler: planKeyRotation, input });
-    const deactivate = script({ name: 'Deactivate', description: 'Set active keys older than N days to Inactive.', handler: deactivateOldKeys, input });
+    const plan = script({
+      name: 'Plan',
+      description: 'Read the keys with age and last use (before-state).',
+      handler: planKeyRotation,
+      input,
+    });
+    const deactivate = script({
+      name: 'Deactivate',
+      description: 'Set active keys older than N days to Inactive.',
+      handler: deactivateOldKeys,
+      input,
+    });
     const verify = script({ name: 'Verify', description: 'Check that no active key is too old.', handler: verifyKeyRotation, input });
     return {
       plan: [plan],
@@ -165,6 +195,7 @@ To undo: \`aws iam update-access-key --user-name <UserName> --access-key-id <id>
       changed: deactivate.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

@@ -215,6 +215,7 @@ To undo: take \`Plan.Before\` from this execution and pass it to \`aws iam updat
       changed: apply.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

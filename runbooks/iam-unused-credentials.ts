@@ -98,7 +98,11 @@ export async function readAccessKeys(ctx: ScriptContext, userName: string): Prom
         if (hasErrorCode(err, 'NoSuchEntity')) continue;
         throw err;
       }
-      const info: AccessKeyInfo = { AccessKeyId: id, Status: String(k.Status), CreateDate: requiredIso(k.CreateDate, `CreateDate for ${id}`) };
+      const info: AccessKeyInfo = {
+        AccessKeyId: id,
+        Status: String(k.Status),
+        CreateDate: requiredIso(k.CreateDate, `CreateDate for ${id}`),
+      };
       const lastUsed = isoDate(used.AccessKeyLastUsed?.LastUsedDate);
       if (lastUsed) {
         info.LastUsedDate = lastUsed;
@@ -160,7 +164,9 @@ export function findUnusedCredentials(creds: UserCredentials, maxDays: number, n
 function describeActivity(c: { CreateDate: string; LastUsedDate?: string }, now: Date): string {
   const { at, basis } = lastActivity(c);
   const days = daysSince(at, now);
-  return basis === 'last used' ? `last used ${at.slice(0, 10)}, ${days} days ago` : `never used since it was created ${at.slice(0, 10)}, ${days} days ago`;
+  return basis === 'last used'
+    ? `last used ${at.slice(0, 10)}, ${days} days ago`
+    : `never used since it was created ${at.slice(0, 10)}, ${days} days ago`;
 }
 
 /** One line for the plan: what is unused and will be disabled. Pure. */
@@ -211,7 +217,12 @@ export const planUnusedCredentials = defineHandler<UnusedInput, { Decision: stri
   async run(input, ctx) {
     const maxDays = checkInput(input);
     const creds = await readUserCredentials(ctx, input.UserName);
-    if (!creds) return { Decision: 'skip', Before: { UserName: input.UserName, User: 'not found' }, Summary: `IAM user ${input.UserName} does not exist (deleted since the finding?); nothing to do` };
+    if (!creds)
+      return {
+        Decision: 'skip',
+        Before: { UserName: input.UserName, User: 'not found' },
+        Summary: `IAM user ${input.UserName} does not exist (deleted since the finding?); nothing to do`,
+      };
     const now = ctx.now();
     const unused = findUnusedCredentials(creds, maxDays, now);
     const decision = unused.keys.length > 0 || unused.password ? 'remediate' : 'compliant';
@@ -221,7 +232,8 @@ export const planUnusedCredentials = defineHandler<UnusedInput, { Decision: stri
 
 export const disableUnusedCredentials = defineHandler<UnusedInput, { Changed: string }>({
   id: 'iamUnusedCredentials.disable',
-  description: 'Read the credentials again and disable only those still unused for more than N days: keys become Inactive (never deleted), the console password is deleted.',
+  description:
+    'Read the credentials again and disable only those still unused for more than N days: keys become Inactive (never deleted), the console password is deleted.',
   permissions: [...readPermissions, { action: 'iam:UpdateAccessKey' }, { action: 'iam:DeleteLoginProfile' }],
   outputs: { Changed: 'String' },
   async run(input, ctx) {
@@ -304,9 +316,24 @@ To undo: reactivate a key with \`aws iam update-access-key --user-name <UserName
   },
   body(p) {
     const input = { UserName: p.UserName, MaxUnusedDays: p.MaxUnusedDays };
-    const plan = script({ name: 'Plan', description: 'Read keys and password with their last use (before-state).', handler: planUnusedCredentials, input });
-    const disable = script({ name: 'Disable', description: 'Deactivate unused keys; delete an unused console password.', handler: disableUnusedCredentials, input });
-    const verify = script({ name: 'Verify', description: 'Check that no active credential is unused.', handler: verifyUnusedCredentials, input });
+    const plan = script({
+      name: 'Plan',
+      description: 'Read keys and password with their last use (before-state).',
+      handler: planUnusedCredentials,
+      input,
+    });
+    const disable = script({
+      name: 'Disable',
+      description: 'Deactivate unused keys; delete an unused console password.',
+      handler: disableUnusedCredentials,
+      input,
+    });
+    const verify = script({
+      name: 'Verify',
+      description: 'Check that no active credential is unused.',
+      handler: verifyUnusedCredentials,
+      input,
+    });
     return {
       plan: [plan],
       remediate: [disable],
@@ -317,6 +344,7 @@ To undo: reactivate a key with \`aws iam update-access-key --user-name <UserName
       changed: disable.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

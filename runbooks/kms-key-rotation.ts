@@ -43,23 +43,44 @@ export const ROTATION_PERIOD_BOUNDS = [90, 2560] as const;
  */
 export function rotationEligibility(k: KeyMetadata): { eligible: true } | { eligible: false; reason: string } {
   const id = k.KeyId;
-  if (k.KeyManager === 'AWS') return { eligible: false, reason: `${id} is an AWS managed key: AWS rotates it every year and its rotation cannot be configured` };
-  if (k.KeyManager !== 'CUSTOMER') return { eligible: false, reason: `${id} has KeyManager ${k.KeyManager ?? 'unknown'}; only customer managed keys are rotated here` };
+  if (k.KeyManager === 'AWS')
+    return { eligible: false, reason: `${id} is an AWS managed key: AWS rotates it every year and its rotation cannot be configured` };
+  if (k.KeyManager !== 'CUSTOMER')
+    return { eligible: false, reason: `${id} has KeyManager ${k.KeyManager ?? 'unknown'}; only customer managed keys are rotated here` };
   if (k.KeySpec !== 'SYMMETRIC_DEFAULT') {
     const kind = k.KeySpec?.startsWith('HMAC_') ? 'an HMAC key' : 'an asymmetric key';
-    return { eligible: false, reason: `${id} is ${kind} (${k.KeySpec ?? 'unknown spec'}): KMS rotates only symmetric encryption keys automatically; rotate it by hand (new key, then move callers)` };
+    return {
+      eligible: false,
+      reason: `${id} is ${kind} (${k.KeySpec ?? 'unknown spec'}): KMS rotates only symmetric encryption keys automatically; rotate it by hand (new key, then move callers)`,
+    };
   }
   if (k.Origin === 'EXTERNAL')
-    return { eligible: false, reason: `${id} has imported key material: KMS cannot rotate it automatically; import new material into a new key and move callers` };
+    return {
+      eligible: false,
+      reason: `${id} has imported key material: KMS cannot rotate it automatically; import new material into a new key and move callers`,
+    };
   if (k.Origin !== 'AWS_KMS')
-    return { eligible: false, reason: `${id} lives in a custom key store (Origin ${k.Origin ?? 'unknown'}): automatic rotation is not supported there` };
+    return {
+      eligible: false,
+      reason: `${id} lives in a custom key store (Origin ${k.Origin ?? 'unknown'}): automatic rotation is not supported there`,
+    };
   if (k.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA') {
     const primary = k.MultiRegionConfiguration.PrimaryKey;
-    return { eligible: false, reason: `${id} is a multi-Region replica: rotation is set on its primary key${primary?.Arn ? ` ${primary.Arn}` : ''}${primary?.Region ? ` in ${primary.Region}` : ''}` };
+    return {
+      eligible: false,
+      reason: `${id} is a multi-Region replica: rotation is set on its primary key${primary?.Arn ? ` ${primary.Arn}` : ''}${primary?.Region ? ` in ${primary.Region}` : ''}`,
+    };
   }
   if (k.KeyState === 'PendingDeletion' || k.KeyState === 'PendingReplicaDeletion')
-    return { eligible: false, reason: `${id} is scheduled for deletion (${k.KeyState}); cancel the deletion first if the key is still needed` };
-  if (k.KeyState !== 'Enabled') return { eligible: false, reason: `${id} is ${k.KeyState ?? 'in an unknown state'}, not Enabled; enable it first if it is still needed` };
+    return {
+      eligible: false,
+      reason: `${id} is scheduled for deletion (${k.KeyState}); cancel the deletion first if the key is still needed`,
+    };
+  if (k.KeyState !== 'Enabled')
+    return {
+      eligible: false,
+      reason: `${id} is ${k.KeyState ?? 'in an unknown state'}, not Enabled; enable it first if it is still needed`,
+    };
   return { eligible: true };
 }
 
@@ -75,7 +96,11 @@ async function describeKey(ctx: ScriptContext, keyId: string): Promise<KeyMetada
 }
 
 async function rotationStatus(ctx: ScriptContext, keyId: string): Promise<RotationStatus> {
-  const out = await ctx.aws<{ KeyRotationEnabled?: boolean; RotationPeriodInDays?: number; NextRotationDate?: unknown }>('kms', 'GetKeyRotationStatus', { KeyId: keyId });
+  const out = await ctx.aws<{ KeyRotationEnabled?: boolean; RotationPeriodInDays?: number; NextRotationDate?: unknown }>(
+    'kms',
+    'GetKeyRotationStatus',
+    { KeyId: keyId },
+  );
   const status: RotationStatus = { KeyRotationEnabled: out.KeyRotationEnabled === true };
   if (typeof out.RotationPeriodInDays === 'number') status.RotationPeriodInDays = out.RotationPeriodInDays;
   if (out.NextRotationDate !== undefined && out.NextRotationDate !== null) {
@@ -125,7 +150,12 @@ export const planKeyRotation = defineHandler<RotationInput, { Decision: string; 
   async run(input, ctx) {
     const period = checkInput(input);
     const key = await describeKey(ctx, input.KeyId);
-    if (!key) return { Decision: 'skip', Before: { KeyId: input.KeyId, Key: 'not found' }, Summary: `KMS key ${input.KeyId} does not exist in this account and Region; nothing to do` };
+    if (!key)
+      return {
+        Decision: 'skip',
+        Before: { KeyId: input.KeyId, Key: 'not found' },
+        Summary: `KMS key ${input.KeyId} does not exist in this account and Region; nothing to do`,
+      };
     const eligibility = rotationEligibility(key);
     if (!eligibility.eligible) return { Decision: 'skip', Before: keyState(key), Summary: eligibility.reason };
     const status = await rotationStatus(ctx, input.KeyId);
@@ -135,7 +165,11 @@ export const planKeyRotation = defineHandler<RotationInput, { Decision: string; 
         Before: keyState(key, status),
         Summary: `${input.KeyId}: automatic rotation is already on (every ${status.RotationPeriodInDays ?? 365} days); nothing to change`,
       };
-    return { Decision: 'remediate', Before: keyState(key, status), Summary: `${input.KeyId}: turn on automatic rotation every ${period} days` };
+    return {
+      Decision: 'remediate',
+      Before: keyState(key, status),
+      Summary: `${input.KeyId}: turn on automatic rotation every ${period} days`,
+    };
   },
 });
 
@@ -209,18 +243,35 @@ To undo: \`aws kms disable-key-rotation --key-id <KeyId>\`.`,
       parameter: 'KeyId',
       from: 'resourceId',
       resourceType: 'AwsKmsKey',
-      pattern: '^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$',
+      pattern:
+        '^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$',
     },
     { parameter: 'KeyId', from: 'details', resourceType: 'AwsKmsKey', path: 'AwsKmsKey.KeyId', pattern: patterns.kmsKeyId },
   ],
   parameters: {
-    KeyId: param.string({ description: 'The KMS key id (a UUID, or mrk-... for a multi-Region key) in this account and Region.', pattern: patterns.kmsKeyId }),
-    RotationPeriodDays: param.integer({ description: 'Days between rotations when rotation is turned on (90–2560). An existing period is kept.', default: 365 }),
+    KeyId: param.string({
+      description: 'The KMS key id (a UUID, or mrk-... for a multi-Region key) in this account and Region.',
+      pattern: patterns.kmsKeyId,
+    }),
+    RotationPeriodDays: param.integer({
+      description: 'Days between rotations when rotation is turned on (90–2560). An existing period is kept.',
+      default: 365,
+    }),
   },
   body(p) {
     const input = { KeyId: p.KeyId, RotationPeriodDays: p.RotationPeriodDays };
-    const plan = script({ name: 'Plan', description: 'Describe the key and read its rotation status (before-state).', handler: planKeyRotation, input });
-    const enable = script({ name: 'Enable', description: 'Turn on automatic rotation if it is still off.', handler: enableKeyRotation, input });
+    const plan = script({
+      name: 'Plan',
+      description: 'Describe the key and read its rotation status (before-state).',
+      handler: planKeyRotation,
+      input,
+    });
+    const enable = script({
+      name: 'Enable',
+      description: 'Turn on automatic rotation if it is still off.',
+      handler: enableKeyRotation,
+      input,
+    });
     const verify = script({ name: 'Verify', description: 'Check that rotation is on.', handler: verifyKeyRotation, input });
     return {
       plan: [plan],
@@ -232,6 +283,7 @@ To undo: \`aws kms disable-key-rotation --key-id <KeyId>\`.`,
       changed: enable.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

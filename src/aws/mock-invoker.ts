@@ -112,6 +112,7 @@ export function deepPartialMatch(pattern: unknown, actual: unknown): boolean {
 interface LiveEntry {
   entry: MockEntry;
   remaining: number;
+  used: number;
 }
 
 function accountOfRole(roleArn: unknown): string | undefined {
@@ -134,7 +135,7 @@ export class MockInvoker implements Invoker {
     for (const entry of table.mocks) {
       const key = `${entry.service} ${entry.operation}`;
       const list = this.byOperation.get(key) ?? [];
-      list.push({ entry, remaining: entry.times ?? Number.POSITIVE_INFINITY });
+      list.push({ entry, remaining: entry.times ?? Number.POSITIVE_INFINITY, used: 0 });
       this.byOperation.set(key, list);
     }
   }
@@ -154,6 +155,7 @@ export class MockInvoker implements Invoker {
         if (e.region !== undefined && e.region !== call.region) continue;
         if (e.input !== undefined && !deepPartialMatch(e.input, call.input)) continue;
         live.remaining--;
+        live.used++;
         if (e.error) throw new AwsServiceError(e.error.name, e.error.message ?? e.error.name, call.service, call.operation);
         return clone(e.output ?? {});
       }
@@ -168,11 +170,10 @@ export class MockInvoker implements Invoker {
     );
   }
 
-  /** Mock entries with calls left that were never used (to spot a table that no longer fits). */
+  /** Mock entries no call used (to spot a table that no longer fits its runbook). */
   unused(): MockEntry[] {
     const out: MockEntry[] = [];
-    for (const list of this.byOperation.values())
-      for (const live of list) if (live.remaining === (live.entry.times ?? Number.POSITIVE_INFINITY)) out.push(live.entry);
+    for (const list of this.byOperation.values()) for (const live of list) if (live.used === 0) out.push(live.entry);
     return out;
   }
 

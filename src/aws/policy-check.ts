@@ -26,7 +26,10 @@ function asList<T>(v: T | T[] | undefined): T[] {
 
 /** An IAM action pattern (`s3:Get*`, `*`) as a case-insensitive regular expression, as IAM matches. */
 function actionPattern(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 

@@ -58,7 +58,12 @@ export class SdkInvoker implements Invoker {
   async call(call: AwsCall): Promise<AwsOutput> {
     const info = serviceInfo(call.service);
     if (!info)
-      throw new AwsServiceError('UnknownService', `unknown service "${call.service}": hubfix has no SDK client for it`, call.service, call.operation);
+      throw new AwsServiceError(
+        'UnknownService',
+        `unknown service "${call.service}": hubfix has no SDK client for it`,
+        call.service,
+        call.operation,
+      );
     const pkg = this.package(info.sdkPackage, call.service);
     const Command = pkg.exports[`${call.operation}Command`] as CommandCtor | undefined;
     if (typeof Command !== 'function')

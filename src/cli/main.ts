@@ -1,10 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import * as actions from './actions';
 import * as build from './build';
+import * as decide from './decide';
 import * as docs from './docs';
 import { UsageError } from './errors';
 import * as list from './list';
+import * as remediate from './remediate';
 import * as runLocal from './run-local';
+import * as simulate from './simulate';
 import * as validate from './validate';
 
 /**
@@ -18,9 +21,12 @@ function commandModules(): CommandModule[] {
     // one entry per command module (keep sorted)
     actions,
     build,
+    decide,
     docs,
     list,
+    remediate,
     runLocal,
+    simulate,
     validate,
   ];
 }

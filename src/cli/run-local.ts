@@ -52,7 +52,8 @@ export function parseParams(pairs: readonly string[]): Record<string, string | s
 }
 
 function invokerFor(opts: RunLocalOptions): Invoker {
-  if (opts.mock && opts.endpoint) throw new UsageError('give --mock or --endpoint, not both (with a mock table nothing reaches an endpoint)');
+  if (opts.mock && opts.endpoint)
+    throw new UsageError('give --mock or --endpoint, not both (with a mock table nothing reaches an endpoint)');
   if (opts.mock) {
     try {
       return MockInvoker.fromFile(opts.mock);
@@ -61,7 +62,8 @@ function invokerFor(opts: RunLocalOptions): Invoker {
       throw err;
     }
   }
-  if (opts.endpoint && !/^https?:\/\/[^\s]+$/.test(opts.endpoint)) throw new UsageError(`--endpoint ${opts.endpoint} is not an http(s) URL`);
+  if (opts.endpoint && !/^https?:\/\/[^\s]+$/.test(opts.endpoint))
+    throw new UsageError(`--endpoint ${opts.endpoint} is not an http(s) URL`);
   return new SdkInvoker({ endpoint: opts.endpoint });
 }
 
@@ -84,7 +86,8 @@ export function formatRecord(r: ExecutionRecord, indent = ''): string {
     const where = s.ParentStepDetails ? `${s.ParentStepDetails.StepName}[${s.ParentStepDetails.Iteration}] ` : '';
     lines.push(`${indent}  ${s.StepStatus.padEnd(9)} ${where}${s.StepName}  ${s.Action}  ${plural(s.Attempts, 'attempt')}`);
     for (const c of r.Calls.filter((x) => x.stepExecutionId === s.StepExecutionId)) {
-      const via = c.answeredBy === 'step-runner' ? ' (in-process step runner)' : c.answeredBy === 'engine' ? ' (answered by the engine)' : '';
+      const via =
+        c.answeredBy === 'step-runner' ? ' (in-process step runner)' : c.answeredBy === 'engine' ? ' (answered by the engine)' : '';
       lines.push(`${indent}              ${c.service} ${c.operation}${via}  ${c.outcome === 'ok' ? 'ok' : c.errorCode}`);
     }
     for (const [k, v] of Object.entries(s.Outputs ?? {})) {
@@ -115,11 +118,17 @@ export interface RunLocalDeps {
   invoker?: Invoker;
 }
 
-export async function runLocal(ref: string, opts: RunLocalOptions, deps: RunLocalDeps = {}): Promise<AutomationResult & { exitCode: number }> {
+export async function runLocal(
+  ref: string,
+  opts: RunLocalOptions,
+  deps: RunLocalDeps = {},
+): Promise<AutomationResult & { exitCode: number }> {
   const output = deps.output ?? processOutput;
   if (opts.approve && opts.reject) throw new UsageError('give --approve or --reject, not both');
-  if (opts.account !== undefined && !/^\d{12}$/.test(opts.account)) throw new UsageError(`--account ${opts.account} is not a 12-digit account id`);
-  if (opts.region !== undefined && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(opts.region)) throw new UsageError(`--region ${opts.region} is not a Region name`);
+  if (opts.account !== undefined && !/^\d{12}$/.test(opts.account))
+    throw new UsageError(`--account ${opts.account} is not a 12-digit account id`);
+  if (opts.region !== undefined && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(opts.region))
+    throw new UsageError(`--region ${opts.region} is not a Region name`);
   const params = parseParams(opts.param ?? []);
   const invoker = deps.invoker ?? invokerFor(opts);
   const docs = deps.documents ?? buildDocuments();

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 /** The Lambda functions hubfix ships: name → entry module (relative to the repository root). */
 export const LAMBDAS: Readonly<Record<string, string>> = {
   'step-runner': 'src/steprunner/lambda.ts',
+  orchestrator: 'orchestrator/handler.ts',
 };
 
 export function repoRoot(): string {

@@ -71,6 +71,7 @@ function assemble(rb: Runbook): { steps: Step<unknown>[]; finalize: Step<unknown
     controls: rb.controls.map((c) => c.id),
     aliases: [...new Set(aliases)].sort(),
     resource,
+    resourceType: rb.resourceType,
     facts: {
       decision: outputName(body.decision),
       before: outputName(body.before),
@@ -78,6 +79,7 @@ function assemble(rb: Runbook): { steps: Step<unknown>[]; finalize: Step<unknown
       ...(body.changed ? { changed: outputName(body.changed) } : {}),
       after: outputName(body.after),
       verified: outputName(body.verified),
+      ...(body.reason ? { reason: outputName(body.reason) } : {}),
     },
   };
   const finalize = script({

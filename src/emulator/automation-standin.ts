@@ -43,7 +43,7 @@ export interface AutomationStandInOptions {
   /** The runbook's IAM policy by document name (the local policy check enforces it). */
   policy?(document: string): PolicyDocument | undefined;
   /** The clock a document's execution runs on (default: real time). */
-  clockFor?(document: string): Clock;
+  clockFor?(document: string): Clock | undefined;
 }
 
 let counter = 0;
@@ -103,12 +103,12 @@ export class AutomationStandIn {
     return { AutomationExecutionId: entry.id };
   }
 
-  /** Run every automation started so far (and any they start), oldest first. */
+  /** Run every automation started so far, side by side as SSM would (and any they start). */
   async drain(): Promise<void> {
     while (this.pending.length) {
       const batch = this.pending;
       this.pending = [];
-      for (const run of batch) await run();
+      await Promise.all(batch.map((run) => run()));
     }
   }
 

@@ -1,4 +1,4 @@
-import { type AwsCredentials, errorCode } from '../aws/invoker';
+import { type AwsCredentials, THROTTLING_CODES, errorCode } from '../aws/invoker';
 import type { ScriptContext } from '../model/handlers';
 import { Interrupt, type Signal } from './clock';
 import type { CompiledSequence, CompiledStep } from './compile';
@@ -100,8 +100,13 @@ const assertAwsResourceProperty: ActionRunner = async (ctx) => {
 
 const waitForAwsResourceProperty: ActionRunner = async (ctx) => {
   for (;;) {
-    const response = await callApi(ctx, PROPERTY_KEYS);
-    if (propertyMatches(ctx, response).ok) return {};
+    try {
+      const response = await callApi(ctx, PROPERTY_KEYS);
+      if (propertyMatches(ctx, response).ok) return {};
+    } catch (err) {
+      // throttling while polling is waited out; any other error fails the step
+      if (!(err instanceof StepError && THROTTLING_CODES.has(err.code))) throw err;
+    }
     await ctx.exec.env.clock.sleep(ctx.exec.env.pollIntervalMs, ctx.signal);
   }
 };
@@ -121,10 +126,12 @@ const sleep: ActionRunner = async (ctx) => {
   let ms: number | undefined;
   if (ctx.inputs.Duration !== undefined) {
     ms = parseDuration(String(ctx.inputs.Duration));
-    if (ms === undefined) throw new StepError(`Duration ${JSON.stringify(ctx.inputs.Duration)} is not an ISO 8601 duration (e.g. PT10M)`, 'InvalidInput');
+    if (ms === undefined)
+      throw new StepError(`Duration ${JSON.stringify(ctx.inputs.Duration)} is not an ISO 8601 duration (e.g. PT10M)`, 'InvalidInput');
   } else {
     const at = parseTimestamp(String(ctx.inputs.Timestamp));
-    if (at === undefined) throw new StepError(`Timestamp ${JSON.stringify(ctx.inputs.Timestamp)} is not an ISO 8601 timestamp`, 'InvalidInput');
+    if (at === undefined)
+      throw new StepError(`Timestamp ${JSON.stringify(ctx.inputs.Timestamp)} is not an ISO 8601 timestamp`, 'InvalidInput');
     ms = Math.max(0, at - clock.now());
   }
   if (ms > MAX_SLEEP_MS) throw new StepError('aws:sleep delays at most 604800 seconds (7 days)', 'InvalidInput');
@@ -176,7 +183,10 @@ const updateVariable: ActionRunner = async (ctx) => {
   const type = ctx.exec.doc.document.variables?.[name]?.type ?? 'String';
   const value = ctx.inputs.Value;
   if (!VARIABLE_CHECK[type](value))
-    throw new StepError(`variable ${name} is a ${type}; ${JSON.stringify(value)} is not (aws:updateVariable converts no types)`, 'InvalidInput');
+    throw new StepError(
+      `variable ${name} is a ${type}; ${JSON.stringify(value)} is not (aws:updateVariable converts no types)`,
+      'InvalidInput',
+    );
   ctx.exec.variables[name] = value;
   return {};
 };
@@ -192,7 +202,10 @@ const executeAutomation: ActionRunner = async (ctx) => {
   };
   if (child.status !== 'Success') {
     ctx.run.outputs = outputs;
-    throw new StepError(`automation ${child.executionId} (${name}) ended ${child.status}${child.failureMessage ? `: ${child.failureMessage}` : ''}`, 'ChildFailed');
+    throw new StepError(
+      `automation ${child.executionId} (${name}) ended ${child.status}${child.failureMessage ? `: ${child.failureMessage}` : ''}`,
+      'ChildFailed',
+    );
   }
   return { outputs, response: outputs };
 };
@@ -201,7 +214,10 @@ const MAX_PAYLOAD_BYTES = 200 * 1024;
 
 async function runScript(ctx: StepContext): Promise<ActionResult> {
   const { exec, step, signal } = ctx;
-  const payload = (ctx.inputs.InputPayload ?? (typeof ctx.inputs.Payload === 'string' ? JSON.parse(ctx.inputs.Payload) : {})) as Record<string, unknown>;
+  const payload = (ctx.inputs.InputPayload ?? (typeof ctx.inputs.Payload === 'string' ? JSON.parse(ctx.inputs.Payload) : {})) as Record<
+    string,
+    unknown
+  >;
   const record = { service: 'lambda', operation: 'Invoke' };
   const invoke = { FunctionName: ctx.inputs.FunctionName, Payload: payload };
   // SSM invokes the step runner with the automation's role: that call is checked and recorded
@@ -244,8 +260,8 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
     }
   } else if (roleArn) account = parseRoleArn(roleArn)?.account ?? account;
   const scriptCtx: ScriptContext = {
-    aws: ((service: string, operation: string, input: Record<string, unknown> = {}) =>
-      exec.aws(service, operation, input, { run: ctx.run, credentials, account, checkPolicy: true, signal })) as ScriptContext['aws'],
+    aws: ((service: string, operation: string, input: Record<string, unknown> = {}, options: { region?: string } = {}) =>
+      exec.aws(service, operation, input, { run: ctx.run, credentials, account, checkPolicy: true, signal, region: options.region })) as ScriptContext['aws'],
     region: exec.region,
     account,
     partition: exec.partition,
@@ -264,7 +280,8 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
   }
   // what crosses the Lambda boundary is JSON
   const text = JSON.stringify(result ?? null);
-  if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES) throw new StepError(`FunctionError (${handlerId}): the payload is over 200 KB`, 'FunctionError');
+  if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES)
+    throw new StepError(`FunctionError (${handlerId}): the payload is over 200 KB`, 'FunctionError');
   const response = { StatusCode: 200, Payload: JSON.parse(text) as unknown };
   return { response, outputs: { StatusCode: 200, Payload: response.Payload } };
 }
@@ -290,7 +307,8 @@ const invokeLambdaFunction: ActionRunner = async (ctx) => {
   }
   const response: Record<string, unknown> = { ...out, Payload: payload };
   const outputs: Record<string, unknown> = {};
-  for (const k of ['StatusCode', 'FunctionError', 'LogResult', 'ExecutedVersion', 'Payload']) if (response[k] !== undefined) outputs[k] = response[k];
+  for (const k of ['StatusCode', 'FunctionError', 'LogResult', 'ExecutedVersion', 'Payload'])
+    if (response[k] !== undefined) outputs[k] = response[k];
   if (out.FunctionError) {
     ctx.run.outputs = outputs;
     throw new StepError(`FunctionError (${String(out.FunctionError)}): ${stringForm(payload)}`, 'FunctionError');

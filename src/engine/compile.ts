@@ -84,14 +84,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function stepTarget(value: string, where: string, field: string): string {
-  if (!value.startsWith('step:')) invalid(where, `${field} must be Abort${field === 'onFailure' ? ', Continue' : ''} or step:<name>, not ${JSON.stringify(value)}`);
+  if (!value.startsWith('step:'))
+    invalid(where, `${field} must be Abort${field === 'onFailure' ? ', Continue' : ''} or step:<name>, not ${JSON.stringify(value)}`);
   return value.slice('step:'.length);
 }
 
 function collectNames(steps: readonly DocumentStep[], into: Set<string>, where: string): void {
   steps.forEach((s, i) => {
     if (!isPlainObject(s)) invalid(`${where}[${i}]`, 'a step must be a map');
-    if (typeof s.name !== 'string' || !STEP_NAME_PATTERN.test(s.name)) invalid(`${where}[${i}]`, `step name ${JSON.stringify(s.name)} must match [a-zA-Z0-9_]+`);
+    if (typeof s.name !== 'string' || !STEP_NAME_PATTERN.test(s.name))
+      invalid(`${where}[${i}]`, `step name ${JSON.stringify(s.name)} must match [a-zA-Z0-9_]+`);
     if (into.has(s.name)) invalid(`step ${s.name}`, 'the name is used by another step');
     into.add(s.name);
     if (typeof s.action !== 'string') invalid(`step ${s.name}`, 'needs an action');
@@ -143,7 +145,10 @@ function compileStep(step: DocumentStep, known: KnownNames, scopes: Array<Map<st
   let onFailure: FailureRoute = { kind: 'Abort' };
   if (step.onFailure !== undefined && step.onFailure !== 'Abort') {
     if (typeof step.onFailure !== 'string') invalid(where, 'onFailure must be a string');
-    onFailure = step.onFailure === 'Continue' ? { kind: 'Continue' } : { kind: 'Step', target: targetExists(stepTarget(step.onFailure, where, 'onFailure'), 'onFailure') };
+    onFailure =
+      step.onFailure === 'Continue'
+        ? { kind: 'Continue' }
+        : { kind: 'Step', target: targetExists(stepTarget(step.onFailure, where, 'onFailure'), 'onFailure') };
   }
   let onCancel: CancelRoute = { kind: 'Abort' };
   if (step.onCancel !== undefined && step.onCancel !== 'Abort') {
@@ -177,7 +182,8 @@ function compileStep(step: DocumentStep, known: KnownNames, scopes: Array<Map<st
     case 'aws:executeAwsApi':
     case 'aws:assertAwsResourceProperty':
     case 'aws:waitForAwsResourceProperty':
-      if (typeof rawInputs.Service !== 'string' || typeof rawInputs.Api !== 'string') invalid(where, `${step.action} needs inputs Service and Api`);
+      if (typeof rawInputs.Service !== 'string' || typeof rawInputs.Api !== 'string')
+        invalid(where, `${step.action} needs inputs Service and Api`);
       if (step.action !== 'aws:executeAwsApi') {
         if (typeof rawInputs.PropertySelector !== 'string') invalid(where, `${step.action} needs inputs.PropertySelector`);
         if (!Array.isArray(rawInputs.DesiredValues) || rawInputs.DesiredValues.length === 0)
@@ -220,7 +226,8 @@ function compileStep(step: DocumentStep, known: KnownNames, scopes: Array<Map<st
     }
     case 'aws:updateVariable': {
       const name = rawInputs.Name;
-      if (typeof name !== 'string' || !name.startsWith('variable:')) invalid(where, 'aws:updateVariable needs inputs.Name as variable:<name>');
+      if (typeof name !== 'string' || !name.startsWith('variable:'))
+        invalid(where, 'aws:updateVariable needs inputs.Name as variable:<name>');
       if (!known.variables.has(name.slice('variable:'.length))) invalid(where, `${name} is not a variable the document declares`);
       if (!('Value' in rawInputs)) invalid(where, 'aws:updateVariable needs inputs.Value');
       break;
@@ -229,11 +236,13 @@ function compileStep(step: DocumentStep, known: KnownNames, scopes: Array<Map<st
       if (typeof rawInputs.DocumentName !== 'string') invalid(where, 'aws:executeAutomation needs inputs.DocumentName');
       break;
     case 'aws:sleep':
-      if ((rawInputs.Duration === undefined) === (rawInputs.Timestamp === undefined)) invalid(where, 'aws:sleep needs exactly one of Duration and Timestamp');
+      if ((rawInputs.Duration === undefined) === (rawInputs.Timestamp === undefined))
+        invalid(where, 'aws:sleep needs exactly one of Duration and Timestamp');
       break;
     case 'aws:invokeLambdaFunction':
       if (typeof rawInputs.FunctionName !== 'string') invalid(where, 'aws:invokeLambdaFunction needs inputs.FunctionName');
-      compiled.isScript = rawInputs.FunctionName === STEP_RUNNER_FUNCTION || rawInputs.FunctionName.endsWith(`:function:${STEP_RUNNER_FUNCTION}`);
+      compiled.isScript =
+        rawInputs.FunctionName === STEP_RUNNER_FUNCTION || rawInputs.FunctionName.endsWith(`:function:${STEP_RUNNER_FUNCTION}`);
       break;
     default:
       break;
@@ -251,11 +260,13 @@ export function compileDocument(document: AutomationDocument, name: string): Com
   if (hit) return hit;
   const where = `document ${name}`;
   if (!isPlainObject(document)) invalid(where, 'is not a map');
-  if (document.schemaVersion !== '0.3') invalid(where, `schemaVersion must be '0.3' for an Automation document, not ${JSON.stringify(document.schemaVersion)}`);
+  if (document.schemaVersion !== '0.3')
+    invalid(where, `schemaVersion must be '0.3' for an Automation document, not ${JSON.stringify(document.schemaVersion)}`);
   if (!Array.isArray(document.mainSteps) || document.mainSteps.length === 0) invalid(where, 'mainSteps must be a non-empty list');
   if (document.parameters !== undefined && !isPlainObject(document.parameters)) invalid(where, 'parameters must be a map');
   for (const [p, def] of Object.entries(document.parameters ?? {})) {
-    if (!isPlainObject(def) || !OUTPUT_TYPES.has(def.type as string)) invalid(`${where} parameter ${p}`, `type must be one of ${PARAMETER_TYPES.join(', ')}`);
+    if (!isPlainObject(def) || !OUTPUT_TYPES.has(def.type as string))
+      invalid(`${where} parameter ${p}`, `type must be one of ${PARAMETER_TYPES.join(', ')}`);
   }
   const stepNames = new Set<string>();
   collectNames(document.mainSteps, stepNames, `${where} mainSteps`);

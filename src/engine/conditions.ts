@@ -37,7 +37,7 @@ export function checkCondition(raw: unknown, where: string): void {
     const key = 'And' in c ? 'And' : 'Or';
     const list = c[key];
     if (!Array.isArray(list) || list.length === 0) bad(where, `${key} needs a non-empty list of conditions`);
-    list.forEach((x, i) => checkCondition(x, `${where}.${key}[${i}]`));
+    for (const [i, x] of list.entries()) checkCondition(x, `${where}.${key}[${i}]`);
     return;
   }
   if ('Not' in c) {

@@ -61,7 +61,8 @@ export function resolveDocument(ref: string, build: DocumentResolver): RunnableD
 function checked(d: RunnableDocument, raw: unknown, sizeBytes: number | undefined): RunnableDocument {
   const problems = validateDocument(raw, { name: d.name, sizeBytes });
   if (problems.length) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: hubfix validate shows them)` : '';
+    const more =
+      problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: hubfix validate shows them)` : '';
     throw new EngineInputError('InvalidDocument', `${d.name} fails validation: ${problems[0].path}: ${problems[0].message}${more}`);
   }
   return d;

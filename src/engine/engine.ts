@@ -65,6 +65,8 @@ export interface RunOptions {
   retryBaseDelaySeconds?: number;
   retryMaxDelaySeconds?: number;
   controller?: AutomationController;
+  /** Run under this execution id (a UUID) instead of a new one, e.g. the id a start call returned. */
+  executionId?: string;
 }
 
 export interface AutomationResult {
@@ -318,7 +320,9 @@ async function runExecution(rt: Runtime, exec: Execution, account: string | unde
     }
   } catch (err) {
     exec.status = err instanceof Interrupt && err.kind === 'Cancelled' ? 'Cancelled' : 'Failed';
-    exec.failureMessage = role ? `The automation could not assume its role ${role}: ${errorMessage(err)}` : `The automation could not start: ${errorMessage(err)}`;
+    exec.failureMessage = role
+      ? `The automation could not assume its role ${role}: ${errorMessage(err)}`
+      : `The automation could not start: ${errorMessage(err)}`;
     exec.end = rt.env.clock.now();
     return;
   }
@@ -338,7 +342,11 @@ async function runExecution(rt: Runtime, exec: Execution, account: string | unde
 
 async function runChild(rt: Runtime, parent: Execution, name: string, given: Record<string, unknown>, signal: Signal): Promise<Execution> {
   const doc = rt.documents?.(name);
-  if (!doc) throw new StepError(`document ${name} is not in the build (aws:executeAutomation runs child documents from the build)`, 'UnknownDocument');
+  if (!doc)
+    throw new StepError(
+      `document ${name} is not in the build (aws:executeAutomation runs child documents from the build)`,
+      'UnknownDocument',
+    );
   let child: Execution;
   try {
     const compiled = compileDocument(doc.document, doc.name);
@@ -359,7 +367,11 @@ async function runChild(rt: Runtime, parent: Execution, name: string, given: Rec
  * Runs one automation to its end. Throws EngineInputError, before any step runs, when the
  * document cannot run (InvalidDocument) or a parameter is wrong (InvalidParameter).
  */
-export async function runAutomation(doc: RunnableDocument, parameters: Record<string, unknown>, options: RunOptions): Promise<AutomationResult> {
+export async function runAutomation(
+  doc: RunnableDocument,
+  parameters: Record<string, unknown>,
+  options: RunOptions,
+): Promise<AutomationResult> {
   const compiled = compileDocument(doc.document, doc.name);
   const params = checkParameters(compiled.document.parameters, parameters);
   const env: ExecutionEnv = {
@@ -376,7 +388,7 @@ export async function runAutomation(doc: RunnableDocument, parameters: Record<st
     retryMaxDelayMs: (options.retryMaxDelaySeconds ?? 60) * 1000,
   };
   const cancel = options.controller?.signal ?? new Signal();
-  const exec = new Execution(env, compiled, params, policyFor(doc, compiled.ownActions), cancel);
+  const exec = new Execution(env, compiled, params, policyFor(doc, compiled.ownActions), cancel, undefined, options.executionId);
   await runExecution({ env, documents: options.documents }, exec, options.account, options.controller !== undefined);
   return { executionId: exec.executionId, status: exec.status, outputs: exec.outputValues(), record: exec.toRecord() };
 }

@@ -103,7 +103,7 @@ export function awsFailureMessage(err: unknown, operation: string): string {
 }
 
 export class Execution implements Scope {
-  readonly executionId = randomUUID();
+  readonly executionId: string;
   readonly variables: Record<string, unknown> = {};
   readonly outputs = new Map<string, Record<string, unknown>>();
   readonly runs: StepRun[] = [];
@@ -129,7 +129,10 @@ export class Execution implements Scope {
     /** Cancelling the automation (or the parent step of a child automation). */
     readonly cancel: Signal,
     readonly parent?: Execution,
+    /** The id to run under: the one StartAutomationExecution returned, when a caller has it. */
+    executionId: string = randomUUID(),
   ) {
+    this.executionId = executionId;
     this.start = env.clock.now();
     this.region = env.region;
     this.partition = partitionOf(env.region);
@@ -149,7 +152,7 @@ export class Execution implements Scope {
     service: string,
     operation: string,
     input: Record<string, unknown>,
-    opts: { run?: StepRun; credentials?: AwsCredentials; account?: string; checkPolicy: boolean; signal?: Signal },
+    opts: { run?: StepRun; credentials?: AwsCredentials; account?: string; checkPolicy: boolean; signal?: Signal; region?: string },
   ): Promise<AwsOutput> {
     opts.signal?.check();
     const record: CallRecord = {
@@ -157,7 +160,7 @@ export class Execution implements Scope {
       operation,
       input,
       account: opts.account ?? this.accountId,
-      region: this.region,
+      region: opts.region ?? this.region,
       outcome: 'ok',
     };
     if (opts.run !== undefined) {
@@ -178,7 +181,7 @@ export class Execution implements Scope {
         service,
         operation,
         input,
-        region: this.region,
+        region: record.region,
         account: record.account,
         credentials: opts.credentials ?? this.credentials,
       });
@@ -213,7 +216,10 @@ export class Execution implements Scope {
   noteFailure(run: StepRun, decisive: boolean): void {
     if (!decisive || this.failure) return;
     const verb = run.status === 'TimedOut' ? 'timed out' : 'failed';
-    this.failure = { status: run.status === 'TimedOut' ? 'TimedOut' : 'Failed', message: `Step ${run.step.name} ${verb}: ${run.failureMessage ?? ''}`.trim() };
+    this.failure = {
+      status: run.status === 'TimedOut' ? 'TimedOut' : 'Failed',
+      message: `Step ${run.step.name} ${verb}: ${run.failureMessage ?? ''}`.trim(),
+    };
   }
 
   /** The document outputs that resolved (typed), by `Step.Output` name. */
@@ -221,7 +227,7 @@ export class Execution implements Scope {
     const out: Record<string, unknown> = {};
     for (const o of this.doc.outputs) {
       const step = this.outputs.get(o.step);
-      if (step && Object.prototype.hasOwnProperty.call(step, o.output)) out[o.name] = step[o.output];
+      if (step && Object.hasOwn(step, o.output)) out[o.name] = step[o.output];
     }
     return out;
   }

@@ -59,7 +59,7 @@ function getterFor(expression: string, known: KnownNames | undefined, where: str
     switch (ns) {
       case 'variable':
         if (known && !known.variables.has(name)) throw invalid('names a variable the document does not declare');
-        return (s) => (Object.prototype.hasOwnProperty.call(s.variables, name) ? s.variables[name] : MISSING);
+        return (s) => (Object.hasOwn(s.variables, name) ? s.variables[name] : MISSING);
       case 'global':
         switch (name) {
           case 'ACCOUNT_ID':
@@ -91,11 +91,11 @@ function getterFor(expression: string, known: KnownNames | undefined, where: str
     if (known && !known.steps.has(step)) throw invalid(`names no step of the document (no step "${step}")`);
     return (s) => {
       const outs = s.outputs.get(step);
-      return outs !== undefined && Object.prototype.hasOwnProperty.call(outs, output) ? outs[output] : MISSING;
+      return outs !== undefined && Object.hasOwn(outs, output) ? outs[output] : MISSING;
     };
   }
   if (known && !known.params.has(expression)) throw invalid('names no parameter of the document');
-  return (s) => (Object.prototype.hasOwnProperty.call(s.params, expression) ? s.params[expression] : MISSING);
+  return (s) => (Object.hasOwn(s.params, expression) ? s.params[expression] : MISSING);
 }
 
 function resolved(expression: string, get: Getter): Getter {

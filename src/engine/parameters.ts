@@ -100,7 +100,8 @@ function checkString(name: string, def: DocumentParameter, value: string, label:
     fail(name, `${label}${show(value)} is not one of the allowed values ${show(def.allowedValues)}`);
   if (def.allowedPattern !== undefined && !patternOf(name, def.allowedPattern).test(value))
     fail(name, `${label}${show(value)} does not match allowedPattern ${def.allowedPattern}`);
-  if (def.minChars !== undefined && value.length < def.minChars) fail(name, `${label}${show(value)} is shorter than minChars ${def.minChars}`);
+  if (def.minChars !== undefined && value.length < def.minChars)
+    fail(name, `${label}${show(value)} is shorter than minChars ${def.minChars}`);
   if (def.maxChars !== undefined && value.length > def.maxChars) fail(name, `${label}is longer than maxChars ${def.maxChars}`);
 }
 
@@ -115,7 +116,7 @@ function checkConstraints(name: string, def: DocumentParameter, value: unknown):
       return;
     case 'StringList': {
       const list = value as string[];
-      (list as string[]).forEach((item, i) => checkString(name, def, item, `item ${i} `));
+      for (const [i, item] of list.entries()) checkString(name, def, item, `item ${i} `);
       checkItems(name, def, list.length);
       return;
     }
@@ -142,18 +143,24 @@ export function checkParameters(
 ): Record<string, unknown> {
   const declared = defs ?? {};
   for (const name of Object.keys(given)) {
-    if (!Object.prototype.hasOwnProperty.call(declared, name))
-      fail(name, `is not a parameter of this document${Object.keys(declared).length ? ` (it takes ${Object.keys(declared).join(', ')})` : ''}`);
+    if (!Object.hasOwn(declared, name))
+      fail(
+        name,
+        `is not a parameter of this document${Object.keys(declared).length ? ` (it takes ${Object.keys(declared).join(', ')})` : ''}`,
+      );
   }
   const out: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(declared)) {
-    if (Object.prototype.hasOwnProperty.call(given, name) && given[name] !== undefined) {
+    if (Object.hasOwn(given, name) && given[name] !== undefined) {
       const value = coerceParameter(name, def.type, given[name]);
       checkConstraints(name, def, value);
       out[name] = value;
     } else if (def.default !== undefined) {
       if (typeof def.default === 'string' && /\{\{\s*ssm:/.test(def.default))
-        fail(name, `its default ${def.default} reads Parameter Store, which a local run does not do: give the value with --param ${name}=...`);
+        fail(
+          name,
+          `its default ${def.default} reads Parameter Store, which a local run does not do: give the value with --param ${name}=...`,
+        );
       out[name] = coerceParameter(name, def.type, def.default);
     } else {
       fail(name, 'is required and has no default');

@@ -5,7 +5,16 @@
  * string lists, step Inputs a map of strings, times ISO 8601.
  */
 
-export type ExecutionStatus = 'Pending' | 'InProgress' | 'Waiting' | 'Success' | 'TimedOut' | 'Cancelling' | 'Cancelled' | 'Failed' | 'Exited';
+export type ExecutionStatus =
+  | 'Pending'
+  | 'InProgress'
+  | 'Waiting'
+  | 'Success'
+  | 'TimedOut'
+  | 'Cancelling'
+  | 'Cancelled'
+  | 'Failed'
+  | 'Exited';
 
 export interface CallRecord {
   service: string;

@@ -63,7 +63,7 @@ export function compileSelector(path: string, where = 'selector'): Selector {
             if (!Array.isArray(cur) || seg >= cur.length) return NO_MATCH;
             cur = cur[seg];
           } else {
-            if (!Object.prototype.hasOwnProperty.call(cur, seg)) return NO_MATCH;
+            if (!Object.hasOwn(cur, seg)) return NO_MATCH;
             cur = (cur as Record<string, unknown>)[seg];
           }
         }

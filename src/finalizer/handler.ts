@@ -1,4 +1,4 @@
-import { AwsServiceError, errorCode, errorMessage } from '../aws/invoker';
+import { errorCode, errorMessage } from '../aws/invoker';
 import { defineHandler, type ScriptContext } from '../model/handlers';
 import type { FinalizeInput, FinalizeOutput } from './contract';
 import { accountOfArn } from './finding-update';
@@ -23,22 +23,9 @@ export function controlOfFinding(findingId: string, controls: readonly string[])
   return controls.length === 1 ? controls[0] : null;
 }
 
-/** ctx.aws signs in the automation's Region; a target elsewhere gets a failure that says so. */
+/** Each call goes to the Region its target lives in (the finding's, the topic's). */
 function callIn(ctx: ScriptContext): AwsCallFn {
-  return async (service, operation, input, region) => {
-    try {
-      return await ctx.aws(service, operation, input);
-    } catch (err) {
-      if (region && region !== ctx.region)
-        throw new AwsServiceError(
-          errorCode(err),
-          `${errorMessage(err)} (called in ${ctx.region}; the target is in ${region})`,
-          service,
-          operation,
-        );
-      throw err;
-    }
-  };
+  return (service, operation, input, region) => ctx.aws(service, operation, input, { region });
 }
 
 export async function finalize(input: FinalizeInput, ctx: ScriptContext): Promise<FinalizeOutput> {
@@ -87,8 +74,9 @@ export const finalizeHandler = defineHandler<FinalizeInput, FinalizeOutput>({
   description: 'Record the outcome on the Security Hub finding (RESOLVED only when verified) and publish the notification.',
   permissions: [
     { action: 'ssm:GetAutomationExecution' },
-    // reads the current note and fields first, so the audit trail and the attempt count survive
-    { action: 'securityhub:GetFindings', resource: 'arn:aws:securityhub:*:*:hub/default' },
+    // reads the current note and fields first, so the audit trail and the attempt count survive;
+    // resource `*`: whether GetFindings takes the hub ARN as a resource is not confirmed
+    { action: 'securityhub:GetFindings' },
     { action: 'securityhub:BatchUpdateFindings' },
     { action: 'sns:Publish' },
   ],

@@ -119,6 +119,8 @@ export function defaultConfig(): HubfixConfig {
 
 /** Parses YAML (or JSON) text. */
 export function configFromText(text: string, source = 'configuration'): HubfixConfig {
+  // a file of only comments is an empty configuration (js-yaml 5 refuses an empty document)
+  if (/^(\s*(#.*)?(\r?\n|$))*$/.test(text)) return parseConfig({}, source);
   let raw: unknown;
   try {
     raw = load(text);

@@ -11,7 +11,9 @@ export interface Permission {
 /** What a script handler may use at run time. The step runner provides it in Lambda, the local
  *  engine in-process; both sign calls with the automation's own role. */
 export interface ScriptContext {
-  aws<T = AwsOutput>(service: string, operation: string, input?: Record<string, unknown>): Promise<T>;
+  /** One AWS call as the automation's role, in the execution's Region unless `region` says otherwise
+   *  (an SNS topic lives in its own Region). */
+  aws<T = AwsOutput>(service: string, operation: string, input?: Record<string, unknown>, options?: { region?: string }): Promise<T>;
   readonly region: string;
   readonly account: string;
   readonly partition: string;

@@ -88,6 +88,8 @@ export interface RunbookBody {
   /** After-state and the verdict, from the verify phase. */
   after: Ref<Record<string, unknown>>;
   verified: Ref<boolean>;
+  /** Why verify said false (what is still not compliant), for the note and the message. */
+  reason?: Ref<string>;
 }
 
 export interface RunbookSpec<P extends Record<string, ParamSpec<unknown>>> {

@@ -24,22 +24,25 @@ function property(action: string, selector: string, desired: unknown[], more: Pa
 
 describe('engine: aws:executeAwsApi', () => {
   it('passes the API parameters (not Service and Api) and coerces each Selector output to its Type', async () => {
-    const d = doc([
-      api('Get', 'ec2', 'DescribeSecurityGroups', {
-        params: { GroupIds: ['sg-1'] },
-        outputs: [
-          { Name: 'Id', Selector: '$.SecurityGroups[0].GroupId', Type: 'String' },
-          { Name: 'Port', Selector: "$.SecurityGroups[0]['IpPermissions'][1].FromPort", Type: 'Integer' },
-          { Name: 'PortText', Selector: '$.SecurityGroups[0].IpPermissions[1].FromPort', Type: 'String' },
-          { Name: 'Open', Selector: '$.SecurityGroups[0].Open', Type: 'Boolean' },
-          { Name: 'Ids', Selector: '$.SecurityGroups[*].GroupId', Type: 'StringList' },
-          { Name: 'First', Selector: '$.SecurityGroups[*].GroupId', Type: 'String' },
-          { Name: 'Tags', Selector: '$.SecurityGroups[0].Tags', Type: 'StringMap' },
-          { Name: 'Perms', Selector: '$.SecurityGroups[0].IpPermissions', Type: 'MapList' },
-          { Name: 'Ports', Selector: '$..FromPort', Type: 'StringList' },
-        ],
-      }),
-    ], { outputs: ['Get.Ids'] });
+    const d = doc(
+      [
+        api('Get', 'ec2', 'DescribeSecurityGroups', {
+          params: { GroupIds: ['sg-1'] },
+          outputs: [
+            { Name: 'Id', Selector: '$.SecurityGroups[0].GroupId', Type: 'String' },
+            { Name: 'Port', Selector: "$.SecurityGroups[0]['IpPermissions'][1].FromPort", Type: 'Integer' },
+            { Name: 'PortText', Selector: '$.SecurityGroups[0].IpPermissions[1].FromPort', Type: 'String' },
+            { Name: 'Open', Selector: '$.SecurityGroups[0].Open', Type: 'Boolean' },
+            { Name: 'Ids', Selector: '$.SecurityGroups[*].GroupId', Type: 'StringList' },
+            { Name: 'First', Selector: '$.SecurityGroups[*].GroupId', Type: 'String' },
+            { Name: 'Tags', Selector: '$.SecurityGroups[0].Tags', Type: 'StringMap' },
+            { Name: 'Perms', Selector: '$.SecurityGroups[0].IpPermissions', Type: 'MapList' },
+            { Name: 'Ports', Selector: '$..FromPort', Type: 'StringList' },
+          ],
+        }),
+      ],
+      { outputs: ['Get.Ids'] },
+    );
     const h = await run(d, {}, { mocks: [groups] });
     expect(h.invoker.calls[1].input).to.deep.equal({ GroupIds: ['sg-1'] });
     expect(stepOf(h, 'Get').Outputs).to.deep.equal({
@@ -58,7 +61,9 @@ describe('engine: aws:executeAwsApi', () => {
   });
 
   it('fails the step when a selected value cannot be its declared Type', async () => {
-    const d = doc([api('Get', 'ec2', 'DescribeSecurityGroups', { outputs: [{ Name: 'Id', Selector: '$.SecurityGroups[0].GroupId', Type: 'Integer' }] })]);
+    const d = doc([
+      api('Get', 'ec2', 'DescribeSecurityGroups', { outputs: [{ Name: 'Id', Selector: '$.SecurityGroups[0].GroupId', Type: 'Integer' }] }),
+    ]);
     const h = await run(d, {}, { mocks: [groups] });
     expect(stepOf(h, 'Get').StepStatus).to.equal('Failed');
     expect(stepOf(h, 'Get').FailureMessage).to.equal('output Id ($.SecurityGroups[0].GroupId): "sg-1" is not an Integer');
@@ -73,7 +78,11 @@ describe('engine: aws:executeAwsApi', () => {
 
 describe('engine: aws:assertAwsResourceProperty and aws:waitForAwsResourceProperty', () => {
   it('assert succeeds when the selected property is one of DesiredValues', async () => {
-    const h = await run(doc([property('aws:assertAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-9', 'sg-1'])]), {}, { mocks: [groups] });
+    const h = await run(
+      doc([property('aws:assertAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-9', 'sg-1'])]),
+      {},
+      { mocks: [groups] },
+    );
     expect(stepOf(h, 'Check').StepStatus).to.equal('Success');
     expect(h.invoker.calls[1].input).to.deep.equal({ GroupIds: ['sg-1'] });
   });
@@ -81,7 +90,9 @@ describe('engine: aws:assertAwsResourceProperty and aws:waitForAwsResourceProper
   it('assert fails, naming what it found, when the property is not one of DesiredValues', async () => {
     const h = await run(doc([property('aws:assertAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-9'])]), {}, { mocks: [groups] });
     expect(stepOf(h, 'Check').StepStatus).to.equal('Failed');
-    expect(stepOf(h, 'Check').FailureMessage).to.equal('Assertion failed: $.SecurityGroups[0].GroupId selected "sg-1", not one of the desired values ["sg-9"]');
+    expect(stepOf(h, 'Check').FailureMessage).to.equal(
+      'Assertion failed: $.SecurityGroups[0].GroupId selected "sg-1", not one of the desired values ["sg-9"]',
+    );
   });
 
   it('booleans compare as True / False', async () => {
@@ -92,31 +103,68 @@ describe('engine: aws:assertAwsResourceProperty and aws:waitForAwsResourceProper
   });
 
   it('a selector matching many values needs every one to be desired', async () => {
-    const all = await run(doc([property('aws:assertAwsResourceProperty', '$.SecurityGroups[*].Open', ['True', 'False'])]), {}, { mocks: [groups] });
+    const all = await run(
+      doc([property('aws:assertAwsResourceProperty', '$.SecurityGroups[*].Open', ['True', 'False'])]),
+      {},
+      { mocks: [groups] },
+    );
     expect(stepOf(all, 'Check').StepStatus).to.equal('Success');
     const some = await run(doc([property('aws:assertAwsResourceProperty', '$.SecurityGroups[*].Open', ['True'])]), {}, { mocks: [groups] });
     expect(stepOf(some, 'Check').StepStatus).to.equal('Failed');
   });
 
   it('waitFor polls until the property matches, on the clock', async () => {
-    const h = await run(doc([property('aws:waitForAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-ready'])]), {}, {
-      pollIntervalSeconds: 10,
-      mocks: [
-        { service: 'ec2', operation: 'DescribeSecurityGroups', times: 3, output: { SecurityGroups: [{ GroupId: 'sg-pending' }] } },
-        { service: 'ec2', operation: 'DescribeSecurityGroups', output: { SecurityGroups: [{ GroupId: 'sg-ready' }] } },
-      ],
-    });
+    const h = await run(
+      doc([property('aws:waitForAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-ready'])]),
+      {},
+      {
+        pollIntervalSeconds: 10,
+        mocks: [
+          { service: 'ec2', operation: 'DescribeSecurityGroups', times: 3, output: { SecurityGroups: [{ GroupId: 'sg-pending' }] } },
+          { service: 'ec2', operation: 'DescribeSecurityGroups', output: { SecurityGroups: [{ GroupId: 'sg-ready' }] } },
+        ],
+      },
+    );
     const s = stepOf(h, 'Check');
     expect(s.StepStatus).to.equal('Success');
     expect(h.invoker.calls.filter((c) => c.operation === 'DescribeSecurityGroups')).to.have.length(4);
     expect(Date.parse(s.ExecutionEndTime as string) - Date.parse(s.ExecutionStartTime)).to.equal(30000);
   });
 
+  it('waitFor waits out throttling while polling but fails on any other error', async () => {
+    const throttled = await run(
+      doc([property('aws:waitForAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-1'])]),
+      {},
+      {
+        mocks: [
+          { service: 'ec2', operation: 'DescribeSecurityGroups', times: 2, error: { name: 'RequestLimitExceeded', message: 'slow down' } },
+          groups,
+        ],
+      },
+    );
+    expect(stepOf(throttled, 'Check').StepStatus).to.equal('Success');
+    const broken = await run(
+      doc([property('aws:waitForAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-1'])]),
+      {},
+      {
+        mocks: [
+          { service: 'ec2', operation: 'DescribeSecurityGroups', error: { name: 'InvalidGroup.NotFound', message: 'no such group' } },
+        ],
+      },
+    );
+    expect(stepOf(broken, 'Check').StepStatus).to.equal('Failed');
+    expect(stepOf(broken, 'Check').FailureMessage).to.match(/InvalidGroup\.NotFound/);
+  });
+
   it('waitFor times out when the property never matches, and stops polling', async () => {
-    const h = await run(doc([property('aws:waitForAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-ready'], { timeoutSeconds: 60 })]), {}, {
-      pollIntervalSeconds: 10,
-      mocks: [{ service: 'ec2', operation: 'DescribeSecurityGroups', output: { SecurityGroups: [{ GroupId: 'sg-pending' }] } }],
-    });
+    const h = await run(
+      doc([property('aws:waitForAwsResourceProperty', '$.SecurityGroups[0].GroupId', ['sg-ready'], { timeoutSeconds: 60 })]),
+      {},
+      {
+        pollIntervalSeconds: 10,
+        mocks: [{ service: 'ec2', operation: 'DescribeSecurityGroups', output: { SecurityGroups: [{ GroupId: 'sg-pending' }] } }],
+      },
+    );
     expect(stepOf(h, 'Check').StepStatus).to.equal('TimedOut');
     expect(h.result.status).to.equal('TimedOut');
     const polls = h.invoker.calls.filter((c) => c.operation === 'DescribeSecurityGroups').length;
@@ -147,7 +195,11 @@ describe('engine: aws:sleep, aws:approve, aws:pause, aws:updateVariable', () => 
     expect(stepOf(long, 'Nap').FailureMessage).to.match(/at most 604800 seconds/);
   });
 
-  const approveStep: DocumentStep = { name: 'Ok', action: 'aws:approve', inputs: { Approvers: ['arn:aws:iam::111122223333:role/Approver'] } };
+  const approveStep: DocumentStep = {
+    name: 'Ok',
+    action: 'aws:approve',
+    inputs: { Approvers: ['arn:aws:iam::111122223333:role/Approver'] },
+  };
 
   it('approve continues when approved, with ApprovalStatus Approved', async () => {
     const h = await run(doc([approveStep, sleepStep('After')]), {}, { approval: 'approve' });
@@ -203,7 +255,11 @@ describe('engine: aws:loop', () => {
           action: 'aws:loop',
           inputs: {
             Iterators: '{{ Ids }}',
-            Steps: [api('Tag', 'ec2', 'CreateTags', { params: { Resources: ['{{ Each.CurrentIteratorValue }}'], Note: 'n{{ Each.CurrentIteration }}' } })],
+            Steps: [
+              api('Tag', 'ec2', 'CreateTags', {
+                params: { Resources: ['{{ Each.CurrentIteratorValue }}'], Note: 'n{{ Each.CurrentIteration }}' },
+              }),
+            ],
           },
         },
         sleepStep('After'),
@@ -238,7 +294,16 @@ describe('engine: aws:loop', () => {
       },
     ]);
     const pending = { service: 'ec2', operation: 'DescribeVolumes', output: { Volumes: [{ State: 'pending' }] } };
-    const h = await run(d, {}, { mocks: [{ ...pending, times: 2 }, { service: 'ec2', operation: 'DescribeVolumes', output: { Volumes: [{ State: 'available' }] } }] });
+    const h = await run(
+      d,
+      {},
+      {
+        mocks: [
+          { ...pending, times: 2 },
+          { service: 'ec2', operation: 'DescribeVolumes', output: { Volumes: [{ State: 'available' }] } },
+        ],
+      },
+    );
     expect(h.invoker.calls.filter((c) => c.operation === 'DescribeVolumes')).to.have.length(3);
     const capped = await run(d, {}, { mocks: [pending] });
     expect(capped.invoker.calls.filter((c) => c.operation === 'DescribeVolumes')).to.have.length(5);
@@ -257,7 +322,13 @@ describe('engine: aws:loop', () => {
   });
 
   it('a nested step with onFailure Continue lets the loop go on to the next item', async () => {
-    const d = doc([{ name: 'Each', action: 'aws:loop', inputs: { Iterators: ['a', 'b'], Steps: [api('Get', 'iam', 'GetUser', { onFailure: 'Continue' })] } }]);
+    const d = doc([
+      {
+        name: 'Each',
+        action: 'aws:loop',
+        inputs: { Iterators: ['a', 'b'], Steps: [api('Get', 'iam', 'GetUser', { onFailure: 'Continue' })] },
+      },
+    ]);
     const h = await run(d, {}, { mocks: [{ service: 'iam', operation: 'GetUser', error: { name: 'NoSuchEntity', message: 'gone' } }] });
     expect(h.result.record.StepExecutions.filter((s) => s.StepName === 'Get')).to.have.length(2);
     expect(h.result.status).to.equal('Success');
@@ -268,7 +339,16 @@ describe('engine: aws:loop', () => {
       {
         name: 'Each',
         action: 'aws:loop',
-        inputs: { Iterators: ['a', 'b'], Steps: [{ name: 'Out', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'Done', Variable: '{{ Each.CurrentIteratorValue }}', StringEquals: 'a' }] } }] },
+        inputs: {
+          Iterators: ['a', 'b'],
+          Steps: [
+            {
+              name: 'Out',
+              action: 'aws:branch',
+              inputs: { Choices: [{ NextStep: 'Done', Variable: '{{ Each.CurrentIteratorValue }}', StringEquals: 'a' }] },
+            },
+          ],
+        },
       },
       sleepStep('Skipped'),
       sleepStep('Done'),

@@ -12,7 +12,11 @@ function branchDoc(choice: Record<string, unknown>, vType: 'String' | 'Integer' 
   return doc(steps, { parameters: { V: { type: vType } } });
 }
 
-async function picks(choice: Record<string, unknown>, value: unknown, vType: 'String' | 'Integer' | 'Boolean' | 'StringList' = 'String'): Promise<string> {
+async function picks(
+  choice: Record<string, unknown>,
+  value: unknown,
+  vType: 'String' | 'Integer' | 'Boolean' | 'StringList' = 'String',
+): Promise<string> {
   const h = await run(branchDoc({ Variable: '{{ V }}', ...choice }, vType), { V: value });
   expect(h.result.status, h.result.record.FailureMessage).to.equal('Success');
   return ranSteps(h)[1];
@@ -41,13 +45,23 @@ describe('engine: aws:branch', () => {
   }
 
   it('And holds only when every condition holds', async () => {
-    const choice = { And: [{ Variable: '{{ V }}', StartsWith: 'sg-' }, { Variable: '{{ V }}', EndsWith: '0' }] };
+    const choice = {
+      And: [
+        { Variable: '{{ V }}', StartsWith: 'sg-' },
+        { Variable: '{{ V }}', EndsWith: '0' },
+      ],
+    };
     expect(await picks(choice, 'sg-10')).to.equal('Yes');
     expect(await picks(choice, 'sg-11')).to.equal('No');
   });
 
   it('Or holds when any condition holds', async () => {
-    const choice = { Or: [{ Variable: '{{ V }}', StringEquals: 'a' }, { Variable: '{{ V }}', StringEquals: 'b' }] };
+    const choice = {
+      Or: [
+        { Variable: '{{ V }}', StringEquals: 'a' },
+        { Variable: '{{ V }}', StringEquals: 'b' },
+      ],
+    };
     expect(await picks(choice, 'b')).to.equal('Yes');
     expect(await picks(choice, 'c')).to.equal('No');
   });
@@ -82,7 +96,11 @@ describe('engine: aws:branch', () => {
 
   it('with no choice holding and no Default, goes on to the next step in order', async () => {
     const d = doc(
-      [{ name: 'Decide', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'Far', Variable: '{{ V }}', StringEquals: 'x' }] } }, sleepStep('Next'), sleepStep('Far')],
+      [
+        { name: 'Decide', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'Far', Variable: '{{ V }}', StringEquals: 'x' }] } },
+        sleepStep('Next'),
+        sleepStep('Far'),
+      ],
       { parameters: { V: { type: 'String' } } },
     );
     const h = await run(d, { V: 'y' });
@@ -92,7 +110,16 @@ describe('engine: aws:branch', () => {
 
   it('with no choice holding, no Default and isEnd, the automation ends at the branch', async () => {
     const d = doc(
-      [{ name: 'Decide', action: 'aws:branch', isEnd: true, inputs: { Choices: [{ NextStep: 'Far', Variable: '{{ V }}', StringEquals: 'x' }] } }, sleepStep('Next'), sleepStep('Far')],
+      [
+        {
+          name: 'Decide',
+          action: 'aws:branch',
+          isEnd: true,
+          inputs: { Choices: [{ NextStep: 'Far', Variable: '{{ V }}', StringEquals: 'x' }] },
+        },
+        sleepStep('Next'),
+        sleepStep('Far'),
+      ],
       { parameters: { V: { type: 'String' } } },
     );
     const h = await run(d, { V: 'y' });
@@ -114,7 +141,11 @@ describe('engine: aws:branch', () => {
         inputs: { Service: 'kms', Api: 'GetKeyRotationStatus', KeyId: 'k' },
         outputs: [{ Name: 'On', Selector: '$.KeyRotationEnabled', Type: 'Boolean' }],
       },
-      { name: 'Decide', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'Yes', Variable: '{{ Get.On }}', BooleanEquals: false }], Default: 'No' } },
+      {
+        name: 'Decide',
+        action: 'aws:branch',
+        inputs: { Choices: [{ NextStep: 'Yes', Variable: '{{ Get.On }}', BooleanEquals: false }], Default: 'No' },
+      },
       sleepStep('Yes', 'PT1S', { isEnd: true }),
       sleepStep('No', 'PT1S', { isEnd: true }),
     ]);

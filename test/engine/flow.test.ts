@@ -41,7 +41,11 @@ describe('engine: control flow and the final status', () => {
   });
 
   it('onFailure Continue with isCritical true goes on but ends the automation Failed', async () => {
-    const h = await run(doc([api('Get', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true }), sleepStep('After')]), {}, { mocks: [failing] });
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true }), sleepStep('After')]),
+      {},
+      { mocks: [failing] },
+    );
     expect(ranSteps(h)).to.deep.equal(['Get', 'After']);
     expect(stepOf(h, 'After').StepStatus).to.equal('Success');
     expect(h.result.status).to.equal('Failed');
@@ -59,26 +63,41 @@ describe('engine: control flow and the final status', () => {
   });
 
   it('onFailure step:X with isCritical false ends Success when the handler succeeds', async () => {
-    const h = await run(doc([api('Get', 'iam', 'GetUser', { onFailure: 'step:Handle', isCritical: false }), sleepStep('Handle')]), {}, { mocks: [failing] });
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { onFailure: 'step:Handle', isCritical: false }), sleepStep('Handle')]),
+      {},
+      { mocks: [failing] },
+    );
     expect(ranSteps(h)).to.deep.equal(['Get', 'Handle']);
     expect(h.result.status).to.equal('Success');
   });
 
   it('a failed step with isEnd ends the automation there (Failed when critical)', async () => {
-    const h = await run(doc([api('Get', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true, isEnd: true }), sleepStep('After')]), {}, { mocks: [failing] });
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true, isEnd: true }), sleepStep('After')]),
+      {},
+      { mocks: [failing] },
+    );
     expect(ranSteps(h)).to.deep.equal(['Get']);
     expect(h.result.status).to.equal('Failed');
   });
 
   it('onFailure Abort on a non-critical step still fails the automation (Abort fails it)', async () => {
-    const h = await run(doc([api('Get', 'iam', 'GetUser', { onFailure: 'Abort', isCritical: false }), sleepStep('After')]), {}, { mocks: [failing] });
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { onFailure: 'Abort', isCritical: false }), sleepStep('After')]),
+      {},
+      { mocks: [failing] },
+    );
     expect(ranSteps(h)).to.deep.equal(['Get']);
     expect(h.result.status).to.equal('Failed');
   });
 
   it('the first critical failure is the one the automation reports', async () => {
     const h = await run(
-      doc([api('First', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true }), api('Second', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true })]),
+      doc([
+        api('First', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true }),
+        api('Second', 'iam', 'GetUser', { onFailure: 'Continue', isCritical: true }),
+      ]),
       {},
       { mocks: [failing] },
     );
@@ -96,5 +115,20 @@ describe('engine: control flow and the final status', () => {
     const h = await run(doc([{ name: 'Cmd', action: 'aws:runCommand', inputs: { DocumentName: 'AWS-RunShellScript' } }]));
     expect(stepOf(h, 'Cmd').FailureMessage).to.equal('aws:runCommand is not supported by the local engine');
     expect(h.result.status).to.equal('Failed');
+  });
+});
+
+describe('engine: execution id', () => {
+  it('runs under the id a start call returned, visible to {{ automation:EXECUTION_ID }}', async () => {
+    const id = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { params: { UserName: '{{ automation:EXECUTION_ID }}' } })]),
+      {},
+      { executionId: id, mocks: [{ service: 'iam', operation: 'GetUser', output: { User: {} } }] },
+    );
+    expect(h.result.executionId).to.equal(id);
+    expect(h.result.record.AutomationExecutionId).to.equal(id);
+    const get = h.result.record.Calls.find((c) => c.operation === 'GetUser');
+    expect(get?.input).to.deep.equal({ UserName: id });
   });
 });

@@ -25,7 +25,12 @@ export function doc(
 }
 
 /** An aws:executeAwsApi step. */
-export function api(name: string, service: string, apiName: string, more: Partial<DocumentStep> & { params?: Record<string, unknown> } = {}): DocumentStep {
+export function api(
+  name: string,
+  service: string,
+  apiName: string,
+  more: Partial<DocumentStep> & { params?: Record<string, unknown> } = {},
+): DocumentStep {
   const { params, ...rest } = more;
   return { name, action: 'aws:executeAwsApi', inputs: { Service: service, Api: apiName, ...(params ?? {}) }, ...rest };
 }
@@ -50,7 +55,7 @@ export async function run(
   const clock = (options.clock as VirtualClock | undefined) ?? new VirtualClock();
   const result = await runAutomation(
     { name: name ?? 'Test-Doc', document, policy },
-    { AutomationAssumeRole: ROLE, ...params },
+    { ...(document.parameters?.AutomationAssumeRole ? { AutomationAssumeRole: ROLE } : {}), ...params },
     { region: 'us-east-1', ...options, invoker, clock },
   );
   return { result, invoker, clock };

@@ -26,7 +26,14 @@ async function inputSeen(params: Record<string, unknown>, given: Record<string, 
 
 describe('engine: interpolation', () => {
   it('a value that is exactly one reference keeps its type', async () => {
-    const { input } = await inputSeen({ A: '{{ Count }}', B: '{{Flag}}', C: '{{ Ids }}', D: '{{ Tags }}', E: '{{ Rules }}', F: '{{ Name }}' });
+    const { input } = await inputSeen({
+      A: '{{ Count }}',
+      B: '{{Flag}}',
+      C: '{{ Ids }}',
+      D: '{{ Tags }}',
+      E: '{{ Rules }}',
+      F: '{{ Name }}',
+    });
     expect(input).to.deep.equal({ A: 3, B: true, C: ['a', 'b'], D: { env: 'prod' }, E: [{ port: 22 }], F: 'web' });
   });
 
@@ -79,7 +86,13 @@ describe('engine: interpolation', () => {
       }),
       api('Use', 'sts', 'GetCallerIdentity', { params: { N: '{{ Get.Len }}', T: '{{ Get.LenText }}' } }),
     ]);
-    const h = await run(d, {}, { mocks: [{ service: 'iam', operation: 'GetAccountPasswordPolicy', output: { PasswordPolicy: { MinimumPasswordLength: 8 } } }, echo] });
+    const h = await run(
+      d,
+      {},
+      {
+        mocks: [{ service: 'iam', operation: 'GetAccountPasswordPolicy', output: { PasswordPolicy: { MinimumPasswordLength: 8 } } }, echo],
+      },
+    );
     expect(h.invoker.calls.find((c) => c.operation === 'GetCallerIdentity')?.input).to.deep.equal({ N: 8, T: '8' });
   });
 

@@ -55,7 +55,10 @@ describe('engine: parameters are checked before any step runs', () => {
   });
 
   it('checks allowedPattern (each item of a StringList too)', () => {
-    const defs: Record<string, DocumentParameter> = { G: { type: 'String', allowedPattern: '^sg-[0-9a-f]{8,17}$' }, L: { type: 'StringList', allowedPattern: '^i-\\w+$' } };
+    const defs: Record<string, DocumentParameter> = {
+      G: { type: 'String', allowedPattern: '^sg-[0-9a-f]{8,17}$' },
+      L: { type: 'StringList', allowedPattern: '^i-\\w+$' },
+    };
     expect(failure(defs, { G: 'sg-XYZ', L: [] })).to.match(/parameter G: "sg-XYZ" does not match allowedPattern/);
     expect(failure(defs, { G: 'sg-0123abcd', L: ['i-1', 'x'] })).to.match(/parameter L: item 1 "x" does not match/);
     expect(checkParameters(defs, { G: 'sg-0123abcd', L: ['i-1'] })).to.deep.equal({ G: 'sg-0123abcd', L: ['i-1'] });
@@ -83,7 +86,18 @@ describe('engine: parameters are checked before any step runs', () => {
     let err: unknown;
     const calls: unknown[] = [];
     try {
-      await run(d, { N: 'many' }, { invoker: { call: async (c) => (calls.push(c), {}) } as never });
+      await run(
+        d,
+        { N: 'many' },
+        {
+          invoker: {
+            call: async (c: unknown) => {
+              calls.push(c);
+              return {};
+            },
+          } as never,
+        },
+      );
     } catch (e) {
       err = e;
     }

@@ -18,19 +18,26 @@ function scriptStep(name: string, handler: string, more: Record<string, unknown>
   return {
     name,
     action: 'aws:invokeLambdaFunction',
-    inputs: { FunctionName: STEP_RUNNER_FUNCTION, InputPayload: { handler, roleArn: '{{ AutomationAssumeRole }}', executionId: '{{ automation:EXECUTION_ID }}', input: {} } },
+    inputs: {
+      FunctionName: STEP_RUNNER_FUNCTION,
+      InputPayload: { handler, roleArn: '{{ AutomationAssumeRole }}', executionId: '{{ automation:EXECUTION_ID }}', input: {} },
+    },
     ...more,
   };
 }
 
 describe('engine: maxAttempts and timeoutSeconds', () => {
   it('retries a failed step up to maxAttempts and succeeds on a later attempt', async () => {
-    const h = await run(doc([api('Get', 'iam', 'GetUser', { maxAttempts: 3 })]), {}, {
-      mocks: [
-        { service: 'iam', operation: 'GetUser', times: 2, error: throttled },
-        { service: 'iam', operation: 'GetUser', output: { User: { UserName: 'a' } } },
-      ],
-    });
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { maxAttempts: 3 })]),
+      {},
+      {
+        mocks: [
+          { service: 'iam', operation: 'GetUser', times: 2, error: throttled },
+          { service: 'iam', operation: 'GetUser', output: { User: { UserName: 'a' } } },
+        ],
+      },
+    );
     expect(stepOf(h, 'Get').StepStatus).to.equal('Success');
     expect(stepOf(h, 'Get').Attempts).to.equal(3);
     expect(h.invoker.calls.filter((c) => c.operation === 'GetUser')).to.have.length(3);
@@ -38,7 +45,11 @@ describe('engine: maxAttempts and timeoutSeconds', () => {
   });
 
   it('waits with exponential backoff between attempts (1 s, 2 s, 4 s on the clock)', async () => {
-    const h = await run(doc([api('Get', 'iam', 'GetUser', { maxAttempts: 4 })]), {}, { mocks: [{ service: 'iam', operation: 'GetUser', error: throttled }] });
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { maxAttempts: 4 })]),
+      {},
+      { mocks: [{ service: 'iam', operation: 'GetUser', error: throttled }] },
+    );
     const s = stepOf(h, 'Get');
     expect(s.Attempts).to.equal(4);
     expect(s.StepStatus).to.equal('Failed');
@@ -46,11 +57,15 @@ describe('engine: maxAttempts and timeoutSeconds', () => {
   });
 
   it('caps the backoff and takes its base from the options', async () => {
-    const h = await run(doc([api('Get', 'iam', 'GetUser', { maxAttempts: 4 })]), {}, {
-      mocks: [{ service: 'iam', operation: 'GetUser', error: throttled }],
-      retryBaseDelaySeconds: 10,
-      retryMaxDelaySeconds: 15,
-    });
+    const h = await run(
+      doc([api('Get', 'iam', 'GetUser', { maxAttempts: 4 })]),
+      {},
+      {
+        mocks: [{ service: 'iam', operation: 'GetUser', error: throttled }],
+        retryBaseDelaySeconds: 10,
+        retryMaxDelaySeconds: 15,
+      },
+    );
     const s = stepOf(h, 'Get');
     expect(Date.parse(s.ExecutionEndTime as string) - Date.parse(s.ExecutionStartTime)).to.equal(10000 + 15000 + 15000);
   });
@@ -81,7 +96,13 @@ describe('engine: maxAttempts and timeoutSeconds', () => {
   });
 
   it('a timed-out step with isCritical false and onFailure step:X does not change the automation status', async () => {
-    const h = await run(doc([sleepStep('Nap', 'PT1H', { timeoutSeconds: 5, isCritical: false, onFailure: 'step:Recover' }), sleepStep('Skipped'), sleepStep('Recover')]));
+    const h = await run(
+      doc([
+        sleepStep('Nap', 'PT1H', { timeoutSeconds: 5, isCritical: false, onFailure: 'step:Recover' }),
+        sleepStep('Skipped'),
+        sleepStep('Recover'),
+      ]),
+    );
     expect(ranSteps(h)).to.deep.equal(['Nap', 'Recover']);
     expect(h.result.status).to.equal('Success');
   });
@@ -94,7 +115,11 @@ describe('engine: maxAttempts and timeoutSeconds', () => {
 
   it('a cancelled automation ends Cancelled, its running step Cancelled, and the onCancel step runs', async () => {
     const controller = new AutomationController();
-    const pending = run(doc([sleepStep('Long', 'PT1H', { onCancel: 'step:Cleanup' }), sleepStep('Next'), sleepStep('Cleanup', 'PT1S', { isEnd: true })]), {}, { controller });
+    const pending = run(
+      doc([sleepStep('Long', 'PT1H', { onCancel: 'step:Cleanup' }), sleepStep('Next'), sleepStep('Cleanup', 'PT1S', { isEnd: true })]),
+      {},
+      { controller },
+    );
     setImmediate(() => controller.cancel());
     const h = await pending;
     expect(stepOf(h, 'Long').StepStatus).to.equal('Cancelled');

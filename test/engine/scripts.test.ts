@@ -6,7 +6,13 @@ import { type AnyHandler, defineHandler } from '../../src/model/handlers';
 import { STEP_RUNNER_FUNCTION } from '../../src/model/steps';
 import { ACCOUNT, ROLE, api, doc, ranSteps, run, sleepStep, stepOf } from './helpers';
 
-function scriptStep(name: string, handler: string, input: Record<string, unknown> = {}, outputs: string[] = [], more: Partial<DocumentStep> = {}): DocumentStep {
+function scriptStep(
+  name: string,
+  handler: string,
+  input: Record<string, unknown> = {},
+  outputs: string[] = [],
+  more: Partial<DocumentStep> = {},
+): DocumentStep {
   return {
     name,
     action: 'aws:invokeLambdaFunction',
@@ -61,14 +67,18 @@ const selfReader = defineHandler<{ id: string }, { Failed: string; Status: strin
   permissions: [{ action: 'ssm:GetAutomationExecution' }],
   outputs: { Failed: 'String', Status: 'String' },
   async run(input, ctx) {
-    const out = await ctx.aws<{ AutomationExecution: { AutomationExecutionStatus: string; StepExecutions: Array<{ StepName: string; StepStatus: string; Outputs?: Record<string, string[]> }> } }>(
-      'ssm',
-      'GetAutomationExecution',
-      { AutomationExecutionId: input.id },
-    );
+    const out = await ctx.aws<{
+      AutomationExecution: {
+        AutomationExecutionStatus: string;
+        StepExecutions: Array<{ StepName: string; StepStatus: string; Outputs?: Record<string, string[]> }>;
+      };
+    }>('ssm', 'GetAutomationExecution', { AutomationExecutionId: input.id });
     const steps = out.AutomationExecution.StepExecutions;
     return {
-      Failed: steps.filter((s) => s.StepStatus === 'Failed').map((s) => s.StepName).join(','),
+      Failed: steps
+        .filter((s) => s.StepStatus === 'Failed')
+        .map((s) => s.StepName)
+        .join(','),
       Status: `${out.AutomationExecution.AutomationExecutionStatus};${steps.find((s) => s.StepName === 'Read')?.Outputs?.Length?.[0]}`,
     };
   },
@@ -79,11 +89,15 @@ const policyMock = { service: 'iam', operation: 'GetAccountPasswordPolicy', outp
 
 describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', () => {
   it('runs the handler in-process; $.Payload.X outputs select from its returned object', async () => {
-    const h = await run(doc([scriptStep('Read', 'test.readPolicy', { who: '{{ global:ACCOUNT_ID }}' }, ['Length', 'Who', 'Account'])]), {}, {
-      handlers,
-      policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy'),
-      mocks: [policyMock],
-    });
+    const h = await run(
+      doc([scriptStep('Read', 'test.readPolicy', { who: '{{ global:ACCOUNT_ID }}' }, ['Length', 'Who', 'Account'])]),
+      {},
+      {
+        handlers,
+        policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy'),
+        mocks: [policyMock],
+      },
+    );
     const s = stepOf(h, 'Read');
     expect(s.StepStatus, s.FailureMessage).to.equal('Success');
     expect(s.Outputs?.Length).to.deep.equal(['8']);
@@ -93,11 +107,15 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
   });
 
   it("signs the handler's calls with the assumed role, in the execution's account and Region, and records them", async () => {
-    const h = await run(doc([scriptStep('Read', 'test.readPolicy', { who: 'x' }, ['Length'])]), {}, {
-      handlers,
-      policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy'),
-      mocks: [policyMock],
-    });
+    const h = await run(
+      doc([scriptStep('Read', 'test.readPolicy', { who: 'x' }, ['Length'])]),
+      {},
+      {
+        handlers,
+        policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy'),
+        mocks: [policyMock],
+      },
+    );
     const call = h.invoker.calls.find((c) => c.operation === 'GetAccountPasswordPolicy');
     expect(call?.credentials?.accessKeyId).to.equal('ASIAMOCKMOCKMOCKMOCK');
     expect(call?.account).to.equal(ACCOUNT);
@@ -107,7 +125,11 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
   });
 
   it('a handler that throws fails the step with FunctionError and its message', async () => {
-    const h = await run(doc([scriptStep('Boom', 'test.boom'), sleepStep('After')]), {}, { handlers, policy: policy('lambda:InvokeFunction') });
+    const h = await run(
+      doc([scriptStep('Boom', 'test.boom'), sleepStep('After')]),
+      {},
+      { handlers, policy: policy('lambda:InvokeFunction') },
+    );
     expect(stepOf(h, 'Boom').StepStatus).to.equal('Failed');
     expect(stepOf(h, 'Boom').FailureMessage).to.equal('FunctionError (test.boom): the merge found a stricter policy');
     expect(h.result.status).to.equal('Failed');
@@ -119,7 +141,11 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
   });
 
   it('a handler call outside the policy fails the step with the local AccessDenied, and never reaches the invoker', async () => {
-    const h = await run(doc([scriptStep('Write', 'test.writer')]), {}, { handlers, policy: policy('lambda:InvokeFunction'), name: 'Hubfix-Test' });
+    const h = await run(
+      doc([scriptStep('Write', 'test.writer')]),
+      {},
+      { handlers, policy: policy('lambda:InvokeFunction'), name: 'Hubfix-Test' },
+    );
     expect(stepOf(h, 'Write').FailureMessage).to.equal(
       "FunctionError (test.writer): AccessDenied (local policy check): iam:UpdateAccountPasswordPolicy is not in Hubfix-Test's policy",
     );
@@ -130,21 +156,31 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
   });
 
   it('the step runner invocation itself needs lambda:InvokeFunction in the policy', async () => {
-    const h = await run(doc([scriptStep('Read', 'test.readPolicy', { who: 'x' })]), {}, { handlers, policy: policy('iam:GetAccountPasswordPolicy'), name: 'Hubfix-Test' });
-    expect(stepOf(h, 'Read').FailureMessage).to.equal("AccessDenied (local policy check): lambda:InvokeFunction is not in Hubfix-Test's policy");
+    const h = await run(
+      doc([scriptStep('Read', 'test.readPolicy', { who: 'x' })]),
+      {},
+      { handlers, policy: policy('iam:GetAccountPasswordPolicy'), name: 'Hubfix-Test' },
+    );
+    expect(stepOf(h, 'Read').FailureMessage).to.equal(
+      "AccessDenied (local policy check): lambda:InvokeFunction is not in Hubfix-Test's policy",
+    );
   });
 
-  it("the engine answers GetAutomationExecution for its own execution, with the failed steps and their outputs", async () => {
+  it('the engine answers GetAutomationExecution for its own execution, with the failed steps and their outputs', async () => {
     const d = doc([
       scriptStep('Read', 'test.readPolicy', { who: 'x' }, ['Length']),
       api('Broken', 'iam', 'GetUser', { onFailure: 'Continue' }),
       scriptStep('Final', 'test.selfReader', { id: '{{ automation:EXECUTION_ID }}' }, ['Failed', 'Status']),
     ]);
-    const h = await run(d, {}, {
-      handlers,
-      policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy', 'iam:GetUser', 'ssm:GetAutomationExecution'),
-      mocks: [policyMock, { service: 'iam', operation: 'GetUser', error: { name: 'NoSuchEntity', message: 'no' } }],
-    });
+    const h = await run(
+      d,
+      {},
+      {
+        handlers,
+        policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy', 'iam:GetUser', 'ssm:GetAutomationExecution'),
+        mocks: [policyMock, { service: 'iam', operation: 'GetUser', error: { name: 'NoSuchEntity', message: 'no' } }],
+      },
+    );
     const s = stepOf(h, 'Final');
     expect(s.StepStatus, s.FailureMessage).to.equal('Success');
     expect(s.Outputs?.Failed).to.deep.equal(['Broken']);
@@ -163,7 +199,11 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
     const other = 'arn:aws:iam::444455556666:role/Other';
     const step = scriptStep('Read', 'test.readPolicy', { who: 'x' }, ['Account']);
     (step.inputs as { InputPayload: Record<string, unknown> }).InputPayload.roleArn = other;
-    const h = await run(doc([step]), {}, { handlers, policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy'), mocks: [policyMock] });
+    const h = await run(
+      doc([step]),
+      {},
+      { handlers, policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy'), mocks: [policyMock] },
+    );
     expect(stepOf(h, 'Read').Outputs?.Account).to.deep.equal(['444455556666']);
     const assumes = h.invoker.calls.filter((c) => c.operation === 'AssumeRole').map((c) => c.input.RoleArn);
     expect(assumes).to.deep.equal([ROLE, other]);
@@ -178,7 +218,20 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
         outputs: [{ Name: 'Answer', Selector: '$.Payload.answer', Type: 'Integer' }],
       },
     ]);
-    const h = await run(d, {}, { mocks: [{ service: 'lambda', operation: 'Invoke', input: { FunctionName: 'my-func', Payload: '{"a":1}' }, output: { StatusCode: 200, Payload: '{"answer":42}' } }] });
+    const h = await run(
+      d,
+      {},
+      {
+        mocks: [
+          {
+            service: 'lambda',
+            operation: 'Invoke',
+            input: { FunctionName: 'my-func', Payload: '{"a":1}' },
+            output: { StatusCode: 200, Payload: '{"answer":42}' },
+          },
+        ],
+      },
+    );
     expect(stepOf(h, 'Call').Outputs?.Answer).to.deep.equal(['42']);
   });
 });
@@ -187,13 +240,21 @@ describe('engine: aws:executeAutomation', () => {
   const child: RunnableDocument = {
     name: 'Child-Doc',
     document: doc(
-      [api('Get', 'iam', 'GetAccountPasswordPolicy', { outputs: [{ Name: 'Len', Selector: '$.PasswordPolicy.MinimumPasswordLength', Type: 'Integer' }] })],
+      [
+        api('Get', 'iam', 'GetAccountPasswordPolicy', {
+          outputs: [{ Name: 'Len', Selector: '$.PasswordPolicy.MinimumPasswordLength', Type: 'Integer' }],
+        }),
+      ],
       { outputs: ['Get.Len'], parameters: { Tag: { type: 'String' } } },
     ),
     policy: policy('iam:GetAccountPasswordPolicy'),
   };
   const parent = doc([
-    { name: 'RunChild', action: 'aws:executeAutomation', inputs: { DocumentName: 'Child-Doc', RuntimeParameters: { AutomationAssumeRole: '{{ AutomationAssumeRole }}', Tag: ['t'] } } },
+    {
+      name: 'RunChild',
+      action: 'aws:executeAutomation',
+      inputs: { DocumentName: 'Child-Doc', RuntimeParameters: { AutomationAssumeRole: '{{ AutomationAssumeRole }}', Tag: ['t'] } },
+    },
     sleepStep('After'),
   ]);
 
@@ -212,10 +273,14 @@ describe('engine: aws:executeAutomation', () => {
   });
 
   it('a child that fails fails the parent step', async () => {
-    const h = await run(parent, {}, {
-      documents: (n) => (n === 'Child-Doc' ? child : undefined),
-      mocks: [{ service: 'iam', operation: 'GetAccountPasswordPolicy', error: { name: 'NoSuchEntity', message: 'none' } }],
-    });
+    const h = await run(
+      parent,
+      {},
+      {
+        documents: (n) => (n === 'Child-Doc' ? child : undefined),
+        mocks: [{ service: 'iam', operation: 'GetAccountPasswordPolicy', error: { name: 'NoSuchEntity', message: 'none' } }],
+      },
+    );
     expect(stepOf(h, 'RunChild').StepStatus).to.equal('Failed');
     expect(stepOf(h, 'RunChild').FailureMessage).to.match(/\(Child-Doc\) ended Failed: Step Get failed/);
     expect(h.result.status).to.equal('Failed');
@@ -227,7 +292,9 @@ describe('engine: aws:executeAutomation', () => {
   });
 
   it("a child's bad parameter fails the step (not the parent run)", async () => {
-    const bad = doc([{ name: 'RunChild', action: 'aws:executeAutomation', inputs: { DocumentName: 'Child-Doc', RuntimeParameters: { Nope: 'x' } } }]);
+    const bad = doc([
+      { name: 'RunChild', action: 'aws:executeAutomation', inputs: { DocumentName: 'Child-Doc', RuntimeParameters: { Nope: 'x' } } },
+    ]);
     const h = await run(bad, {}, { documents: () => child });
     expect(stepOf(h, 'RunChild').FailureMessage).to.match(/cannot start Child-Doc: parameter Nope/);
   });

@@ -24,6 +24,12 @@ import {
   VERIFY_OK,
 } from './fixtures';
 
+function passwordPolicy() {
+  const c = compileAll().find((r) => r.name === 'Hubfix-IAM-PasswordPolicy');
+  if (!c) throw new Error('the password policy runbook is not compiled');
+  return c;
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -377,12 +383,12 @@ describe('finalizer', () => {
       'securityhub:BatchUpdateFindings',
       'sns:Publish',
     ]);
-    const policy = compileAll()[0].policy;
+    const policy = passwordPolicy().policy;
     expect(policy.Statement.flatMap((s) => s.Action)).to.include('securityhub:GetFindings');
   });
 
   it('is reached from every step of a compiled runbook on failure, and those steps stay critical (automation Failed)', () => {
-    const doc = compileAll()[0].document;
+    const doc = passwordPolicy().document;
     for (const step of doc.mainSteps.filter((s) => s.name !== 'Finalize')) {
       expect(step.onFailure, step.name).to.equal('step:Finalize');
       expect(step.isCritical, step.name).not.to.equal(false);
@@ -396,5 +402,19 @@ describe('finalizer', () => {
       'FindingUpdate',
       'Notification',
     ]);
+  });
+});
+
+describe('finalizer: Regions', () => {
+  it('publishes to a topic in another Region through that Region', async () => {
+    const topic = TOPIC_ARN.replace(/^arn:aws:sns:[a-z0-9-]+:/, 'arn:aws:sns:ap-southeast-2:');
+    const { ctx, aws } = stubContext({
+      'ssm:GetAutomationExecution': executionResponse([PLAN_REMEDIATE, GATE, APPLY_OK, VERIFY_OK]),
+      'sns:Publish': { MessageId: 'm-9' },
+    });
+    const out = await finalize(finalizeInput({ findingId: '', productArn: '', topicArn: topic }), ctx);
+    expect(out.Notification).to.equal('published m-9');
+    const publish = aws.getCalls().find((c) => c.args[1] === 'Publish');
+    expect(publish?.args[3]).to.deep.equal({ region: 'ap-southeast-2' });
   });
 });

@@ -15,7 +15,13 @@ import { callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, outp
 let n = 0;
 function rule(over: Partial<SecurityGroupRule>): SecurityGroupRule {
   n += 1;
-  return { SecurityGroupRuleId: `sgr-${String(n).padStart(17, '0')}`, GroupId: 'sg-0123456789abcdef0', IsEgress: false, IpProtocol: 'tcp', ...over };
+  return {
+    SecurityGroupRuleId: `sgr-${String(n).padStart(17, '0')}`,
+    GroupId: 'sg-0123456789abcdef0',
+    IsEgress: false,
+    IpProtocol: 'tcp',
+    ...over,
+  };
 }
 
 const ssh = { ports: [22], protocols: 'tcp' as const, sources: 'ipv4-and-ipv6' as const };
@@ -104,7 +110,9 @@ describe('EC2 admin ports (pure)', () => {
     it('finds nothing to do on a group without open admin ports', () => {
       const c = classifyIngress([office, web, egress], ssh);
       expect(c.offending).to.deep.equal([]);
-      expect(describeAdminPorts('sg-0123456789abcdef0', c, ssh)).to.match(/^sg-0123456789abcdef0: no ingress rule opens port 22 \(TCP\) from 0\.0\.0\.0\/0 or ::\/0; nothing to change; left alone: /);
+      expect(describeAdminPorts('sg-0123456789abcdef0', c, ssh)).to.match(
+        /^sg-0123456789abcdef0: no ingress rule opens port 22 \(TCP\) from 0\.0\.0\.0\/0 or ::\/0; nothing to change; left alone: /,
+      );
     });
   });
 
@@ -121,10 +129,13 @@ describe('EC2 admin ports (pure)', () => {
       ToPort: -1,
       Ipv6Ranges: [{ CidrIpv6: '::/0' }],
     });
-    expect(toIpPermission(rule({ IpProtocol: '-1', ReferencedGroupInfo: { GroupId: 'sg-0fedcba9876543210', UserId: '111122223333' } })).UserIdGroupPairs).to.deep.equal([
-      { GroupId: 'sg-0fedcba9876543210', UserId: '111122223333' },
+    expect(
+      toIpPermission(rule({ IpProtocol: '-1', ReferencedGroupInfo: { GroupId: 'sg-0fedcba9876543210', UserId: '111122223333' } }))
+        .UserIdGroupPairs,
+    ).to.deep.equal([{ GroupId: 'sg-0fedcba9876543210', UserId: '111122223333' }]);
+    expect(toIpPermission(rule({ FromPort: 22, ToPort: 22, PrefixListId: 'pl-0123456789abcdef0' })).PrefixListIds).to.deep.equal([
+      { PrefixListId: 'pl-0123456789abcdef0' },
     ]);
-    expect(toIpPermission(rule({ FromPort: 22, ToPort: 22, PrefixListId: 'pl-0123456789abcdef0' })).PrefixListIds).to.deep.equal([{ PrefixListId: 'pl-0123456789abcdef0' }]);
   });
 
   describe('the Ports parameter', () => {
@@ -169,7 +180,11 @@ describe('EC2 admin ports runbook in the local engine', () => {
     const before = mapOutput(run, 'Plan', 'Before');
     expect(before).to.include({ GroupId: GROUP, GroupName: 'web', VpcId: 'vpc-0123456789abcdef0' });
     const offending = JSON.parse(String(before.OffendingRules)) as SecurityGroupRule[];
-    expect(offending.map((r) => r.SecurityGroupRuleId)).to.deep.equal(['sgr-00000000000000001', 'sgr-00000000000000002', 'sgr-00000000000000003']);
+    expect(offending.map((r) => r.SecurityGroupRuleId)).to.deep.equal([
+      'sgr-00000000000000001',
+      'sgr-00000000000000002',
+      'sgr-00000000000000003',
+    ]);
     expect(offending[0]).to.include({ Description: 'ssh from anywhere', CidrIpv4: '0.0.0.0/0', FromPort: 22 });
     expect(JSON.parse(String(before.ReauthorizeIpPermissions))).to.deep.equal([
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] },
@@ -181,8 +196,12 @@ describe('EC2 admin ports runbook in the local engine', () => {
   it('leaves rules from a prefix list, a security group and a narrower CIDR alone, saying why', async () => {
     const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/open-ssh.yaml', { GroupId: GROUP, ...implied('EC2.13') });
     const summary = String(output(run, 'Plan', 'Summary'));
-    expect(summary).to.contain('sgr-00000000000000004 (tcp 22 from prefix list pl-0123456789abcdef0) — source is prefix list pl-0123456789abcdef0: review its entries by hand');
-    expect(summary).to.contain('sgr-00000000000000005 (tcp 22 from security group sg-0fedcba9876543210) — source is security group sg-0fedcba9876543210');
+    expect(summary).to.contain(
+      'sgr-00000000000000004 (tcp 22 from prefix list pl-0123456789abcdef0) — source is prefix list pl-0123456789abcdef0: review its entries by hand',
+    );
+    expect(summary).to.contain(
+      'sgr-00000000000000005 (tcp 22 from security group sg-0fedcba9876543210) — source is security group sg-0fedcba9876543210',
+    );
     expect(summary).to.contain('sgr-00000000000000006 (tcp 22 from 203.0.113.0/24) — source 203.0.113.0/24 is not the whole Internet');
     expect(summary, 'UDP does not carry SSH for EC2.13').not.to.contain('sgr-00000000000000007');
   });
@@ -197,7 +216,11 @@ describe('EC2 admin ports runbook in the local engine', () => {
   });
 
   it('makes no mutating call in a dry run', async () => {
-    const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/open-ssh.yaml', { GroupId: GROUP, ...implied('EC2.13'), DryRun: true });
+    const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/open-ssh.yaml', {
+      GroupId: GROUP,
+      ...implied('EC2.13'),
+      DryRun: true,
+    });
     expect(mutatingCalls(run)).to.deep.equal([]);
     expect(finalStatus(run).status).to.equal('DRY_RUN');
     expect(finalStatus(run).summary).to.contain('revoke sgr-00000000000000001');
@@ -205,15 +228,25 @@ describe('EC2 admin ports runbook in the local engine', () => {
   });
 
   it('EC2.53: revokes TCP and UDP admin-port rules from 0.0.0.0/0 only', async () => {
-    const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/ec2-53.yaml', { GroupId: 'sg-0aaaaaaaaaaaaaaa1', ...implied('EC2.53') });
-    expect(callsTo(run, 'RevokeSecurityGroupIngress').map((c) => c.input.SecurityGroupRuleIds)).to.deep.equal([['sgr-00000000000000011', 'sgr-00000000000000013']]);
-    expect(output(run, 'Plan', 'Summary')).to.contain('sgr-00000000000000012 (tcp 3389 from ::/0) — ipv6 source is outside this control (ipv4 only)');
+    const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/ec2-53.yaml', {
+      GroupId: 'sg-0aaaaaaaaaaaaaaa1',
+      ...implied('EC2.53'),
+    });
+    expect(callsTo(run, 'RevokeSecurityGroupIngress').map((c) => c.input.SecurityGroupRuleIds)).to.deep.equal([
+      ['sgr-00000000000000011', 'sgr-00000000000000013'],
+    ]);
+    expect(output(run, 'Plan', 'Summary')).to.contain(
+      'sgr-00000000000000012 (tcp 3389 from ::/0) — ipv6 source is outside this control (ipv4 only)',
+    );
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
   });
 
   it('EC2.54: revokes only the ::/0 admin-port rule', async () => {
-    const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/ec2-54.yaml', { GroupId: 'sg-0aaaaaaaaaaaaaaa1', ...implied('EC2.54') });
+    const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/ec2-54.yaml', {
+      GroupId: 'sg-0aaaaaaaaaaaaaaa1',
+      ...implied('EC2.54'),
+    });
     expect(callsTo(run, 'RevokeSecurityGroupIngress').map((c) => c.input.SecurityGroupRuleIds)).to.deep.equal([['sgr-00000000000000012']]);
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);

@@ -5,8 +5,18 @@ import { callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, outp
 
 const id = 'sg-0123456789abcdef0';
 const group: GroupInfo = { GroupId: id, GroupName: 'default', VpcId: 'vpc-0123456789abcdef0' };
-const selfIngress: SecurityGroupRule = { SecurityGroupRuleId: 'sgr-00000000000000001', IsEgress: false, IpProtocol: '-1', ReferencedGroupInfo: { GroupId: id } };
-const allEgress: SecurityGroupRule = { SecurityGroupRuleId: 'sgr-00000000000000002', IsEgress: true, IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' };
+const selfIngress: SecurityGroupRule = {
+  SecurityGroupRuleId: 'sgr-00000000000000001',
+  IsEgress: false,
+  IpProtocol: '-1',
+  ReferencedGroupInfo: { GroupId: id },
+};
+const allEgress: SecurityGroupRule = {
+  SecurityGroupRuleId: 'sgr-00000000000000002',
+  IsEgress: true,
+  IpProtocol: '-1',
+  CidrIpv4: '0.0.0.0/0',
+};
 
 describe('EC2 default security group (pure)', () => {
   it('revokes when the default group has rules and no interface uses it', () => {
@@ -16,7 +26,15 @@ describe('EC2 default security group (pure)', () => {
   });
 
   it('skips a group in use, naming the interfaces', () => {
-    const d = decideDefaultGroup(group, [selfIngress], [{ NetworkInterfaceId: 'eni-0aaa', InstanceId: 'i-0bbb' }, { NetworkInterfaceId: 'eni-0ccc', InterfaceType: 'lambda', Description: 'AWS Lambda VPC ENI' }], id);
+    const d = decideDefaultGroup(
+      group,
+      [selfIngress],
+      [
+        { NetworkInterfaceId: 'eni-0aaa', InstanceId: 'i-0bbb' },
+        { NetworkInterfaceId: 'eni-0ccc', InterfaceType: 'lambda', Description: 'AWS Lambda VPC ENI' },
+      ],
+      id,
+    );
     expect(d.decision).to.equal('skip');
     expect(d.reason).to.contain('in use by 2 network interface(s): eni-0aaa (instance i-0bbb), eni-0ccc (lambda, AWS Lambda VPC ENI)');
   });
@@ -73,12 +91,17 @@ describe('EC2 default security group runbook in the local engine', () => {
     const run = await runRunbook(defaultSecurityGroupRunbook, 'ec2-default-security-group/in-use.yaml', { GroupId: GROUP });
     expect(output(run, 'Plan', 'Decision')).to.equal('skip');
     const summary = String(output(run, 'Plan', 'Summary'));
-    expect(summary).to.contain('in use by 2 network interface(s): eni-0aaaaaaaaaaaaaaa1 (instance i-0bbbbbbbbbbbbbbb1), eni-0aaaaaaaaaaaaaaa2 (lambda, AWS Lambda VPC ENI-orders)');
+    expect(summary).to.contain(
+      'in use by 2 network interface(s): eni-0aaaaaaaaaaaaaaa1 (instance i-0bbbbbbbbbbbbbbb1), eni-0aaaaaaaaaaaaaaa2 (lambda, AWS Lambda VPC ENI-orders)',
+    );
     expect(mutatingCalls(run)).to.deep.equal([]);
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Finalize']);
     expect(finalStatus(run).status).to.equal('NOT_VERIFIED');
     expect(finalStatus(run).summary).to.contain('eni-0aaaaaaaaaaaaaaa1');
-    expect(JSON.parse(String(mapOutput(run, 'Plan', 'Before').NetworkInterfaces))).to.deep.equal(['eni-0aaaaaaaaaaaaaaa1', 'eni-0aaaaaaaaaaaaaaa2']);
+    expect(JSON.parse(String(mapOutput(run, 'Plan', 'Before').NetworkInterfaces))).to.deep.equal([
+      'eni-0aaaaaaaaaaaaaaa1',
+      'eni-0aaaaaaaaaaaaaaa2',
+    ]);
     expectPolicyClean(run);
   });
 
@@ -100,7 +123,9 @@ describe('EC2 default security group runbook in the local engine', () => {
   });
 
   it('skips a group that is not a default group', async () => {
-    const run = await runRunbook(defaultSecurityGroupRunbook, 'ec2-default-security-group/not-default.yaml', { GroupId: 'sg-0123456789abcdef0' });
+    const run = await runRunbook(defaultSecurityGroupRunbook, 'ec2-default-security-group/not-default.yaml', {
+      GroupId: 'sg-0123456789abcdef0',
+    });
     expect(output(run, 'Plan', 'Decision')).to.equal('skip');
     expect(output(run, 'Plan', 'Summary')).to.contain('is not a default security group (its name is "web")');
     expect(callsTo(run, 'DescribeSecurityGroupRules')).to.deep.equal([]);

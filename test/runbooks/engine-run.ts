@@ -5,8 +5,7 @@ import { type CompiledRunbook, compileRunbook } from '../../src/compiler/compile
 import { VirtualClock } from '../../src/engine/clock';
 import { type AutomationResult, runAutomation } from '../../src/engine/engine';
 import type { CallRecord } from '../../src/engine/record';
-import { policyActions } from '../../src/iam/actions';
-import { iamActionFor } from '../../src/iam/actions';
+import { iamActionFor, policyActions } from '../../src/iam/actions';
 import type { Runbook } from '../../src/model/runbook';
 
 /**
@@ -20,7 +19,8 @@ export const ROLE = `arn:aws:iam::${ACCOUNT}:role/HubfixRunbook`;
 export const NOW = Date.UTC(2024, 5, 1);
 
 /** Operations that change something; a dry run or an already compliant resource makes none. */
-export const MUTATING = /^(Update|Delete|Put|Create|Revoke|Authorize|Enable|Disable|Attach|Detach|Modify|Start|Stop|Schedule|Cancel|Tag|Untag|Import|Replicate|BatchUpdate|Publish)/;
+export const MUTATING =
+  /^(Update|Delete|Put|Create|Revoke|Authorize|Enable|Disable|Attach|Detach|Modify|Start|Stop|Schedule|Cancel|Tag|Untag|Import|Replicate|BatchUpdate|Publish)/;
 
 export interface RunbookRun {
   result: AutomationResult;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { describeRotation, keysToRotate } from '../../runbooks/iam-access-key-rotation';
+import { accessKeyRotationRunbook, describeRotation, keysToRotate } from '../../runbooks/iam-access-key-rotation';
+import { expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
 
 const now = new Date('2024-06-01T00:00:00Z');
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
@@ -29,6 +30,53 @@ describe('IAM access key rotation (pure)', () => {
   });
 
   it('says so when no active key is too old', () => {
-    expect(describeRotation('bob', keys.slice(2), [], 90, now)).to.equal('user bob: no active access key older than 90 days (1 active key(s)); nothing to change');
+    expect(describeRotation('bob', keys.slice(2), [], 90, now)).to.equal(
+      'user bob: no active access key older than 90 days (1 active key(s)); nothing to change',
+    );
+  });
+});
+
+describe('IAM access key rotation runbook in the local engine', () => {
+  it('is notify-only by default: deactivating a key in use breaks its callers', () => {
+    expect(accessKeyRotationRunbook.defaultMode).to.equal('notify-only');
+  });
+
+  it('deactivates only the active key older than N days, and verifies', async () => {
+    const run = await runRunbook(accessKeyRotationRunbook, 'iam-access-key-rotation/old-key.yaml', { UserName: 'carol' });
+    expect(run.result.status).to.equal('Success');
+    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Deactivate', 'Verify', 'Finalize']);
+    expect(mutatingCalls(run).map((c) => [c.operation, c.input])).to.deep.equal([
+      ['UpdateAccessKey', { UserName: 'carol', AccessKeyId: 'AKIACAROLOLD', Status: 'Inactive' }],
+    ]);
+    expect(output(run, 'Plan', 'Summary')).to.match(/WARNING: AKIACAROLOLD used in the last 7 days/);
+    expect(JSON.parse(String(mapOutput(run, 'Plan', 'Before').AccessKeys))[0]).to.include({
+      AccessKeyId: 'AKIACAROLOLD',
+      Status: 'Active',
+      LastUsedDate: '2024-05-31T12:00:00.000Z',
+    });
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expectPolicyClean(run);
+  });
+
+  it('writes nothing when every active key is young enough', async () => {
+    const run = await runRunbook(accessKeyRotationRunbook, 'iam-access-key-rotation/compliant.yaml', { UserName: 'erin' });
+    expect(output(run, 'Plan', 'Decision')).to.equal('compliant');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expectPolicyClean(run);
+  });
+
+  it('makes no mutating call in a dry run', async () => {
+    const run = await runRunbook(accessKeyRotationRunbook, 'iam-access-key-rotation/old-key.yaml', { UserName: 'carol', DryRun: true });
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(finalStatus(run).status).to.equal('DRY_RUN');
+    expectPolicyClean(run);
+  });
+
+  it('skips a user that no longer exists', async () => {
+    const run = await runRunbook(accessKeyRotationRunbook, 'iam-access-key-rotation/not-found.yaml', { UserName: 'carol' });
+    expect(output(run, 'Plan', 'Decision')).to.equal('skip');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expectPolicyClean(run);
   });
 });

@@ -7,7 +7,9 @@ import {
   findUnusedCredentials,
   isoDate,
   lastActivity,
+  unusedCredentialsRunbook,
 } from '../../runbooks/iam-unused-credentials';
+import { callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
 
 const now = new Date('2024-06-01T00:00:00Z');
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
@@ -49,8 +51,12 @@ describe('IAM unused credentials (pure)', () => {
   });
 
   it('marks a console password by PasswordLastUsed, or by the login profile creation when never used', () => {
-    expect(findUnusedCredentials(user({ password: { CreateDate: daysAgo(500), LastUsedDate: daysAgo(100) } }), 90, now).password).to.equal(true);
-    expect(findUnusedCredentials(user({ password: { CreateDate: daysAgo(500), LastUsedDate: daysAgo(3) } }), 90, now).password).to.equal(false);
+    expect(findUnusedCredentials(user({ password: { CreateDate: daysAgo(500), LastUsedDate: daysAgo(100) } }), 90, now).password).to.equal(
+      true,
+    );
+    expect(findUnusedCredentials(user({ password: { CreateDate: daysAgo(500), LastUsedDate: daysAgo(3) } }), 90, now).password).to.equal(
+      false,
+    );
     expect(findUnusedCredentials(user({ password: { CreateDate: daysAgo(100) } }), 90, now).password).to.equal(true);
     expect(findUnusedCredentials(user({ password: { CreateDate: daysAgo(5) } }), 90, now).password).to.equal(false);
     expect(findUnusedCredentials(user(), 90, now).password).to.equal(false);
@@ -71,7 +77,9 @@ describe('IAM unused credentials (pure)', () => {
     expect(text).to.contain('deactivate access key AKIAOLD (never used since it was created');
     expect(text).to.contain('delete the console password (last used 2023-11-14, 200 days ago)');
     const fine = user({ keys: [{ AccessKeyId: 'AKIANEW', Status: 'Active', CreateDate: daysAgo(1) }] });
-    expect(describeUnused(fine, findUnusedCredentials(fine, 90, now), 90, now)).to.match(/no credential unused for more than 90 days .*nothing to change$/);
+    expect(describeUnused(fine, findUnusedCredentials(fine, 90, now), 90, now)).to.match(
+      /no credential unused for more than 90 days .*nothing to change$/,
+    );
   });
 
   it('keeps every key with its last use in the before-state', () => {
@@ -94,5 +102,98 @@ describe('IAM unused credentials (pure)', () => {
     expect(() => checkDays('MaxUnusedDays', 90.5)).to.throw(/MaxUnusedDays/);
     expect(checkDays('MaxUnusedDays', '90')).to.equal(90);
     expect(checkDays('MaxUnusedDays', 90)).to.equal(90);
+  });
+});
+
+describe('IAM unused credentials runbook in the local engine', () => {
+  it('deactivates only the unused key and deletes the unused password, then verifies', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/stale.yaml', { UserName: 'alice' });
+    expect(run.result.status).to.equal('Success');
+    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Disable', 'Verify', 'Finalize']);
+    expect(mutatingCalls(run).map((c) => [c.operation, c.input])).to.deep.equal([
+      ['UpdateAccessKey', { UserName: 'alice', AccessKeyId: 'AKIAOLDUNUSED', Status: 'Inactive' }],
+      ['DeleteLoginProfile', { UserName: 'alice' }],
+    ]);
+    expect(callsTo(run, 'DeleteAccessKey'), 'keys are never deleted').to.deep.equal([]);
+    expect(output(run, 'Disable', 'Changed')).to.equal('deactivated access key AKIAOLDUNUSED; deleted the console password');
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expect(mapOutput(run, 'Verify', 'After')).to.include({ ConsolePassword: 'none' });
+    expectPolicyClean(run);
+  });
+
+  it("records each key's id, status and last use and the password's last use before changing anything", async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/stale.yaml', { UserName: 'alice' });
+    const before = mapOutput(run, 'Plan', 'Before');
+    expect(JSON.parse(String(before.AccessKeys))).to.deep.equal([
+      {
+        AccessKeyId: 'AKIAOLDUNUSED',
+        Status: 'Active',
+        CreateDate: '2023-01-01T00:00:00.000Z',
+        LastUsedDate: '2024-02-01T00:00:00.000Z',
+        LastUsedService: 's3',
+      },
+      {
+        AccessKeyId: 'AKIARECENTLYUSED',
+        Status: 'Active',
+        CreateDate: '2023-01-01T00:00:00.000Z',
+        LastUsedDate: '2024-05-30T00:00:00.000Z',
+        LastUsedService: 'sts',
+      },
+    ]);
+    expect(before).to.include({
+      ConsolePassword: 'present',
+      PasswordLastUsed: '2024-01-15T00:00:00.000Z',
+      PasswordCreateDate: '2023-01-01T00:00:00.000Z',
+    });
+    expect(output(run, 'Plan', 'Summary')).to.equal(
+      'user alice: deactivate access key AKIAOLDUNUSED (last used 2024-02-01, 121 days ago); delete the console password (last used 2024-01-15, 138 days ago)',
+    );
+  });
+
+  it('deactivates a key never used since its creation more than N days ago', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/never-used.yaml', { UserName: 'dave' });
+    expect(mutatingCalls(run).map((c) => c.input)).to.deep.equal([{ UserName: 'dave', AccessKeyId: 'AKIADAVENEVER', Status: 'Inactive' }]);
+    expect(output(run, 'Plan', 'Summary')).to.contain('never used since it was created 2024-01-01, 152 days ago');
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expectPolicyClean(run);
+  });
+
+  it('leaves a key alone that was used between the plan and the change', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/used-meanwhile.yaml', { UserName: 'frank' });
+    expect(output(run, 'Plan', 'Decision')).to.equal('remediate');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(output(run, 'Disable', 'Changed')).to.equal('nothing: no credential is unused any more');
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+  });
+
+  it('writes nothing for a user whose credentials are all in use', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/compliant.yaml', { UserName: 'bob' });
+    expect(output(run, 'Plan', 'Decision')).to.equal('compliant');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expectPolicyClean(run);
+  });
+
+  it('makes no mutating call in a dry run', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/stale.yaml', { UserName: 'alice', DryRun: true });
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(finalStatus(run).status).to.equal('DRY_RUN');
+    expect(finalStatus(run).summary).to.contain('deactivate access key AKIAOLDUNUSED');
+    expectPolicyClean(run);
+  });
+
+  it('skips a user that no longer exists', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/not-found.yaml', { UserName: 'alice' });
+    expect(output(run, 'Plan', 'Decision')).to.equal('skip');
+    expect(output(run, 'Plan', 'Summary')).to.contain('IAM user alice does not exist');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expectPolicyClean(run);
+  });
+
+  it('fails without a change when the threshold is below 30 days', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/stale.yaml', { UserName: 'alice', MaxUnusedDays: 7 });
+    expect(run.result.status).to.equal('Failed');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(finalStatus(run).summary).to.contain('MaxUnusedDays must be an integer from 30 to 3650, got 7');
   });
 });

@@ -18,7 +18,9 @@ function reason(k: KeyMetadata): string {
 describe('KMS key rotation eligibility (pure)', () => {
   it('allows an enabled symmetric customer managed key with KMS key material', () => {
     expect(rotationEligibility(symmetric)).to.deep.equal({ eligible: true });
-    expect(rotationEligibility({ ...symmetric, MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY' } })).to.deep.equal({ eligible: true });
+    expect(
+      rotationEligibility({ ...symmetric, MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY' } }),
+    ).to.deep.equal({ eligible: true });
   });
 
   it('skips AWS managed keys', () => {
@@ -38,8 +40,16 @@ describe('KMS key rotation eligibility (pure)', () => {
   });
 
   it('sends a multi-Region replica to its primary', () => {
-    const replica = { ...symmetric, MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA', PrimaryKey: { Arn: 'arn:aws:kms:us-east-1:111122223333:key/mrk-1', Region: 'us-east-1' } } };
-    expect(reason(replica)).to.equal(`${symmetric.KeyId} is a multi-Region replica: rotation is set on its primary key arn:aws:kms:us-east-1:111122223333:key/mrk-1 in us-east-1`);
+    const replica = {
+      ...symmetric,
+      MultiRegionConfiguration: {
+        MultiRegionKeyType: 'REPLICA',
+        PrimaryKey: { Arn: 'arn:aws:kms:us-east-1:111122223333:key/mrk-1', Region: 'us-east-1' },
+      },
+    };
+    expect(reason(replica)).to.equal(
+      `${symmetric.KeyId} is a multi-Region replica: rotation is set on its primary key arn:aws:kms:us-east-1:111122223333:key/mrk-1 in us-east-1`,
+    );
   });
 
   it('skips keys pending deletion and disabled keys', () => {
@@ -72,6 +82,14 @@ describe('KMS key rotation runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
+  it('leaves a rotation turned on meanwhile as it is (its period is not reset)', async () => {
+    const run = await runRunbook(kmsKeyRotationRunbook, 'kms-key-rotation/turned-on-meanwhile.yaml', { KeyId: KEY });
+    expect(output(run, 'Plan', 'Decision')).to.equal('remediate');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(output(run, 'Enable', 'Changed')).to.equal('nothing: rotation was turned on meanwhile');
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+  });
+
   it('makes no mutating call in a dry run', async () => {
     const run = await runRunbook(kmsKeyRotationRunbook, 'kms-key-rotation/rotation-off.yaml', { KeyId: KEY, DryRun: true });
     expect(mutatingCalls(run)).to.deep.equal([]);
@@ -84,7 +102,12 @@ describe('KMS key rotation runbook in the local engine', () => {
   const skips: Array<[string, string, string, RegExp]> = [
     ['an asymmetric key', 'kms-key-rotation/asymmetric.yaml', '0f0e0d0c-0b0a-4000-8000-123456789abc', /asymmetric key \(RSA_2048\)/],
     ['an AWS managed key', 'kms-key-rotation/aws-managed.yaml', 'aaaabbbb-cccc-4ddd-8eee-ffff00001111', /AWS managed key/],
-    ['a multi-Region replica', 'kms-key-rotation/replica.yaml', 'mrk-1234abcd12ab34cd56ef1234567890ab', /replica: rotation is set on its primary key .* in eu-west-1/],
+    [
+      'a multi-Region replica',
+      'kms-key-rotation/replica.yaml',
+      'mrk-1234abcd12ab34cd56ef1234567890ab',
+      /replica: rotation is set on its primary key .* in eu-west-1/,
+    ],
     ['a key that does not exist', 'kms-key-rotation/not-found.yaml', KEY, /does not exist/],
   ];
   for (const [what, table, keyId, reason] of skips) {

@@ -1,0 +1,48 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SdkInvoker } from '../src/aws/sdk-invoker';
+import { shippedCatalog } from '../src/compiler';
+import { configFromText, defaultConfig, type HubfixConfig, loadConfigFile } from '../src/findings/config';
+import { credentialsFor, type EventResult, handleEvent, jsonLog, type OrchestratorDeps } from '../src/findings/orchestrate';
+
+/**
+ * The orchestrator Lambda (EventBridge target for "Security Hub Findings - Imported" and
+ * "Security Hub Findings - Custom Action"). Thin: configuration and clients are set up once per
+ * container; each event goes through handleEvent, which logs one JSON line per finding.
+ *
+ * Environment:
+ *   HUBFIX_CONFIG       the configuration itself (YAML or JSON), or
+ *   HUBFIX_CONFIG_FILE  a path to hubfix.config.yaml (default: hubfix.config.yaml beside this file,
+ *                       when present; otherwise the defaults, which are dry-run for every control)
+ *   HUBFIX_ENDPOINT     an endpoint override for every AWS call (a local emulator)
+ */
+
+let deps: OrchestratorDeps | undefined;
+
+function loadConfig(): HubfixConfig {
+  if (process.env.HUBFIX_CONFIG) return configFromText(process.env.HUBFIX_CONFIG, 'HUBFIX_CONFIG');
+  const file = process.env.HUBFIX_CONFIG_FILE ?? path.join(__dirname, 'hubfix.config.yaml');
+  if (process.env.HUBFIX_CONFIG_FILE || fs.existsSync(file)) return loadConfigFile(file);
+  return defaultConfig();
+}
+
+function setup(): OrchestratorDeps {
+  if (!deps) {
+    const invoker = new SdkInvoker(process.env.HUBFIX_ENDPOINT ? { endpoint: process.env.HUBFIX_ENDPOINT } : {});
+    const base = { invoker, catalog: shippedCatalog(), config: loadConfig() };
+    deps = { ...base, credentials: credentialsFor(base), log: jsonLog };
+  }
+  return deps;
+}
+
+export async function handler(event: unknown): Promise<Pick<EventResult, 'eventId' | 'rejected' | 'counts'>> {
+  let d: OrchestratorDeps;
+  try {
+    d = setup();
+  } catch (err) {
+    jsonLog({ level: 'error', msg: 'hubfix.setup-failed', error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+  const result = await handleEvent(event, d);
+  return { eventId: result.eventId, rejected: result.rejected, counts: result.counts };
+}

@@ -1,0 +1,120 @@
+import type { AwsCall, AwsCredentials, AwsOutput, Invoker } from '../aws/invoker';
+import type { PolicyDocument } from '../aws/policy-check';
+import { SdkInvoker } from '../aws/sdk-invoker';
+import type { Clock } from '../engine';
+import type { AnyHandler } from '../model/handlers';
+import { AutomationStandIn } from './automation-standin';
+import { type CallerIdentity, SecurityHubStandIn } from './securityhub-standin';
+
+/**
+ * The invoker hubfix uses against the emulator: every call goes to moto through the real SDK v3
+ * clients (endpoint override), except the few moto lacks, which go to the stand-ins named here:
+ *   securityhub BatchUpdateFindings, CreateActionTarget, DescribeActionTargets → SecurityHubStandIn
+ *   securityhub GetFindings → moto, with the Filters applied by SecurityHubStandIn (moto ignores them)
+ *   ssm StartAutomationExecution, GetAutomationExecution → AutomationStandIn (hubfix's local engine)
+ */
+
+export interface EmulatorInvokerOptions {
+  endpoint: string;
+  adminAccount: string;
+  handlers: ReadonlyMap<string, AnyHandler>;
+  policy?(document: string): PolicyDocument | undefined;
+  clockFor?(document: string): Clock | undefined;
+}
+
+export interface CallLogEntry {
+  service: string;
+  operation: string;
+  region: string;
+  /** The access key the call was signed with ('' = the emulator's default: the administrator). */
+  accessKeyId: string;
+  /** Where the call went: moto, or the stand-in that answered it. */
+  answeredBy: 'moto' | 'securityhub-standin' | 'automation-standin';
+}
+
+/** The role the Security Hub stand-in acts through when it writes a copy of a finding, as the service would. */
+export const SECURITY_HUB_SERVICE_ROLE = 'aws-service-role/securityhub.amazonaws.com/AWSServiceRoleForSecurityHub';
+
+export class EmulatorInvoker implements Invoker {
+  readonly sdk: SdkInvoker;
+  readonly securityHub: SecurityHubStandIn;
+  readonly automations: AutomationStandIn;
+  readonly log: CallLogEntry[] = [];
+  private identities = new Map<string, CallerIdentity>();
+  private serviceCreds = new Map<string, AwsCredentials>();
+
+  constructor(readonly options: EmulatorInvokerOptions) {
+    this.sdk = new SdkInvoker({ endpoint: options.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const identify = (call: AwsCall) => this.identify(call);
+    this.securityHub = new SecurityHubStandIn({
+      sdk: this.sdk,
+      adminAccount: options.adminAccount,
+      identify,
+      serviceCredentials: (account) => this.serviceCredentials(account),
+    });
+    this.automations = new AutomationStandIn({
+      sdk: this.sdk,
+      stepInvoker: () => this,
+      identify,
+      handlers: options.handlers,
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.clockFor ? { clockFor: options.clockFor } : {}),
+    });
+  }
+
+  /** Who the call's credentials are (sts GetCallerIdentity against moto, cached per access key). */
+  async identify(call: Pick<AwsCall, 'credentials' | 'region'>): Promise<CallerIdentity> {
+    const key = call.credentials?.accessKeyId ?? '';
+    let id = this.identities.get(key);
+    if (!id) {
+      const out = await this.sdk.call({ service: 'sts', operation: 'GetCallerIdentity', region: call.region, credentials: call.credentials, input: {} });
+      id = { account: String(out.Account), arn: String(out.Arn) };
+      this.identities.set(key, id);
+    }
+    return id;
+  }
+
+  private async serviceCredentials(account: string): Promise<AwsCredentials> {
+    let c = this.serviceCreds.get(account);
+    if (!c) {
+      const out = await this.sdk.call({
+        service: 'sts',
+        operation: 'AssumeRole',
+        region: 'us-east-1',
+        input: { RoleArn: `arn:aws:iam::${account}:role/${SECURITY_HUB_SERVICE_ROLE}`, RoleSessionName: 'securityhub-standin' },
+      });
+      const cr = out.Credentials as Record<string, string>;
+      c = { accessKeyId: cr.AccessKeyId, secretAccessKey: cr.SecretAccessKey, sessionToken: cr.SessionToken };
+      this.serviceCreds.set(account, c);
+    }
+    return c;
+  }
+
+  async call(call: AwsCall): Promise<AwsOutput> {
+    const op = `${call.service}.${call.operation}`;
+    const entry: CallLogEntry = { service: call.service, operation: call.operation, region: call.region, accessKeyId: call.credentials?.accessKeyId ?? '', answeredBy: 'moto' };
+    this.log.push(entry);
+    switch (op) {
+      case 'securityhub.BatchUpdateFindings':
+        entry.answeredBy = 'securityhub-standin';
+        return this.securityHub.batchUpdateFindings(call);
+      case 'securityhub.CreateActionTarget':
+        entry.answeredBy = 'securityhub-standin';
+        return this.securityHub.createActionTarget(call);
+      case 'securityhub.DescribeActionTargets':
+        entry.answeredBy = 'securityhub-standin';
+        return this.securityHub.describeActionTargets(call);
+      case 'securityhub.GetFindings':
+        entry.answeredBy = 'securityhub-standin';
+        return this.securityHub.getFindings(call);
+      case 'ssm.StartAutomationExecution':
+        entry.answeredBy = 'automation-standin';
+        return this.automations.start(call);
+      case 'ssm.GetAutomationExecution':
+        entry.answeredBy = 'automation-standin';
+        return this.automations.get(call);
+      default:
+        return this.sdk.call(call);
+    }
+  }
+}

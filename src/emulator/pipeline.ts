@@ -1,0 +1,249 @@
+import type { PolicyDocument } from '../aws/policy-check';
+import { compileAll, findCompiled, handlerRegistry, shippedCatalog } from '../compiler';
+import type { Catalog } from '../compiler/catalog';
+import type { CompiledRunbook } from '../compiler/compile';
+import type { Clock } from '../engine';
+import { CredentialsCache, type FindingOutcome, type HubfixConfig, handleEvent, parseConfig } from '../findings';
+import { importedEvent, type SecurityHubEvent } from './asff';
+import type { StartedAutomation } from './automation-standin';
+import { ShiftedClock } from './clock';
+import { type NotificationInbox, startInbox } from './inbox';
+import { EmulatorInvoker } from './invoker';
+import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS, seedWorld, type SeededFinding, type World } from './scenario';
+import { SEEDERS } from './seeders';
+
+/**
+ * The pipeline against the emulator, shared by the end-to-end tests and `npm run demo`:
+ * read the findings back from (emulated) Security Hub, build the EventBridge events, run the
+ * orchestrator with real SDK v3 clients on them, let the automations it started run in the member
+ * accounts, feed Security Hub's follow-up events (one per BatchUpdateFindings) back to it, and
+ * collect, per finding, what happened.
+ */
+
+export interface FindingReport {
+  findingId: string;
+  format: 'consolidated' | 'cis-1.2.0';
+  control: string;
+  /** `cis-1.2.0 1.9` for a standard-specific finding. */
+  alias?: string;
+  account: string;
+  region: string;
+  resource: string;
+  /** The orchestrator's decision and reason (`start MODE_AUTO`, `skip DUPLICATE`). */
+  decision: string;
+  reason: string;
+  detail: string;
+  executionId?: string;
+  /** The engine's execution status (Success, Failed, ...). */
+  executionStatus?: string;
+  /** The notification's status (SUCCEEDED, NOT_VERIFIED, ...). */
+  status?: string;
+  changed?: string;
+  summary?: string;
+  verified?: boolean;
+  /** The finding as Security Hub holds it afterwards. */
+  workflow?: string;
+  note?: string;
+  /** From the event reaching the orchestrator to the verified fix's notification (ms). */
+  eventToVerifiedMs?: number;
+}
+
+export interface PassResult {
+  events: SecurityHubEvent[];
+  outcomes: FindingOutcome[];
+  automations: StartedAutomation[];
+  /** Starts caused by the follow-up events Security Hub sends after each update (must be 0). */
+  followUpEvents: number;
+  followUpStarts: number;
+  reports: FindingReport[];
+  wallMs: number;
+}
+
+export interface Scenario {
+  endpoint: string;
+  invoker: EmulatorInvoker;
+  inbox: NotificationInbox;
+  world: World;
+  config: HubfixConfig;
+  catalog: Catalog;
+  runbooks: readonly CompiledRunbook[];
+  /** Run the orchestrator over every member finding as Security Hub holds it now. */
+  runPass(progress?: (line: string) => void): Promise<PassResult>;
+  close(): Promise<void>;
+}
+
+export interface ScenarioOptions {
+  endpoint: string;
+  progress?: (line: string) => void;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The scenario's configuration: every control automatic (notify-only runbooks included, so each runbook runs). */
+export function scenarioConfig(catalog: Catalog, topicArn: string): HubfixConfig {
+  const controls: Record<string, string> = {};
+  for (const c of Object.values(catalog.controls)) if (c.defaultMode !== 'auto') controls[c.control] = 'auto';
+  return parseConfig({ version: 1, mode: { default: 'auto', controls }, notificationTopicArn: topicArn }, 'the emulator scenario');
+}
+
+function clockFor(document: string): Clock | undefined {
+  const days = SEEDERS.get(document)?.clockAheadDays;
+  return days ? new ShiftedClock(days * DAY_MS) : undefined;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
+  const progress = o.progress ?? (() => {});
+  const catalog = shippedCatalog();
+  const runbooks = compileAll();
+  const invoker = new EmulatorInvoker({
+    endpoint: o.endpoint,
+    adminAccount: ADMIN_ACCOUNT,
+    handlers: handlerRegistry(),
+    policy: (doc) => findCompiled(doc)?.policy as PolicyDocument | undefined,
+    clockFor,
+  });
+  const inbox = await startInbox();
+  const world = await seedWorld({ invoker, catalog, runbooks, inbox, progress });
+  const config = scenarioConfig(catalog, world.topicArn);
+  // one cache for the whole scenario, as a warm Lambda keeps one
+  const credentials = new CredentialsCache({ invoker, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+  const byId = new Map<string, SeededFinding>(world.findings.map((f) => [f.finding.Id, f]));
+
+  async function currentFindings(): Promise<Array<Record<string, unknown>>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const region of REGIONS) {
+      const r = await invoker.call({
+        service: 'securityhub',
+        operation: 'GetFindings',
+        region,
+        input: { Filters: { AwsAccountId: MEMBER_ACCOUNTS.map((a) => ({ Value: a, Comparison: 'EQUALS' })) }, MaxResults: 100 },
+      });
+      out.push(...((r.Findings as Array<Record<string, unknown>>) ?? []));
+      let token = r.NextToken as string | undefined;
+      while (token) {
+        const more = await invoker.call({ service: 'securityhub', operation: 'GetFindings', region, input: { Filters: { AwsAccountId: MEMBER_ACCOUNTS.map((a) => ({ Value: a, Comparison: 'EQUALS' })) }, MaxResults: 100, NextToken: token } });
+        out.push(...((more.Findings as Array<Record<string, unknown>>) ?? []));
+        token = more.NextToken as string | undefined;
+      }
+    }
+    return out;
+  }
+
+  const deps = () => ({ invoker, catalog, config, credentials, log: () => {} });
+
+  async function runPass(passProgress: (line: string) => void = progress): Promise<PassResult> {
+    const t0 = Date.now();
+    const startedBefore = invoker.automations.started.length;
+    const emittedBefore = invoker.securityHub.emitted.length;
+    const inboxBefore = inbox.received.length;
+    const findings = await currentFindings();
+    const events = findings.map((f) => importedEvent(f, ADMIN_ACCOUNT, new Date().toISOString()));
+    const eventAt = new Map<string, number>();
+    let done = 0;
+    const results = await mapLimit(events, 8, async (event) => {
+      eventAt.set(String(event.detail.findings[0]?.Id), Date.now());
+      const r = await handleEvent(event, deps());
+      done += 1;
+      passProgress(`orchestrator: ${done}/${events.length} events`);
+      return r;
+    });
+    const outcomes = results.flatMap((r) => r.outcomes);
+    const started = invoker.automations.started.slice(startedBefore);
+    passProgress(`running ${started.length} automations in the member accounts`);
+    await invoker.automations.drain();
+    // Security Hub sends a new "Findings - Imported" event for every BatchUpdateFindings: they must not start anything
+    let followUpEvents = 0;
+    let followUpStarts = 0;
+    let seen = emittedBefore;
+    for (let round = 0; round < 3 && invoker.securityHub.emitted.length > seen; round++) {
+      const batch = invoker.securityHub.emitted.slice(seen);
+      seen = invoker.securityHub.emitted.length;
+      passProgress(`orchestrator: ${batch.length} follow-up events from Security Hub`);
+      const before = invoker.automations.started.length;
+      await mapLimit(batch, 8, (e) => handleEvent(e, deps()));
+      followUpEvents += batch.length;
+      followUpStarts += invoker.automations.started.length - before;
+      await invoker.automations.drain();
+    }
+    const after = new Map((await currentFindings()).map((f) => [String(f.Id), f]));
+    const notifications = inbox.received.slice(inboxBefore);
+    const reports = outcomes.map((o) => {
+      const d = o.decision;
+      const seeded = byId.get(d.findingId);
+      const auto = o.executionId ? invoker.automations.find(o.executionId) : undefined;
+      const ids = new Set([o.executionId, auto?.engineId].filter(Boolean));
+      const note = notifications.find((n) => {
+        try {
+          const m = JSON.parse(n.Message) as { executionId?: string; finding?: { id?: string } };
+          return (m.executionId && ids.has(m.executionId)) || (!o.executionId && m.finding?.id === d.findingId);
+        } catch {
+          return false;
+        }
+      });
+      const message = note ? (JSON.parse(note.Message) as Record<string, unknown>) : undefined;
+      const f = after.get(d.findingId) as { Workflow?: { Status?: string }; Note?: { Text?: string }; ProductFields?: Record<string, string> } | undefined;
+      const rule = f?.ProductFields?.RuleId;
+      const report: FindingReport = {
+        findingId: d.findingId,
+        format: rule ? 'cis-1.2.0' : 'consolidated',
+        control: d.control ?? seeded?.control ?? '?',
+        ...(rule ? { alias: `cis-1.2.0 ${rule}` } : {}),
+        account: d.account ?? String(seeded?.finding.AwsAccountId ?? ''),
+        region: d.region ?? String(seeded?.finding.Region ?? ''),
+        resource: seeded?.seeded.label ?? '?',
+        decision: d.decision,
+        reason: d.reason,
+        detail: d.detail,
+        ...(o.executionId ? { executionId: auto?.engineId ?? o.executionId } : {}),
+        ...(auto?.result ? { executionStatus: auto.result.status } : auto?.error ? { executionStatus: `error: ${auto.error}` } : {}),
+        ...(message
+          ? {
+              status: String(message.status),
+              changed: String(message.changed ?? ''),
+              summary: String(message.summary ?? ''),
+              verified: message.verified === true,
+            }
+          : {}),
+        ...(f?.Workflow?.Status ? { workflow: f.Workflow.Status } : {}),
+        ...(f?.Note?.Text ? { note: f.Note.Text } : {}),
+      };
+      const t = eventAt.get(d.findingId);
+      if (t !== undefined && note && message?.verified === true) report.eventToVerifiedMs = note.receivedAt - t;
+      return report;
+    });
+    return {
+      events,
+      outcomes,
+      automations: invoker.automations.started.slice(startedBefore),
+      followUpEvents,
+      followUpStarts,
+      reports,
+      wallMs: Date.now() - t0,
+    };
+  }
+
+  return {
+    endpoint: o.endpoint,
+    invoker,
+    inbox,
+    world,
+    config,
+    catalog,
+    runbooks,
+    runPass,
+    close: () => inbox.close(),
+  };
+}
