@@ -103,11 +103,9 @@ async function readLogging(ctx: ScriptContext, bucket: string): Promise<LoggingT
 
 async function readDefaultEncryption(ctx: ScriptContext, bucket: string): Promise<string | undefined> {
   try {
-    const out = await ctx.aws<{ ServerSideEncryptionConfiguration?: { Rules?: Array<{ ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }> } }>(
-      's3',
-      'GetBucketEncryption',
-      { Bucket: bucket, ExpectedBucketOwner: ctx.account },
-    );
+    const out = await ctx.aws<{
+      ServerSideEncryptionConfiguration?: { Rules?: Array<{ ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }> };
+    }>('s3', 'GetBucketEncryption', { Bucket: bucket, ExpectedBucketOwner: ctx.account });
     return out.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
   } catch (err) {
     if (hasErrorCode(err, 'ServerSideEncryptionConfigurationNotFoundError')) return undefined;
@@ -129,14 +127,18 @@ async function readBucketPolicy(ctx: ScriptContext, bucket: string): Promise<Pol
 type LogBucketPlan = { action: 'create' | 'reuse' } | { action: 'skip'; reason: string };
 
 async function planLogBucket(ctx: ScriptContext, logBucket: string, sourceBucket: string): Promise<LogBucketPlan> {
-  if (logBucket === sourceBucket) return { action: 'skip', reason: `the log bucket cannot be the bucket it logs (${logBucket}): pass another LogBucketName` };
+  if (logBucket === sourceBucket)
+    return { action: 'skip', reason: `the log bucket cannot be the bucket it logs (${logBucket}): pass another LogBucketName` };
   const where = await locateBucket(ctx, logBucket);
   if (!where.owned) {
     if (!where.exists) return { action: 'create' };
     return { action: 'skip', reason: `log bucket name ${logBucket} is taken by another account: pass another LogBucketName` };
   }
   if (where.region !== ctx.region) {
-    return { action: 'skip', reason: `log bucket ${logBucket} is in Region ${where.region}; S3 delivers access logs only within a Region: pass a log bucket in ${ctx.region}` };
+    return {
+      action: 'skip',
+      reason: `log bucket ${logBucket} is in Region ${where.region}; S3 delivers access logs only within a Region: pass a log bucket in ${ctx.region}`,
+    };
   }
   const problem = encryptionProblem(logBucket, await readDefaultEncryption(ctx, logBucket));
   return problem ? { action: 'skip', reason: problem } : { action: 'reuse' };
@@ -158,11 +160,17 @@ const LOG_BUCKET_READ = [...LOCATE_BUCKET_PERMISSIONS, permissionFor('s3', 'GetB
 
 export const planAccessLogging = defineHandler<PlanInput, PlanOutput>({
   id: 'cloudtrailBucketLogging.plan',
-  description: "Check the bucket is this account's and in this Region, read its logging configuration, and check the log bucket can receive logs.",
+  description:
+    "Check the bucket is this account's and in this Region, read its logging configuration, and check the log bucket can receive logs.",
   permissions: [...LOG_BUCKET_READ, permissionFor('s3', 'GetBucketLogging')],
   outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String', LogBucketName: 'String' },
   async run({ BucketName, LogBucketName }, ctx) {
-    const skip = (before: Record<string, unknown>, reason: string): PlanOutput => ({ Decision: 'skip', Before: before, Summary: `skipped: ${reason}`, LogBucketName: '' });
+    const skip = (before: Record<string, unknown>, reason: string): PlanOutput => ({
+      Decision: 'skip',
+      Before: before,
+      Summary: `skipped: ${reason}`,
+      LogBucketName: '',
+    });
     const where = await locateBucket(ctx, BucketName);
     if (!where.owned) return skip({ Bucket: BucketName }, where.reason);
     const regionProblem = bucketRegionProblem(BucketName, where.region, ctx.region);
@@ -180,7 +188,10 @@ export const planAccessLogging = defineHandler<PlanInput, PlanOutput>({
     const before = { Bucket: BucketName, Logging: 'disabled', LogBucket: logBucket };
     const plan = await planLogBucket(ctx, logBucket, BucketName);
     if (plan.action === 'skip') return skip(before, plan.reason);
-    const first = plan.action === 'create' ? `create the hardened log bucket ${logBucket}` : `allow log delivery for it in the existing bucket ${logBucket}`;
+    const first =
+      plan.action === 'create'
+        ? `create the hardened log bucket ${logBucket}`
+        : `allow log delivery for it in the existing bucket ${logBucket}`;
     return {
       Decision: 'remediate',
       Before: { ...before, LogBucketAction: plan.action },
@@ -217,13 +228,19 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
           ...(ctx.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: ctx.region } }),
         });
       } catch (err) {
-        if (hasErrorCode(err, 'BucketAlreadyExists')) throw new Error(`log bucket name ${LogBucketName} was just taken by another account: pass another LogBucketName`);
+        if (hasErrorCode(err, 'BucketAlreadyExists'))
+          throw new Error(`log bucket name ${LogBucketName} was just taken by another account: pass another LogBucketName`);
         throw err;
       }
       await ctx.aws('s3', 'PutPublicAccessBlock', {
         Bucket: LogBucketName,
         ExpectedBucketOwner: ctx.account,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
       });
       await ctx.aws('s3', 'PutBucketEncryption', {
         Bucket: LogBucketName,
@@ -232,7 +249,10 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
       });
       const { doc } = mergeLogBucketPolicy(null, { ...c, requireTls: true });
       await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
-      return { Created: true, Changed: `created log bucket ${LogBucketName} (BucketOwnerEnforced, public access blocked, SSE-S3, delivery and TLS-only policy)` };
+      return {
+        Created: true,
+        Changed: `created log bucket ${LogBucketName} (BucketOwnerEnforced, public access blocked, SSE-S3, delivery and TLS-only policy)`,
+      };
     }
     const { doc, changed } = mergeLogBucketPolicy(await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: false });
     if (!changed) return { Created: false, Changed: `log bucket ${LogBucketName} already allows delivery for ${SourceBucket}` };
@@ -241,7 +261,10 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
   },
 });
 
-export const enableAccessLogging = defineHandler<{ BucketName: string; LogBucketName: string; LogBucketChange: string }, { Changed: string }>({
+export const enableAccessLogging = defineHandler<
+  { BucketName: string; LogBucketName: string; LogBucketChange: string },
+  { Changed: string }
+>({
   id: 'cloudtrailBucketLogging.enable',
   description: 'Re-read the bucket; when it still has no logging, turn on server access logging into the log bucket.',
   permissions: [permissionFor('s3', 'GetBucketLogging'), permissionFor('s3', 'PutBucketLogging')],
@@ -250,19 +273,30 @@ export const enableAccessLogging = defineHandler<{ BucketName: string; LogBucket
     const current = await readLogging(ctx, BucketName);
     if (current) return { Changed: `${LogBucketChange}; nothing on ${BucketName}: it already logs to ${current.TargetBucket}` };
     const target = { TargetBucket: LogBucketName, TargetPrefix: targetPrefixFor(BucketName) };
-    await ctx.aws('s3', 'PutBucketLogging', { Bucket: BucketName, ExpectedBucketOwner: ctx.account, BucketLoggingStatus: { LoggingEnabled: target } });
+    await ctx.aws('s3', 'PutBucketLogging', {
+      Bucket: BucketName,
+      ExpectedBucketOwner: ctx.account,
+      BucketLoggingStatus: { LoggingEnabled: target },
+    });
     return { Changed: `${LogBucketChange}; ${BucketName} now logs to ${target.TargetBucket}/${target.TargetPrefix}` };
   },
 });
 
-export const verifyAccessLogging = defineHandler<{ BucketName: string }, { Verified: boolean; After: Record<string, unknown> }>({
+export const verifyAccessLogging = defineHandler<
+  { BucketName: string },
+  { Verified: boolean; After: Record<string, unknown>; Unmet: string }
+>({
   id: 'cloudtrailBucketLogging.verify',
   description: 'Read the live logging configuration of the bucket.',
   permissions: [permissionFor('s3', 'GetBucketLogging')],
-  outputs: { Verified: 'Boolean', After: 'StringMap' },
+  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
   async run({ BucketName }, ctx) {
     const current = await readLogging(ctx, BucketName);
-    return { Verified: current !== null, After: current ? { Bucket: BucketName, Logging: 'enabled', ...current } : { Bucket: BucketName, Logging: 'disabled' } };
+    return {
+      Verified: current !== null,
+      Unmet: current ? '' : 'server access logging is still off',
+      After: current ? { Bucket: BucketName, Logging: 'enabled', ...current } : { Bucket: BucketName, Logging: 'disabled' },
+    };
   },
 });
 
@@ -331,7 +365,12 @@ To undo: \`aws s3api put-bucket-logging --bucket <Bucket> --bucket-logging-statu
       handler: enableAccessLogging,
       input: { BucketName: p.BucketName, LogBucketName: plan.out.LogBucketName, LogBucketChange: logBucket.out.Changed },
     });
-    const verify = script({ name: 'Verify', description: 'Check the live logging configuration.', handler: verifyAccessLogging, input: { BucketName: p.BucketName } });
+    const verify = script({
+      name: 'Verify',
+      description: 'Check the live logging configuration.',
+      handler: verifyAccessLogging,
+      input: { BucketName: p.BucketName },
+    });
     return {
       plan: [plan],
       remediate: [logBucket, enable],
@@ -342,6 +381,7 @@ To undo: \`aws s3api put-bucket-logging --bucket <Bucket> --bucket-logging-statu
       changed: enable.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

@@ -17,7 +17,12 @@ export type PublicAccessBlock = Partial<Record<PublicAccessSetting, boolean>>;
  */
 export function mergePublicAccessBlock(
   current: PublicAccessBlock | null,
-  wanted: Record<PublicAccessSetting, boolean> = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+  wanted: Record<PublicAccessSetting, boolean> = {
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: true,
+    RestrictPublicBuckets: true,
+  },
 ): { config: Record<PublicAccessSetting, boolean>; turnedOn: PublicAccessSetting[] } {
   const config = {} as Record<PublicAccessSetting, boolean>;
   const turnedOn: PublicAccessSetting[] = [];
@@ -35,13 +40,18 @@ export interface Grant {
 }
 
 /** The predefined groups that make an ACL grant public: everyone, and every AWS account. */
-export const PUBLIC_GROUP_URIS = ['http://acs.amazonaws.com/groups/global/AllUsers', 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers'];
+export const PUBLIC_GROUP_URIS = [
+  'http://acs.amazonaws.com/groups/global/AllUsers',
+  'http://acs.amazonaws.com/groups/global/AuthenticatedUsers',
+];
 
 /** True for a grant to AllUsers or AuthenticatedUsers (other grants, LogDelivery included, are not public). Pure. */
 export function isPublicGrant(grant: Grant): boolean {
   const g = grant.Grantee;
-  if (!g || g.Type !== 'Group' || !g.URI) return false;
-  const uri = g.URI.trim().toLowerCase().replace(/^https:/, 'http:');
+  if (g?.Type !== 'Group' || !g.URI) return false;
+  const uri = g.URI.trim()
+    .toLowerCase()
+    .replace(/^https:/, 'http:');
   return PUBLIC_GROUP_URIS.some((u) => u.toLowerCase() === uri);
 }
 
@@ -72,7 +82,10 @@ interface Exposure {
 
 async function readPublicAccessBlock(ctx: ScriptContext, bucket: string): Promise<PublicAccessBlock | null> {
   try {
-    const out = await ctx.aws<{ PublicAccessBlockConfiguration?: PublicAccessBlock }>('s3', 'GetPublicAccessBlock', { Bucket: bucket, ExpectedBucketOwner: ctx.account });
+    const out = await ctx.aws<{ PublicAccessBlockConfiguration?: PublicAccessBlock }>('s3', 'GetPublicAccessBlock', {
+      Bucket: bucket,
+      ExpectedBucketOwner: ctx.account,
+    });
     return out.PublicAccessBlockConfiguration ?? null;
   } catch (err) {
     if (hasErrorCode(err, 'NoSuchPublicAccessBlockConfiguration')) return null;
@@ -94,13 +107,19 @@ async function readOwnership(ctx: ScriptContext, bucket: string): Promise<string
 }
 
 async function readAcl(ctx: ScriptContext, bucket: string): Promise<{ owner?: { ID?: string; DisplayName?: string }; grants: Grant[] }> {
-  const out = await ctx.aws<{ Owner?: { ID?: string; DisplayName?: string }; Grants?: Grant[] }>('s3', 'GetBucketAcl', { Bucket: bucket, ExpectedBucketOwner: ctx.account });
+  const out = await ctx.aws<{ Owner?: { ID?: string; DisplayName?: string }; Grants?: Grant[] }>('s3', 'GetBucketAcl', {
+    Bucket: bucket,
+    ExpectedBucketOwner: ctx.account,
+  });
   return { owner: out.Owner, grants: out.Grants ?? [] };
 }
 
 async function readPolicyIsPublic(ctx: ScriptContext, bucket: string): Promise<boolean> {
   try {
-    const out = await ctx.aws<{ PolicyStatus?: { IsPublic?: boolean } }>('s3', 'GetBucketPolicyStatus', { Bucket: bucket, ExpectedBucketOwner: ctx.account });
+    const out = await ctx.aws<{ PolicyStatus?: { IsPublic?: boolean } }>('s3', 'GetBucketPolicyStatus', {
+      Bucket: bucket,
+      ExpectedBucketOwner: ctx.account,
+    });
     return out.PolicyStatus?.IsPublic === true;
   } catch (err) {
     if (hasErrorCode(err, 'NoSuchBucketPolicy')) return false;
@@ -131,7 +150,8 @@ function exposureState(bucket: string, e: Exposure): Record<string, unknown> {
   for (const s of PUBLIC_ACCESS_SETTINGS) state[s] = String(e.pab?.[s] === true);
   state.PublicAccessBlock = e.pab ? 'present' : 'none';
   state.ObjectOwnership = e.ownership;
-  state.PublicGrants = e.ownership === ACLS_DISABLED ? 'ACLs disabled (BucketOwnerEnforced)' : JSON.stringify(splitGrants(e.grants).removed);
+  state.PublicGrants =
+    e.ownership === ACLS_DISABLED ? 'ACLs disabled (BucketOwnerEnforced)' : JSON.stringify(splitGrants(e.grants).removed);
   state.BucketPolicyIsPublic = String(e.policyIsPublic);
   return state;
 }
@@ -152,19 +172,28 @@ interface PlanOutput extends Record<string, unknown> {
 
 export const planBucketPublicAccess = defineHandler<{ BucketName: string }, PlanOutput>({
   id: 'cloudtrailBucketPublicAccess.plan',
-  description: "Check the bucket is this account's and in this Region, then read its public access block, object ownership, ACL and policy status.",
+  description:
+    "Check the bucket is this account's and in this Region, then read its public access block, object ownership, ACL and policy status.",
   permissions: READ_PERMISSIONS,
   outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
   async run({ BucketName }, ctx) {
     const where = await locateBucket(ctx, BucketName);
     if (!where.owned) return { Decision: 'skip', Before: { Bucket: BucketName }, Summary: `skipped: ${where.reason}` };
     const regionProblem = bucketRegionProblem(BucketName, where.region, ctx.region);
-    if (regionProblem) return { Decision: 'skip', Before: { Bucket: BucketName, BucketRegion: where.region }, Summary: `skipped: ${regionProblem}` };
+    if (regionProblem)
+      return { Decision: 'skip', Before: { Bucket: BucketName, BucketRegion: where.region }, Summary: `skipped: ${regionProblem}` };
     const e = await readExposure(ctx, BucketName);
     const before = exposureState(BucketName, e);
     const problems = exposureProblems(e);
-    const note = e.policyIsPublic ? '; its bucket policy is public: RestrictPublicBuckets limits it to AWS services and this account, review the policy' : '';
-    if (problems.length === 0) return { Decision: 'compliant', Before: before, Summary: `bucket ${BucketName}: public access is blocked and no ACL grant is public${note}` };
+    const note = e.policyIsPublic
+      ? '; its bucket policy is public: RestrictPublicBuckets limits it to AWS services and this account, review the policy'
+      : '';
+    if (problems.length === 0)
+      return {
+        Decision: 'compliant',
+        Before: before,
+        Summary: `bucket ${BucketName}: public access is blocked and no ACL grant is public${note}`,
+      };
     const { turnedOn } = mergePublicAccessBlock(e.pab);
     const actions: string[] = [];
     if (turnedOn.length) actions.push(`turn on ${turnedOn.join(', ')}`);
@@ -180,7 +209,9 @@ export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, { C
   id: 'cloudtrailBucketPublicAccess.apply',
   description: 'Re-read, turn on the missing public access block settings (never off), then remove only the public ACL grants.',
   permissions: [
-    ...READ_PERMISSIONS.filter((p) => p.action !== 's3:GetBucketPolicyStatus'),
+    permissionFor('s3', 'GetPublicAccessBlock'),
+    permissionFor('s3', 'GetBucketOwnershipControls'),
+    permissionFor('s3', 'GetBucketAcl'),
     permissionFor('s3', 'PutPublicAccessBlock'),
     permissionFor('s3', 'PutBucketAcl'),
   ],
@@ -190,7 +221,11 @@ export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, { C
     const pab = await readPublicAccessBlock(ctx, BucketName);
     const { config, turnedOn } = mergePublicAccessBlock(pab);
     if (turnedOn.length) {
-      await ctx.aws('s3', 'PutPublicAccessBlock', { Bucket: BucketName, ExpectedBucketOwner: ctx.account, PublicAccessBlockConfiguration: config });
+      await ctx.aws('s3', 'PutPublicAccessBlock', {
+        Bucket: BucketName,
+        ExpectedBucketOwner: ctx.account,
+        PublicAccessBlockConfiguration: config,
+      });
       changes.push(`turned on ${turnedOn.join(', ')}`);
     }
     const ownership = await readOwnership(ctx, BucketName);
@@ -200,7 +235,11 @@ export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, { C
       const acl = await readAcl(ctx, BucketName);
       const { kept, removed } = splitGrants(acl.grants);
       if (removed.length) {
-        await ctx.aws('s3', 'PutBucketAcl', { Bucket: BucketName, ExpectedBucketOwner: ctx.account, AccessControlPolicy: { Owner: acl.owner, Grants: kept } });
+        await ctx.aws('s3', 'PutBucketAcl', {
+          Bucket: BucketName,
+          ExpectedBucketOwner: ctx.account,
+          AccessControlPolicy: { Owner: acl.owner, Grants: kept },
+        });
         changes.push(`removed public ACL grants ${removed.map(describeGrant).join(', ')}`);
       }
     }
@@ -208,7 +247,10 @@ export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, { C
   },
 });
 
-export const verifyBucketPublicAccess = defineHandler<{ BucketName: string }, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyBucketPublicAccess = defineHandler<
+  { BucketName: string },
+  { Verified: boolean; After: Record<string, unknown>; Unmet: string }
+>({
   id: 'cloudtrailBucketPublicAccess.verify',
   description: 'Read the live public access block and ACL and check nothing is left open.',
   permissions: READ_PERMISSIONS.filter((p) => !LOCATE_BUCKET_PERMISSIONS.includes(p)),
@@ -262,8 +304,18 @@ To undo: \`aws s3api put-public-access-block --bucket <Bucket> --public-access-b
   },
   body(p) {
     const input = { BucketName: p.BucketName };
-    const plan = script({ name: 'Plan', description: 'Check owner and Region; read the public access block, ownership, ACL and policy status.', handler: planBucketPublicAccess, input });
-    const apply = script({ name: 'Apply', description: 'Turn on the missing settings; remove only the public ACL grants.', handler: applyBucketPublicAccess, input });
+    const plan = script({
+      name: 'Plan',
+      description: 'Check owner and Region; read the public access block, ownership, ACL and policy status.',
+      handler: planBucketPublicAccess,
+      input,
+    });
+    const apply = script({
+      name: 'Apply',
+      description: 'Turn on the missing settings; remove only the public ACL grants.',
+      handler: applyBucketPublicAccess,
+      input,
+    });
     const verify = script({ name: 'Verify', description: 'Check the live settings and ACL.', handler: verifyBucketPublicAccess, input });
     return {
       plan: [plan],
@@ -275,6 +327,7 @@ To undo: \`aws s3api put-public-access-block --bucket <Bucket> --public-access-b
       changed: apply.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

@@ -63,12 +63,14 @@ interface PlanOutput extends Record<string, unknown> {
 
 export const planTrailLogs = defineHandler<PlanInput, PlanOutput>({
   id: 'cloudtrailLogs.plan',
-  description: 'Find the trail (owner, home Region), check whether it sends to CloudWatch Logs, and look for the log group and delivery role.',
+  description:
+    'Find the trail (owner, home Region), check whether it sends to CloudWatch Logs, and look for the log group and delivery role.',
   permissions: [GET_TRAIL, LOG_GROUP_READ, ...roleReadPermissions(CLOUDTRAIL_DELIVERY_ROLE)],
   outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String', TrailArn: 'String', LogGroupName: 'String' },
   async run({ TrailName, LogGroupName }, ctx) {
     const found = await lookUpTrail(ctx, TrailName);
-    if (!found.found) return { Decision: 'skip', Before: { Trail: TrailName }, Summary: `skipped: ${found.reason}`, TrailArn: '', LogGroupName: '' };
+    if (!found.found)
+      return { Decision: 'skip', Before: { Trail: TrailName }, Summary: `skipped: ${found.reason}`, TrailArn: '', LogGroupName: '' };
     const { trail } = found;
     const before: Record<string, unknown> = {
       ...trailIdentity(trail),
@@ -90,13 +92,20 @@ export const planTrailLogs = defineHandler<PlanInput, PlanOutput>({
     before.LogGroup = `${groupName} (${group ? 'exists' : 'missing'})`;
     before.DeliveryRole = `${role.roleName} (${role.exists ? 'exists' : 'missing'})`;
     const problem = roleProblem(CLOUDTRAIL_DELIVERY_ROLE, role);
-    if (problem) return { Decision: 'skip', Before: before, Summary: `skipped: ${problem}`, TrailArn: trail.TrailARN, LogGroupName: groupName };
+    if (problem)
+      return { Decision: 'skip', Before: before, Summary: `skipped: ${problem}`, TrailArn: trail.TrailARN, LogGroupName: groupName };
     const steps = [
       group ? `use the existing log group ${groupName}` : `create log group ${groupName}`,
       role.exists ? `use role ${role.roleName}` : `create delivery role ${role.roleName}`,
       `send trail ${trail.Name} to it (UpdateTrail)`,
     ];
-    return { Decision: 'remediate', Before: before, Summary: `trail ${trail.Name} does not send to CloudWatch Logs; will ${steps.join(', ')}`, TrailArn: trail.TrailARN, LogGroupName: groupName };
+    return {
+      Decision: 'remediate',
+      Before: before,
+      Summary: `trail ${trail.Name} does not send to CloudWatch Logs; will ${steps.join(', ')}`,
+      TrailArn: trail.TrailARN,
+      LogGroupName: groupName,
+    };
   },
 });
 
@@ -116,7 +125,10 @@ export const attachTrailLogs = defineHandler<AttachInput, { Changed: string }>({
   permissions: [GET_TRAIL, permissionFor('cloudtrail', 'UpdateTrail'), passRolePermission(CLOUDTRAIL_DELIVERY_ROLE)],
   outputs: { Changed: 'String' },
   async run(input, ctx) {
-    const created = [input.LogGroupCreated ? `created log group ${input.LogGroupArn}` : '', input.RoleCreated ? `created role ${input.RoleArn}` : ''].filter(Boolean);
+    const created = [
+      input.LogGroupCreated ? `created log group ${input.LogGroupArn}` : '',
+      input.RoleCreated ? `created role ${input.RoleArn}` : '',
+    ].filter(Boolean);
     const found = await lookUpTrail(ctx, input.TrailArn);
     if (!found.found) throw new Error(`trail is no longer usable: ${found.reason}`);
     if (sendsToCloudWatchLogs(found.trail)) {
@@ -131,18 +143,27 @@ export const attachTrailLogs = defineHandler<AttachInput, { Changed: string }>({
   },
 });
 
-export const verifyTrailLogs = defineHandler<{ TrailArn: string }, { Verified: boolean; After: Record<string, unknown> }>({
+export const verifyTrailLogs = defineHandler<{ TrailArn: string }, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
   id: 'cloudtrailLogs.verify',
   description: 'Read the live trail and check it sends to a CloudWatch Logs group with a role.',
   permissions: [GET_TRAIL],
-  outputs: { Verified: 'Boolean', After: 'StringMap' },
+  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
   async run({ TrailArn }, ctx) {
     const found = await lookUpTrail(ctx, TrailArn);
-    if (!found.found) return { Verified: false, After: { Trail: TrailArn, Problem: found.reason } };
+    if (!found.found) return { Verified: false, After: { Trail: TrailArn }, Unmet: found.reason };
     const t = found.trail;
+    const unmet = [
+      sendsToCloudWatchLogs(t) ? '' : 'the trail sends to no CloudWatch Logs group',
+      t.CloudWatchLogsRoleArn ? '' : 'the trail has no CloudWatch Logs role',
+    ];
     return {
-      Verified: sendsToCloudWatchLogs(t) && !!t.CloudWatchLogsRoleArn,
-      After: { ...trailIdentity(t), CloudWatchLogsLogGroupArn: t.CloudWatchLogsLogGroupArn || 'none', CloudWatchLogsRoleArn: t.CloudWatchLogsRoleArn || 'none' },
+      Verified: unmet.every((u) => u === ''),
+      Unmet: unmet.filter(Boolean).join('; '),
+      After: {
+        ...trailIdentity(t),
+        CloudWatchLogsLogGroupArn: t.CloudWatchLogsLogGroupArn || 'none',
+        CloudWatchLogsRoleArn: t.CloudWatchLogsRoleArn || 'none',
+      },
     };
   },
 });
@@ -177,7 +198,7 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
     {
       id: 'CloudTrail.5',
       title: 'CloudTrail trails should be integrated with Amazon CloudWatch Logs',
-      aliases: { 'cis-1.2.0': ['2.4'], 'cis-1.4.0': ['3.4'] },
+      aliases: { 'cis-1.2.0': ['2.4'], 'cis-1.4.0': ['3.4'], fsbp: ['CloudTrail.5'] },
     },
   ],
   extract: [
@@ -243,7 +264,12 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
       choices: [{ next: attach, when: { variable: role.out.Created, op: 'BooleanEquals', value: false } }],
       default: wait,
     });
-    const verify = script({ name: 'Verify', description: 'Check the live trail sends to a log group.', handler: verifyTrailLogs, input: { TrailArn: plan.out.TrailArn } });
+    const verify = script({
+      name: 'Verify',
+      description: 'Check the live trail sends to a log group.',
+      handler: verifyTrailLogs,
+      input: { TrailArn: plan.out.TrailArn },
+    });
     return {
       plan: [plan],
       remediate: [group, role, ready, wait, attach],
@@ -254,6 +280,7 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
       changed: attach.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

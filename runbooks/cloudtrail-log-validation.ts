@@ -9,7 +9,10 @@ export function logValidationDecision(trail: Trail): { decision: 'remediate' | '
   if (trail.LogFileValidationEnabled === true) {
     return { decision: 'compliant', summary: `trail ${trail.Name}: log file validation is already on; nothing to change` };
   }
-  return { decision: 'remediate', summary: `trail ${trail.Name}: log file validation is off; will turn it on (UpdateTrail EnableLogFileValidation=true)` };
+  return {
+    decision: 'remediate',
+    summary: `trail ${trail.Name}: log file validation is off; will turn it on (UpdateTrail EnableLogFileValidation=true)`,
+  };
 }
 
 interface PlanOutput extends Record<string, unknown> {
@@ -38,16 +41,23 @@ export const planLogValidation = defineHandler<{ TrailName: string }, PlanOutput
   },
 });
 
-export const verifyLogValidation = defineHandler<{ TrailArn: string }, { Verified: boolean; After: Record<string, unknown> }>({
+export const verifyLogValidation = defineHandler<
+  { TrailArn: string },
+  { Verified: boolean; After: Record<string, unknown>; Unmet: string }
+>({
   id: 'cloudtrailLogValidation.verify',
   description: 'Read the live trail and check log file validation is on.',
   permissions: [GET_TRAIL],
-  outputs: { Verified: 'Boolean', After: 'StringMap' },
+  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
   async run({ TrailArn }, ctx) {
     const found = await lookUpTrail(ctx, TrailArn);
-    if (!found.found) return { Verified: false, After: { Trail: TrailArn, Problem: found.reason } };
+    if (!found.found) return { Verified: false, After: { Trail: TrailArn }, Unmet: found.reason };
     const enabled = found.trail.LogFileValidationEnabled === true;
-    return { Verified: enabled, After: { ...trailIdentity(found.trail), LogFileValidationEnabled: String(enabled) } };
+    return {
+      Verified: enabled,
+      After: { ...trailIdentity(found.trail), LogFileValidationEnabled: String(enabled) },
+      Unmet: enabled ? '' : 'log file validation is still off',
+    };
   },
 });
 
@@ -58,7 +68,8 @@ export const cloudTrailLogValidationRunbook = defineRunbook({
   defaultMode: 'auto',
   scope: 'resource',
   resourceType: 'AwsCloudTrailTrail',
-  changes: "Turns on log file validation (UpdateTrail EnableLogFileValidation=true) on the trail, in its home Region; changes nothing else.",
+  changes:
+    'Turns on log file validation (UpdateTrail EnableLogFileValidation=true) on the trail, in its home Region; changes nothing else.',
   guidance:
     'Turn on log file validation for the trail in its home Region (CloudTrail console → Trails → the trail → Edit → Log file validation: Enabled). An organization trail is changed from the management account.',
   description: `# Hubfix: CloudTrail log file validation (CIS 1.2.0 2.2)
@@ -124,6 +135,7 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --no-enable-log-file-va
       summary: plan.out.Summary,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

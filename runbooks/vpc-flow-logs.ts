@@ -90,9 +90,16 @@ async function lookUpVpc(ctx: ScriptContext, vpcId: string): Promise<VpcLookup> 
   } catch (err) {
     if (!hasErrorCode(err, 'InvalidVpcID.NotFound')) throw err;
   }
-  if (!vpc) return { found: false, reason: `VPC ${vpcId} was not found in account ${ctx.account}, Region ${ctx.region}; run this runbook where it lives` };
+  if (!vpc)
+    return {
+      found: false,
+      reason: `VPC ${vpcId} was not found in account ${ctx.account}, Region ${ctx.region}; run this runbook where it lives`,
+    };
   if (vpc.OwnerId && vpc.OwnerId !== ctx.account) {
-    return { found: false, reason: `VPC ${vpcId} is shared with this account by its owner ${vpc.OwnerId}; flow logs for the VPC are created in account ${vpc.OwnerId}` };
+    return {
+      found: false,
+      reason: `VPC ${vpcId} is shared with this account by its owner ${vpc.OwnerId}; flow logs for the VPC are created in account ${vpc.OwnerId}`,
+    };
   }
   return { found: true };
 }
@@ -106,7 +113,12 @@ interface PlanOutput extends Record<string, unknown> {
 export const planFlowLogs = defineHandler<{ VpcId: string; LogGroupName: string }, PlanOutput>({
   id: 'vpcFlowLogs.plan',
   description: "Check the VPC is this account's, list its flow logs, and look for the log group and delivery role.",
-  permissions: [permissionFor('ec2', 'DescribeVpcs'), permissionFor('ec2', 'DescribeFlowLogs'), LOG_GROUP_READ, ...roleReadPermissions(FLOW_LOGS_DELIVERY_ROLE)],
+  permissions: [
+    permissionFor('ec2', 'DescribeVpcs'),
+    permissionFor('ec2', 'DescribeFlowLogs'),
+    LOG_GROUP_READ,
+    ...roleReadPermissions(FLOW_LOGS_DELIVERY_ROLE),
+  ],
   outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
   async run({ VpcId, LogGroupName }, ctx) {
     const vpc = await lookUpVpc(ctx, VpcId);
@@ -115,7 +127,11 @@ export const planFlowLogs = defineHandler<{ VpcId: string; LogGroupName: string 
     const before: Record<string, unknown> = { VpcId, FlowLogs: flowLogs.length ? flowLogs.map(describeFlowLog).join('; ') : 'none' };
     const covering = flowLogs.filter(coversRejectedTraffic);
     if (covering.length) {
-      return { Decision: 'compliant', Before: before, Summary: `VPC ${VpcId} already has flow logs covering rejected traffic: ${covering.map(describeFlowLog).join('; ')}` };
+      return {
+        Decision: 'compliant',
+        Before: before,
+        Summary: `VPC ${VpcId} already has flow logs covering rejected traffic: ${covering.map(describeFlowLog).join('; ')}`,
+      };
     }
     const group = await findLogGroup(ctx, LogGroupName);
     const role = await readDeliveryRole(ctx, FLOW_LOGS_DELIVERY_ROLE);
@@ -128,7 +144,11 @@ export const planFlowLogs = defineHandler<{ VpcId: string; LogGroupName: string 
       role.exists ? `use role ${role.roleName}` : `create delivery role ${role.roleName}`,
       'create a REJECT flow log for the VPC',
     ];
-    return { Decision: 'remediate', Before: before, Summary: `VPC ${VpcId} has no flow log covering rejected traffic; will ${steps.join(', ')}` };
+    return {
+      Decision: 'remediate',
+      Before: before,
+      Summary: `VPC ${VpcId} has no flow log covering rejected traffic; will ${steps.join(', ')}`,
+    };
   },
 });
 
@@ -153,15 +173,28 @@ export class FlowLogCreationError extends Error {
 export const createFlowLog = defineHandler<CreateInput, { Changed: string; FlowLogId: string }>({
   id: 'vpcFlowLogs.create',
   description: 'Re-read the flow logs; when none covers rejected traffic, create a REJECT flow log of the VPC to the log group.',
-  permissions: [permissionFor('ec2', 'DescribeFlowLogs'), permissionFor('ec2', 'CreateFlowLogs'), passRolePermission(FLOW_LOGS_DELIVERY_ROLE)],
+  permissions: [
+    permissionFor('ec2', 'DescribeFlowLogs'),
+    permissionFor('ec2', 'CreateFlowLogs'),
+    passRolePermission(FLOW_LOGS_DELIVERY_ROLE),
+  ],
   outputs: { Changed: 'String', FlowLogId: 'String' },
   async run(input, ctx) {
-    const created = [input.LogGroupCreated ? `created log group ${input.LogGroupName}` : '', input.RoleCreated ? `created role ${input.RoleArn}` : ''].filter(Boolean);
+    const created = [
+      input.LogGroupCreated ? `created log group ${input.LogGroupName}` : '',
+      input.RoleCreated ? `created role ${input.RoleArn}` : '',
+    ].filter(Boolean);
     const covering = (await readFlowLogs(ctx, input.VpcId)).filter(coversRejectedTraffic);
     if (covering.length) {
-      return { Changed: [...created, `no flow log created: ${covering.map(describeFlowLog).join('; ')} covers rejected traffic`].join('; '), FlowLogId: covering[0].FlowLogId ?? '' };
+      return {
+        Changed: [...created, `no flow log created: ${covering.map(describeFlowLog).join('; ')} covers rejected traffic`].join('; '),
+        FlowLogId: covering[0].FlowLogId ?? '',
+      };
     }
-    const out = await ctx.aws<{ FlowLogIds?: string[]; Unsuccessful?: Array<{ ResourceId?: string; Error?: { Code?: string; Message?: string } }> }>('ec2', 'CreateFlowLogs', {
+    const out = await ctx.aws<{
+      FlowLogIds?: string[];
+      Unsuccessful?: Array<{ ResourceId?: string; Error?: { Code?: string; Message?: string } }>;
+    }>('ec2', 'CreateFlowLogs', {
       ResourceIds: [input.VpcId],
       ResourceType: 'VPC',
       TrafficType: 'REJECT',
@@ -173,23 +206,29 @@ export const createFlowLog = defineHandler<CreateInput, { Changed: string; FlowL
     });
     const failed = out.Unsuccessful ?? [];
     if (failed.length || !out.FlowLogIds?.length) {
-      const why = failed.map((u) => `${u.Error?.Code ?? 'Error'}: ${u.Error?.Message ?? ''}`.trim()).join('; ') || 'no flow log id returned';
+      const why =
+        failed.map((u) => `${u.Error?.Code ?? 'Error'}: ${u.Error?.Message ?? ''}`.trim()).join('; ') || 'no flow log id returned';
       throw new FlowLogCreationError(`CreateFlowLogs did not create a flow log for ${input.VpcId}: ${why}`);
     }
     const id = out.FlowLogIds[0];
-    return { Changed: [...created, `created flow log ${id} (REJECT) for ${input.VpcId} to ${input.LogGroupName}`].join('; '), FlowLogId: id };
+    return {
+      Changed: [...created, `created flow log ${id} (REJECT) for ${input.VpcId} to ${input.LogGroupName}`].join('; '),
+      FlowLogId: id,
+    };
   },
 });
 
-export const verifyFlowLogs = defineHandler<{ VpcId: string }, { Verified: boolean; After: Record<string, unknown> }>({
+export const verifyFlowLogs = defineHandler<{ VpcId: string }, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
   id: 'vpcFlowLogs.verify',
   description: 'List the live flow logs of the VPC and check one covers rejected traffic.',
   permissions: [permissionFor('ec2', 'DescribeFlowLogs')],
-  outputs: { Verified: 'Boolean', After: 'StringMap' },
+  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
   async run({ VpcId }, ctx) {
     const flowLogs = await readFlowLogs(ctx, VpcId);
+    const covered = flowLogs.some(coversRejectedTraffic);
     return {
-      Verified: flowLogs.some(coversRejectedTraffic),
+      Verified: covered,
+      Unmet: covered ? '' : 'no flow log of the VPC captures rejected traffic',
       After: { VpcId, FlowLogs: flowLogs.length ? flowLogs.map(describeFlowLog).join('; ') : 'none' },
     };
   },
@@ -272,7 +311,13 @@ To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`Creat
       name: 'CreateFlowLog',
       description: 'Create a REJECT flow log of the VPC to the log group, unless one covers rejected traffic already.',
       handler: createFlowLog,
-      input: { VpcId: p.VpcId, LogGroupName: p.LogGroupName, RoleArn: role.out.RoleArn, LogGroupCreated: group.out.Created, RoleCreated: role.out.Created },
+      input: {
+        VpcId: p.VpcId,
+        LogGroupName: p.LogGroupName,
+        RoleArn: role.out.RoleArn,
+        LogGroupCreated: group.out.Created,
+        RoleCreated: role.out.Created,
+      },
       maxAttempts: 3,
     });
     const wait = sleep({ name: 'WaitForRole', description: 'Give a new role time to propagate in IAM.', duration: 'PT20S' });
@@ -282,7 +327,12 @@ To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`Creat
       choices: [{ next: create, when: { variable: role.out.Created, op: 'BooleanEquals', value: false } }],
       default: wait,
     });
-    const verify = script({ name: 'Verify', description: 'Check a live flow log covers rejected traffic.', handler: verifyFlowLogs, input: { VpcId: p.VpcId } });
+    const verify = script({
+      name: 'Verify',
+      description: 'Check a live flow log covers rejected traffic.',
+      handler: verifyFlowLogs,
+      input: { VpcId: p.VpcId },
+    });
     return {
       plan: [plan],
       remediate: [group, role, ready, wait, create],
@@ -293,6 +343,7 @@ To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`Creat
       changed: create.out.Changed,
       after: verify.out.After,
       verified: verify.out.Verified,
+      reason: verify.out.Unmet,
     };
   },
 });

@@ -3,9 +3,7 @@ import { permissionFor } from '../../src/iam/actions';
 import type { ScriptContext } from '../../src/model/handlers';
 
 /** Where a bucket is, as far as this account can tell. */
-export type BucketLookup =
-  | { owned: true; region: string }
-  | { owned: false; exists: boolean; reason: string };
+export type BucketLookup = { owned: true; region: string } | { owned: false; exists: boolean; reason: string };
 
 export const LOCATE_BUCKET_PERMISSIONS = [
   permissionFor('s3', 'ListBuckets'),
@@ -30,15 +28,22 @@ const MAX_PAGES = 50;
 export async function locateBucket(ctx: ScriptContext, bucket: string): Promise<BucketLookup> {
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await ctx.aws<{ Buckets?: Array<{ Name?: string; BucketRegion?: string }>; ContinuationToken?: string }>('s3', 'ListBuckets', {
-      Prefix: bucket,
-      MaxBuckets: 1000,
-      ...(token ? { ContinuationToken: token } : {}),
-    });
+    const out = await ctx.aws<{ Buckets?: Array<{ Name?: string; BucketRegion?: string }>; ContinuationToken?: string }>(
+      's3',
+      'ListBuckets',
+      {
+        Prefix: bucket,
+        MaxBuckets: 1000,
+        ...(token ? { ContinuationToken: token } : {}),
+      },
+    );
     const mine = (out.Buckets ?? []).find((b) => b.Name === bucket);
     if (mine) {
       if (mine.BucketRegion) return { owned: true, region: mine.BucketRegion };
-      const loc = await ctx.aws<{ LocationConstraint?: string | null }>('s3', 'GetBucketLocation', { Bucket: bucket, ExpectedBucketOwner: ctx.account });
+      const loc = await ctx.aws<{ LocationConstraint?: string | null }>('s3', 'GetBucketLocation', {
+        Bucket: bucket,
+        ExpectedBucketOwner: ctx.account,
+      });
       return { owned: true, region: regionOfLocation(loc.LocationConstraint) };
     }
     token = out.ContinuationToken;
@@ -46,9 +51,14 @@ export async function locateBucket(ctx: ScriptContext, bucket: string): Promise<
   }
   try {
     await ctx.aws('s3', 'HeadBucket', { Bucket: bucket });
-    return { owned: false, exists: true, reason: `bucket ${bucket} belongs to another account, not ${ctx.account}; it must be fixed in the account that owns it` };
+    return {
+      owned: false,
+      exists: true,
+      reason: `bucket ${bucket} belongs to another account, not ${ctx.account}; it must be fixed in the account that owns it`,
+    };
   } catch (err) {
-    if (hasErrorCode(err, 'NotFound', 'NoSuchBucket', '404')) return { owned: false, exists: false, reason: `bucket ${bucket} does not exist` };
+    if (hasErrorCode(err, 'NotFound', 'NoSuchBucket', '404'))
+      return { owned: false, exists: false, reason: `bucket ${bucket} does not exist` };
     return {
       owned: false,
       exists: true,

@@ -55,8 +55,13 @@ export async function findLogGroup(ctx: ScriptContext, name: string): Promise<Lo
 }
 
 /** Create the group with the retention when it is missing; an existing group is used as it is. */
-export async function ensureLogGroup(ctx: ScriptContext, name: string, retentionInDays: number): Promise<{ group: LogGroup; created: boolean }> {
-  if (!LOG_RETENTION_DAYS.includes(retentionInDays)) throw new Error(`retention ${retentionInDays} is not one CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(', ')})`);
+export async function ensureLogGroup(
+  ctx: ScriptContext,
+  name: string,
+  retentionInDays: number,
+): Promise<{ group: LogGroup; created: boolean }> {
+  if (!LOG_RETENTION_DAYS.includes(retentionInDays))
+    throw new Error(`retention ${retentionInDays} is not one CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(', ')})`);
   const existing = await findLogGroup(ctx, name);
   if (existing) return { group: existing, created: false };
   try {
@@ -111,7 +116,11 @@ export function groupsInPolicy(doc: PolicyDocument | null): string[] {
 }
 
 /** The inline policy naming the existing groups plus `groupArn`, and whether it differs from what is stored. Pure. */
-export function mergeDeliveryPolicy(spec: DeliveryRoleSpec, existing: PolicyDocument | null, groupArn: string): { doc: PolicyDocument; changed: boolean } {
+export function mergeDeliveryPolicy(
+  spec: DeliveryRoleSpec,
+  existing: PolicyDocument | null,
+  groupArn: string,
+): { doc: PolicyDocument; changed: boolean } {
   const groups = [...new Set([...groupsInPolicy(existing), bareLogGroupArn(groupArn)])].sort();
   const doc: PolicyDocument = { Version: '2012-10-17', Statement: spec.statements(groups) };
   return { doc, changed: !existing || canonicalJson(existing) !== canonicalJson(doc) };
@@ -228,7 +237,10 @@ export function passRolePermission(spec: DeliveryRoleSpec): Permission {
 }
 
 /** Script step: the log group, created with the retention when missing (shared by the runbooks that deliver logs). */
-export const ensureLogGroupHandler = defineHandler<{ LogGroupName: string; RetentionDays: number }, { LogGroupArn: string; Created: boolean }>({
+export const ensureLogGroupHandler = defineHandler<
+  { LogGroupName: string; RetentionDays: number },
+  { LogGroupArn: string; Created: boolean }
+>({
   id: 'logDelivery.ensureLogGroup',
   description: 'Create the CloudWatch Logs group with its retention when it is missing; an existing group is used as it is.',
   permissions: LOG_GROUP_WRITE,

@@ -33,7 +33,12 @@ export const GET_TRAIL = permissionFor('cloudtrail', 'GetTrail');
  * from a member account, or a multi-Region trail seen outside its home Region, is fixed where it
  * lives. Pure.
  */
-export function trailPlacementProblem(trailArn: string, homeRegion: string | undefined, here: Here, isOrganizationTrail = false): string | undefined {
+export function trailPlacementProblem(
+  trailArn: string,
+  homeRegion: string | undefined,
+  here: Here,
+  isOrganizationTrail = false,
+): string | undefined {
   const arn = parseArn(trailArn);
   const owner = arn?.account;
   const home = homeRegion || arn?.region || '';

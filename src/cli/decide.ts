@@ -68,7 +68,10 @@ export function decisionsTable(decisions: readonly Decision[]): string {
   return `${formatTable(rows)}\n\n${decisions.length} finding(s): ${n('start')} start, ${n('notify')} notify, ${n('skip')} skip\n`;
 }
 
-export function runDecide(file: string, opts: { config?: string; json?: boolean; now?: string }): { output: string; decisions: Decision[] } {
+export function runDecide(
+  file: string,
+  opts: { config?: string; json?: boolean; now?: string },
+): { output: string; decisions: Decision[] } {
   const config = configOption(opts.config);
   const now = opts.now ? Date.parse(opts.now) : Date.now();
   if (!Number.isFinite(now)) throw new UsageError(`--now ${JSON.stringify(opts.now)} is not an ISO 8601 time`);

@@ -27,8 +27,13 @@ export interface RemediateOptions {
 
 const FINDING_ID = new RegExp(patterns.findingId);
 
-export async function runRemediate(opts: RemediateOptions, invoker?: Invoker, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
-  if (!opts.findingId || !FINDING_ID.test(opts.findingId)) throw new UsageError(`--finding-id ${JSON.stringify(opts.findingId)} is not a Security Hub finding ARN`);
+export async function runRemediate(
+  opts: RemediateOptions,
+  invoker?: Invoker,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<number> {
+  if (!opts.findingId || !FINDING_ID.test(opts.findingId))
+    throw new UsageError(`--finding-id ${JSON.stringify(opts.findingId)} is not a Security Hub finding ARN`);
   const region = opts.region ?? /^arn:[a-z-]+:securityhub:([a-z0-9-]+):/.exec(opts.findingId)?.[1];
   if (!region || !REGION_RE.test(region)) throw new UsageError(`--region ${JSON.stringify(region ?? '')} is not a Region`);
   const config = configOption(opts.config);

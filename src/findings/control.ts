@@ -18,9 +18,15 @@ export type ControlResolution =
 const P = '(aws|aws-cn|aws-us-gov)';
 const CONSOLIDATED_ID = /^[A-Za-z][A-Za-z0-9]{0,31}\.\d{1,4}$/;
 const STANDARD_CONTROL_ID = /^[A-Za-z0-9]{1,32}(\.[A-Za-z0-9]{1,8}){0,3}$/;
-const STANDARDS_CONTROL_ARN = new RegExp(`^arn:${P}:securityhub:[a-z0-9-]{1,32}:\\d{12}:control/([a-z0-9-]{1,100})/v/(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})/([A-Za-z0-9.]{1,40})$`);
-const STANDARDS_ARN = new RegExp(`^arn:${P}:securityhub:[a-z0-9-]{0,32}::(?:standards|ruleset)/([a-z0-9-]{1,100})/v/(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})$`);
-const GENERATOR_RULESET = new RegExp(`^arn:${P}:securityhub:::ruleset/([a-z0-9-]{1,100})/v/(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})/rule/([A-Za-z0-9.]{1,40})$`);
+const STANDARDS_CONTROL_ARN = new RegExp(
+  `^arn:${P}:securityhub:[a-z0-9-]{1,32}:\\d{12}:control/([a-z0-9-]{1,100})/v/(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})/([A-Za-z0-9.]{1,40})$`,
+);
+const STANDARDS_ARN = new RegExp(
+  `^arn:${P}:securityhub:[a-z0-9-]{0,32}::(?:standards|ruleset)/([a-z0-9-]{1,100})/v/(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})$`,
+);
+const GENERATOR_RULESET = new RegExp(
+  `^arn:${P}:securityhub:::ruleset/([a-z0-9-]{1,100})/v/(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3})/rule/([A-Za-z0-9.]{1,40})$`,
+);
 const GENERATOR_STANDARD = /^([a-z0-9-]{1,100})\/v\/(\d{1,3}\.\d{1,3}\.\d{1,3})\/([A-Za-z0-9.]{1,40})$/;
 const GENERATOR_CONSOLIDATED = /^security-control\/([A-Za-z0-9.]{1,40})$/;
 const ID_CONSOLIDATED = /:security-control\/([A-Za-z0-9.]{1,40})\/finding\/[A-Za-z0-9-]{1,64}$/;
@@ -66,10 +72,15 @@ function byStandard(catalog: Catalog, std: StandardRef, id: IdRef): ControlResol
   return byConsolidated(catalog, consolidated, `${id.from} ${id.id} (${standard})`);
 }
 
-function agree<T extends { from: string }>(refs: Array<T | undefined>, value: (r: T) => string, what: string): { ref?: T; problem?: string } {
+function agree<T extends { from: string }>(
+  refs: Array<T | undefined>,
+  value: (r: T) => string,
+  what: string,
+): { ref?: T; problem?: string } {
   const present = refs.filter((r): r is T => r !== undefined);
   for (const r of present.slice(1))
-    if (value(r) !== value(present[0])) return { problem: `${present[0].from} and ${r.from} name different ${what}s (${value(present[0])}, ${value(r)})` };
+    if (value(r) !== value(present[0]))
+      return { problem: `${present[0].from} and ${r.from} name different ${what}s (${value(present[0])}, ${value(r)})` };
   return { ref: present[0] };
 }
 
@@ -79,7 +90,10 @@ export function resolveControl(f: AsffFinding, catalog: Catalog): ControlResolut
   const genConsolidated = GENERATOR_CONSOLIDATED.exec(f.GeneratorId);
   if (securityControlId !== undefined) {
     if (genConsolidated && genConsolidated[1] !== securityControlId)
-      return fail('MALFORMED', `Compliance.SecurityControlId ${quote(securityControlId)} and GeneratorId ${quote(f.GeneratorId)} name different controls`);
+      return fail(
+        'MALFORMED',
+        `Compliance.SecurityControlId ${quote(securityControlId)} and GeneratorId ${quote(f.GeneratorId)} name different controls`,
+      );
     return byConsolidated(catalog, securityControlId, 'Compliance.SecurityControlId');
   }
 
@@ -122,6 +136,14 @@ export function resolveControl(f: AsffFinding, catalog: Catalog): ControlResolut
   const consolidated = ID_CONSOLIDATED.exec(f.Id);
   if (consolidated) return byConsolidated(catalog, consolidated[1], 'the finding Id');
   const standard = ID_STANDARD.exec(f.Id);
-  if (standard) return byStandard(catalog, { key: `${standard[1]}/${standard[2]}`, from: 'the finding Id' }, { id: standard[3], from: 'the finding Id' });
-  return fail('MALFORMED', 'names no control: no Compliance.SecurityControlId, no ProductFields.ControlId or RuleId with its standard, no control in GeneratorId or Id');
+  if (standard)
+    return byStandard(
+      catalog,
+      { key: `${standard[1]}/${standard[2]}`, from: 'the finding Id' },
+      { id: standard[3], from: 'the finding Id' },
+    );
+  return fail(
+    'MALFORMED',
+    'names no control: no Compliance.SecurityControlId, no ProductFields.ControlId or RuleId with its standard, no control in GeneratorId or Id',
+  );
 }

@@ -46,9 +46,10 @@ function writtenByHubfix(updatedBy: string | undefined): boolean {
 
 /**
  * The echo of hubfix's own BatchUpdateFindings. BatchUpdateFindings leaves UpdatedAt unchanged,
- * so an event whose UpdatedAt is not after hubfix's last write carries no news from the provider.
- * A genuinely re-failed finding was re-evaluated (UpdatedAt after our write) and Security Hub
- * reset its workflow to NEW: it is never an echo.
+ * so an event whose UpdatedAt is not after hubfix's last write (the time in its fields, or the
+ * time of its note) carries no news from the provider. A genuinely re-failed finding was
+ * re-evaluated (UpdatedAt after our write) and Security Hub reset its workflow to NEW: it is
+ * never an echo.
  */
 export function echoOf(f: AsffFinding, memory: HubfixMemory, workflow: string): string | undefined {
   if (!memory.status) return undefined;
@@ -56,18 +57,27 @@ export function echoOf(f: AsffFinding, memory: HubfixMemory, workflow: string): 
   const updatedAt = Date.parse(f.UpdatedAt);
   if (written !== undefined && updatedAt <= written)
     return `the event echoes hubfix's own update: UpdatedAt ${f.UpdatedAt} is not after hubfix's write at ${new Date(written).toISOString()}`;
-  if ((workflow === 'NOTIFIED' || workflow === 'RESOLVED') && writtenByHubfix(f.Note?.UpdatedBy))
-    return `the event echoes hubfix's own update: Workflow ${workflow}, note by ${f.Note?.UpdatedBy}, ${memory.status}`;
+  // a writer that leaves no time in the fields (an older finalizer): the note's own time tells
+  const noteAt = f.Note?.UpdatedAt ? Date.parse(f.Note.UpdatedAt) : Number.NaN;
+  if (writtenByHubfix(f.Note?.UpdatedBy) && noteAt >= updatedAt)
+    return `the event echoes hubfix's own update: Workflow ${workflow}, note by ${f.Note?.UpdatedBy} at ${f.Note?.UpdatedAt}, not before UpdatedAt ${f.UpdatedAt}`;
   return undefined;
 }
 
-function excluded(ctx: DecideContext, identity: Identity, region: string, resource: AsffResource): { reason: ReasonCode; detail: string } | undefined {
+function excluded(
+  ctx: DecideContext,
+  identity: Identity,
+  region: string,
+  resource: AsffResource,
+): { reason: ReasonCode; detail: string } | undefined {
   const { exclusions, allowedRegions } = ctx.config;
   const why = (r?: string) => (r ? ` (${r})` : '');
   for (const e of exclusions.accounts)
-    if (e.account === identity.account && inEffect(e, ctx.now)) return { reason: 'EXCLUDED_ACCOUNT', detail: `account ${e.account} is excluded${why(e.reason)}` };
+    if (e.account === identity.account && inEffect(e, ctx.now))
+      return { reason: 'EXCLUDED_ACCOUNT', detail: `account ${e.account} is excluded${why(e.reason)}` };
   for (const e of exclusions.regions)
-    if (e.region === region && inEffect(e, ctx.now)) return { reason: 'EXCLUDED_REGION', detail: `Region ${region} is excluded${why(e.reason)}` };
+    if (e.region === region && inEffect(e, ctx.now))
+      return { reason: 'EXCLUDED_REGION', detail: `Region ${region} is excluded${why(e.reason)}` };
   if (allowedRegions.length > 0 && !allowedRegions.includes(region))
     return { reason: 'EXCLUDED_REGION', detail: `Region ${region} is not in allowedRegions (${allowedRegions.join(', ')})` };
   const tags = resource.Tags ?? {};
@@ -79,7 +89,10 @@ function excluded(ctx: DecideContext, identity: Identity, region: string, resour
   return undefined;
 }
 
-type Plan = { kind: 'start'; reason: ReasonCode; dryRun: boolean } | { kind: 'notify'; reason: ReasonCode; detail: string } | { kind: 'skip'; reason: ReasonCode; detail: string };
+type Plan =
+  | { kind: 'start'; reason: ReasonCode; dryRun: boolean }
+  | { kind: 'notify'; reason: ReasonCode; detail: string }
+  | { kind: 'skip'; reason: ReasonCode; detail: string };
 
 function plan(ctx: DecideContext, control: CatalogControl): Plan {
   const mode = effectiveMode(ctx.config, control.control, control.defaultMode);
@@ -87,9 +100,12 @@ function plan(ctx: DecideContext, control: CatalogControl): Plan {
   if (trigger.kind === 'custom-action') {
     const { remediate, dryRun } = ctx.config.customActions;
     const action = trigger.actionId === remediate.id ? remediate : dryRun;
-    if (!action.enabled) return { kind: 'skip', reason: 'ACTION_DISABLED', detail: `the custom action ${action.id} is disabled in the configuration` };
+    if (!action.enabled)
+      return { kind: 'skip', reason: 'ACTION_DISABLED', detail: `the custom action ${action.id} is disabled in the configuration` };
     if (mode === 'disabled') return { kind: 'skip', reason: 'MODE_DISABLED', detail: `${control.control} is disabled` };
-    return action === remediate ? { kind: 'start', reason: 'ACTION_REMEDIATE', dryRun: false } : { kind: 'start', reason: 'ACTION_DRY_RUN', dryRun: true };
+    return action === remediate
+      ? { kind: 'start', reason: 'ACTION_REMEDIATE', dryRun: false }
+      : { kind: 'start', reason: 'ACTION_DRY_RUN', dryRun: true };
   }
   switch (mode) {
     case 'auto':
@@ -107,9 +123,18 @@ function plan(ctx: DecideContext, control: CatalogControl): Plan {
 export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   const findingId = idOf(raw);
   const { trigger, config } = ctx;
-  if (trigger.kind === 'custom-action' && trigger.actionId !== config.customActions.remediate.id && trigger.actionId !== config.customActions.dryRun.id)
-    return skip(findingId, 'UNKNOWN_ACTION', `the custom action ${quote(trigger.actionId)} is not one of hubfix's (${config.customActions.remediate.id}, ${config.customActions.dryRun.id})`);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return skip(findingId, 'MALFORMED', 'the finding is not a JSON object');
+  if (
+    trigger.kind === 'custom-action' &&
+    trigger.actionId !== config.customActions.remediate.id &&
+    trigger.actionId !== config.customActions.dryRun.id
+  )
+    return skip(
+      findingId,
+      'UNKNOWN_ACTION',
+      `the custom action ${quote(trigger.actionId)} is not one of hubfix's (${config.customActions.remediate.id}, ${config.customActions.dryRun.id})`,
+    );
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return skip(findingId, 'MALFORMED', 'the finding is not a JSON object');
   const problem = findingProblem(raw);
   if (problem) return skip(findingId, 'MALFORMED', `the finding does not match the ASFF schema: ${problem}`);
   const f = raw as AsffFinding;
@@ -123,17 +148,20 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   const workflow = f.Workflow?.Status ?? 'NEW';
   if (workflow === 'SUPPRESSED') return skip(findingId, 'SUPPRESSED', 'Workflow.Status is SUPPRESSED', base);
   const compliance = f.Compliance?.Status;
-  if (compliance !== 'FAILED') return skip(findingId, 'NOT_FAILED', compliance ? `Compliance.Status is ${compliance}` : 'the finding has no Compliance.Status', base);
+  if (compliance !== 'FAILED')
+    return skip(findingId, 'NOT_FAILED', compliance ? `Compliance.Status is ${compliance}` : 'the finding has no Compliance.Status', base);
 
   const memory = readMemory(f.UserDefinedFields);
   if (trigger.kind === 'imported') {
     const echo = echoOf(f, memory, workflow);
     if (echo) return skip(findingId, 'OWN_UPDATE', echo, base);
-    if (workflow !== 'NEW') return skip(findingId, 'NOT_NEW', `Workflow.Status is ${workflow}; automatic runs act only on NEW findings`, base);
+    if (workflow !== 'NEW')
+      return skip(findingId, 'NOT_NEW', `Workflow.Status is ${workflow}; automatic runs act only on NEW findings`, base);
   }
 
   const resolved = resolveControl(f, ctx.catalog);
-  if (!resolved.ok) return skip(findingId, resolved.reason, resolved.detail, { ...base, ...(resolved.control ? { control: resolved.control } : {}) });
+  if (!resolved.ok)
+    return skip(findingId, resolved.reason, resolved.detail, { ...base, ...(resolved.control ? { control: resolved.control } : {}) });
   const control = resolved.control;
   const named = { ...base, control: control.control, document: control.document };
 
@@ -151,13 +179,19 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   if (next.kind === 'start') {
     const inFlightMs = config.inFlightMinutes * MINUTE_MS;
     if (memory.status === STATUS_STARTED && memory.lastAttempt !== undefined && ctx.now - memory.lastAttempt < inFlightMs)
-      return skip(findingId, 'IN_PROGRESS', `hubfix started a run ${Math.round((ctx.now - memory.lastAttempt) / MINUTE_MS)} min ago (execution ${memory.execution ?? 'unknown'}); it is taken to be in progress for ${config.inFlightMinutes} min`, located);
+      return skip(
+        findingId,
+        'IN_PROGRESS',
+        `hubfix started a run ${Math.round((ctx.now - memory.lastAttempt) / MINUTE_MS)} min ago (execution ${memory.execution ?? 'unknown'}); it is taken to be in progress for ${config.inFlightMinutes} min`,
+        located,
+      );
     if (trigger.kind === 'imported') {
       const windowMs = config.loopGuard.windowHours * HOUR_MS;
       const recent = attemptsInWindow(memory, ctx.now, windowMs);
       if (recent >= config.loopGuard.attempts) {
         const detail = `loop guard: ${recent} automatic attempts in ${config.loopGuard.windowHours} h (at most ${config.loopGuard.attempts}); the fix keeps being undone, a person should look`;
-        if (memory.status === STATUS_NOTIFY_ONLY) return skip(findingId, 'ATTEMPTS_EXHAUSTED', `${detail} (already noted on the finding)`, located);
+        if (memory.status === STATUS_NOTIFY_ONLY)
+          return skip(findingId, 'ATTEMPTS_EXHAUSTED', `${detail} (already noted on the finding)`, located);
         next = { kind: 'notify', reason: 'ATTEMPTS_EXHAUSTED', detail };
       }
     }
@@ -202,7 +236,8 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
     guidance: control.guidance,
     title: control.title,
   };
-  if (next.kind === 'notify') return { findingId, decision: 'notify', reason: next.reason, detail: next.detail, ...located, parameters, target };
+  if (next.kind === 'notify')
+    return { findingId, decision: 'notify', reason: next.reason, detail: next.detail, ...located, parameters, target };
   const what = `${control.document}${dryRun ? ' (dry run)' : ''} in ${who.account} ${region}, attempt ${attempt}`;
   return { findingId, decision: 'start', reason: next.reason, detail: `start ${what}`, ...located, parameters, target };
 }
@@ -219,12 +254,18 @@ export function decide(findings: readonly unknown[], ctx: DecideContext): Decisi
     if (!t || d.decision === 'skip') return d;
     const byFinding = `finding|${t.findingId}`;
     const first = taken.get(byFinding);
-    if (first !== undefined) return skip(d.findingId, 'DUPLICATE', 'the finding is listed twice in this event; it is handled once', strip(d));
+    if (first !== undefined)
+      return skip(d.findingId, 'DUPLICATE', 'the finding is listed twice in this event; it is handled once', strip(d));
     if (d.decision === 'start' && t.scope === 'account') {
       const byAccount = `account|${t.account}|${t.document}|${t.dryRun}`;
       const other = taken.get(byAccount);
       if (other !== undefined)
-        return skip(d.findingId, 'DUPLICATE', `${t.control} is account-level: ${t.document} already starts for account ${t.account} in this batch (finding ${other})`, strip(d));
+        return skip(
+          d.findingId,
+          'DUPLICATE',
+          `${t.control} is account-level: ${t.document} already starts for account ${t.account} in this batch (finding ${other})`,
+          strip(d),
+        );
       taken.set(byAccount, t.findingId);
     }
     taken.set(byFinding, t.findingId);

@@ -102,7 +102,14 @@ export function extractFor(f: AsffFinding, control: CatalogControl, identity: Id
     const where = `Resources[${source.i}]`;
     const raw = rawValue(e, f, source.r, where, region);
     if (!raw.ok) return raw;
-    const field = e.from === 'resourceId' ? `${where}.Id` : e.from === 'details' ? `${where}.Details.${e.path}` : e.from === 'accountId' ? 'AwsAccountId' : 'the Region';
+    const field =
+      e.from === 'resourceId'
+        ? `${where}.Id`
+        : e.from === 'details'
+          ? `${where}.Details.${e.path}`
+          : e.from === 'accountId'
+            ? 'AwsAccountId'
+            : 'the Region';
     const value = matchWhole(e.pattern, raw.value);
     if (value === undefined) return fail(`${field} ${quote(raw.value)} does not match ${e.parameter}'s pattern ${e.pattern}`);
     if (value.length > PARAMETER_VALUE_MAX) return fail(`${e.parameter} from ${field} is longer than ${PARAMETER_VALUE_MAX} characters`);

@@ -34,7 +34,7 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 /** A value for a message: quoted, escaped, at most `max` characters. */
 export function quote(value: unknown, max = 80): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 }
 
@@ -47,7 +47,7 @@ export function parseArn(value: string): ParsedArn | undefined {
 /** What is wrong with a resource id's characters, or undefined when they are all printable ASCII. */
 export function characterProblem(value: string): string | undefined {
   if (PRINTABLE_ASCII.test(value)) return undefined;
-  if (/[^\x00-\x7f]/.test(value)) return 'contains non-ASCII characters (look-alike letters or digits are not accepted)';
+  if (/[^\u0020-\u007e\s]/.test(value) && /[\u0080-\uffff]/.test(value)) return 'contains non-ASCII characters (look-alike letters or digits are not accepted)';
   if (/\s/.test(value)) return 'contains whitespace';
   return 'contains control characters';
 }
@@ -60,15 +60,23 @@ function fail(reason: SkipReason, detail: string): { ok: false; reason: SkipReas
 export function checkIdentity(f: AsffFinding): Checked<Identity> {
   const product = PRODUCT_RE.exec(f.ProductArn);
   if (!product)
-    return fail('NOT_SECURITY_HUB_CONTROL', `ProductArn ${quote(f.ProductArn)} is not Security Hub's own product (arn:<partition>:securityhub:<region>::product/aws/securityhub)`);
+    return fail(
+      'NOT_SECURITY_HUB_CONTROL',
+      `ProductArn ${quote(f.ProductArn)} is not Security Hub's own product (arn:<partition>:securityhub:<region>::product/aws/securityhub)`,
+    );
   const id = FINDING_ID_RE.exec(f.Id);
   if (!id) return fail('MALFORMED', `Id ${quote(f.Id)} is not a Security Hub finding ARN`);
   const [, partition, findingRegion, idAccount] = id;
   if (!REGION_RE.test(findingRegion)) return fail('MALFORMED', `Id names the Region ${quote(findingRegion)}, which is not a Region`);
   if (product[1] !== partition || product[2] !== findingRegion)
-    return fail('MALFORMED', `ProductArn ${quote(f.ProductArn)} is not in the finding's partition and Region (${partition}, ${findingRegion})`);
-  if (f.Region !== undefined && f.Region !== findingRegion) return fail('MALFORMED', `Region ${quote(f.Region)} differs from the Region in the finding Id (${findingRegion})`);
-  if (idAccount !== f.AwsAccountId) return fail('ACCOUNT_MISMATCH', `the finding Id names account ${idAccount}, AwsAccountId is ${f.AwsAccountId}`);
+    return fail(
+      'MALFORMED',
+      `ProductArn ${quote(f.ProductArn)} is not in the finding's partition and Region (${partition}, ${findingRegion})`,
+    );
+  if (f.Region !== undefined && f.Region !== findingRegion)
+    return fail('MALFORMED', `Region ${quote(f.Region)} differs from the Region in the finding Id (${findingRegion})`);
+  if (idAccount !== f.AwsAccountId)
+    return fail('ACCOUNT_MISMATCH', `the finding Id names account ${idAccount}, AwsAccountId is ${f.AwsAccountId}`);
   for (let i = 0; i < f.Resources.length; i++) {
     const problem = checkResource(f.Resources[i], `Resources[${i}]`, partition, f.AwsAccountId);
     if (problem) return problem;
@@ -76,10 +84,16 @@ export function checkIdentity(f: AsffFinding): Checked<Identity> {
   return { ok: true, value: { partition, findingRegion, account: f.AwsAccountId } };
 }
 
-function checkResource(r: AsffResource, where: string, partition: string, account: string): { ok: false; reason: SkipReason; detail: string } | undefined {
+function checkResource(
+  r: AsffResource,
+  where: string,
+  partition: string,
+  account: string,
+): { ok: false; reason: SkipReason; detail: string } | undefined {
   const chars = characterProblem(r.Id);
   if (chars) return fail('MALFORMED', `${where}.Id ${quote(r.Id)} ${chars}`);
-  if (r.Partition !== undefined && r.Partition !== partition) return fail('MALFORMED', `${where}.Partition ${r.Partition} differs from the finding's (${partition})`);
+  if (r.Partition !== undefined && r.Partition !== partition)
+    return fail('MALFORMED', `${where}.Partition ${r.Partition} differs from the finding's (${partition})`);
   if (r.Region !== undefined && !REGION_RE.test(r.Region)) return fail('MALFORMED', `${where}.Region ${quote(r.Region)} is not a Region`);
   const asAccount = ACCOUNT_RESOURCE_RE.exec(r.Id);
   if (asAccount) {
@@ -89,7 +103,8 @@ function checkResource(r: AsffResource, where: string, partition: string, accoun
   const arn = parseArn(r.Id);
   if (!arn) return fail('MALFORMED', `${where}.Id ${quote(r.Id)} is neither an ARN nor AWS::::Account:<account id>`);
   if (arn.partition !== partition) return fail('MALFORMED', `${where}.Id is in partition ${arn.partition}, the finding in ${partition}`);
-  if (arn.region && !REGION_RE.test(arn.region)) return fail('MALFORMED', `${where}.Id names the Region ${quote(arn.region)}, which is not a Region`);
+  if (arn.region && !REGION_RE.test(arn.region))
+    return fail('MALFORMED', `${where}.Id names the Region ${quote(arn.region)}, which is not a Region`);
   if (arn.account && arn.account !== 'aws' && arn.account !== account)
     return fail('ACCOUNT_MISMATCH', `${where}.Id names account ${arn.account}, AwsAccountId is ${account}`);
   if (arn.region && r.Region !== undefined && r.Region !== arn.region)

@@ -43,7 +43,9 @@ function sizeOf(raw: unknown): number {
 export function parseEvent(raw: unknown): IntakeResult {
   const bytes = sizeOf(raw);
   if (bytes > MAX_EVENT_BYTES)
-    return malformed(`the event is ${Number.isFinite(bytes) ? `${bytes} bytes` : 'not serialisable'}, more than the ${MAX_EVENT_BYTES} accepted (EventBridge events are at most 256 KB)`);
+    return malformed(
+      `the event is ${Number.isFinite(bytes) ? `${bytes} bytes` : 'not serialisable'}, more than the ${MAX_EVENT_BYTES} accepted (EventBridge events are at most 256 KB)`,
+    );
   let value = raw;
   if (typeof raw === 'string') {
     try {
@@ -55,10 +57,19 @@ export function parseEvent(raw: unknown): IntakeResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return malformed('the event is not a JSON object');
   const problem = eventProblem(value);
   if (problem) return malformed(`the event is not a Security Hub event: ${problem}`);
-  const e = value as { id: string; account: string; region: string; time: string; 'detail-type': string; resources: string[]; detail: { findings: unknown[] } };
+  const e = value as {
+    id: string;
+    account: string;
+    region: string;
+    time: string;
+    'detail-type': string;
+    resources: string[];
+    detail: { findings: unknown[] };
+  };
   let trigger: Trigger = { kind: 'imported' };
   if (e['detail-type'] === 'Security Hub Findings - Custom Action') {
-    if (e.resources.length !== 1) return malformed(`a custom action event names exactly one action target in resources, this one ${e.resources.length}`);
+    if (e.resources.length !== 1)
+      return malformed(`a custom action event names exactly one action target in resources, this one ${e.resources.length}`);
     const m = ACTION_TARGET.exec(e.resources[0]);
     if (!m) return malformed(`resources[0] ${JSON.stringify(e.resources[0].slice(0, 100))} is not a Security Hub custom action target ARN`);
     if (m[3] !== e.account) return malformed(`the action target belongs to account ${m[3]}, the event to ${e.account}`);
@@ -66,6 +77,14 @@ export function parseEvent(raw: unknown): IntakeResult {
   }
   return {
     ok: true,
-    event: { id: e.id, account: e.account, region: e.region, time: e.time, detailType: e['detail-type'], trigger, findings: e.detail.findings },
+    event: {
+      id: e.id,
+      account: e.account,
+      region: e.region,
+      time: e.time,
+      detailType: e['detail-type'],
+      trigger,
+      findings: e.detail.findings,
+    },
   };
 }

@@ -16,7 +16,8 @@ export const ROLE_PREFIX = 'hubfix-';
  */
 export function runbookRoleName(document: string): string {
   const name = `${ROLE_PREFIX}${document.replace(/^Hubfix-/i, '')}`;
-  if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw new Error(`document ${document} gives the role name ${name}, which IAM does not allow (at most 64 of [A-Za-z0-9+=,.@_-])`);
+  if (!/^[\w+=,.@-]{1,64}$/.test(name))
+    throw new Error(`document ${document} gives the role name ${name}, which IAM does not allow (at most 64 of [A-Za-z0-9+=,.@_-])`);
   return name;
 }
 
@@ -37,7 +38,9 @@ const TOKEN_NAMESPACE = 'hubfix.orchestrator.start/1';
  * the same token, so SSM starts the automation once; the next attempt derives a new one.
  */
 export function clientToken(findingId: string, attempt: number, dryRun: boolean): string {
-  const h = createHash('sha1').update(`${TOKEN_NAMESPACE}\n${findingId}\n${attempt}\n${dryRun ? 'dry-run' : 'run'}`).digest();
+  const h = createHash('sha1')
+    .update(`${TOKEN_NAMESPACE}\n${findingId}\n${attempt}\n${dryRun ? 'dry-run' : 'run'}`)
+    .digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');

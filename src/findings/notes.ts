@@ -25,7 +25,10 @@ export function startedNote(t: StartTarget, executionId: string, now: Date): str
  */
 export function groupedStartedNote(t: StartTarget, count: number, now: Date): string {
   const head = `${isoMinute(now)} STARTED exec ${EXECUTION_PENDING}`;
-  const text = clip(`${what(t)} started by hubfix with ${count - 1} other finding(s); the execution is tagged hubfix:finding=<this finding's Id>`, NOTE_MAX - head.length - 2);
+  const text = clip(
+    `${what(t)} started by hubfix with ${count - 1} other finding(s); the execution is tagged hubfix:finding=<this finding's Id>`,
+    NOTE_MAX - head.length - 2,
+  );
   let note = `${head}: ${text}`;
   for (const older of parseTrail(t.note)) {
     const next = `${note}${ENTRY_SEPARATOR}${older}`;

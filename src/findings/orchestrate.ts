@@ -50,7 +50,11 @@ export function credentialsFor(deps: Pick<OrchestratorDeps, 'invoker' | 'now' | 
 export function logLine(o: FindingOutcome, eventId: string | undefined, trigger: Trigger): Record<string, unknown> {
   const d = o.decision;
   const t = d.target;
-  const problem = d.reason === 'MALFORMED' || d.reason === 'ACCOUNT_MISMATCH' || o.outcome === 'start-failed' || /^(failed|unprocessed)/.test(o.findingUpdate ?? '');
+  const problem =
+    d.reason === 'MALFORMED' ||
+    d.reason === 'ACCOUNT_MISMATCH' ||
+    o.outcome === 'start-failed' ||
+    /^(failed|unprocessed)/.test(o.findingUpdate ?? '');
   const line: Record<string, unknown> = {
     level: problem ? 'warn' : 'info',
     msg: 'hubfix.decision',
@@ -85,7 +89,12 @@ function count(outcomes: readonly FindingOutcome[]): EventResult['counts'] {
 }
 
 /** Decides and acts on findings already read (an event's, or GetFindings' for `hubfix remediate`). */
-export async function handleFindings(findings: readonly unknown[], trigger: Trigger, deps: OrchestratorDeps, eventId?: string): Promise<EventResult> {
+export async function handleFindings(
+  findings: readonly unknown[],
+  trigger: Trigger,
+  deps: OrchestratorDeps,
+  eventId?: string,
+): Promise<EventResult> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const log = deps.log ?? jsonLog;
@@ -111,7 +120,11 @@ export async function handleEvent(raw: unknown, deps: OrchestratorDeps): Promise
   const intake = parseEvent(raw);
   if (!intake.ok) {
     (deps.log ?? jsonLog)({ level: 'warn', msg: 'hubfix.event-rejected', decision: 'skip', reason: intake.reason, detail: intake.detail });
-    return { rejected: { reason: intake.reason, detail: intake.detail }, outcomes: [], counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 } };
+    return {
+      rejected: { reason: intake.reason, detail: intake.detail },
+      outcomes: [],
+      counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
+    };
   }
   return handleFindings(intake.event.findings, intake.event.trigger, deps, intake.event.id);
 }

@@ -29,7 +29,10 @@ export function isThrottling(err: unknown): boolean {
 
 /** Throttling and the server-side errors AWS says to retry. */
 export function isTransient(err: unknown): boolean {
-  return isThrottling(err) || hasErrorCode(err, 'InternalServerError', 'InternalError', 'InternalException', 'ServiceUnavailable', 'InternalFailure');
+  return (
+    isThrottling(err) ||
+    hasErrorCode(err, 'InternalServerError', 'InternalError', 'InternalException', 'ServiceUnavailable', 'InternalFailure')
+  );
 }
 
 /** The wait before try n+1 (n counts from 0). */

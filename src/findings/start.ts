@@ -1,5 +1,5 @@
 import type { Catalog } from '../compiler/catalog';
-import { errorCode, errorMessage, hasErrorCode, type Invoker } from '../aws/invoker';
+import { type AwsCredentials, errorCode, errorMessage, hasErrorCode, type Invoker } from '../aws/invoker';
 import { type AwsCallFn, recordOutcome } from '../finalizer/record';
 import { clip } from '../finalizer/text';
 import type { CredentialsCache } from './credentials';
@@ -107,7 +107,7 @@ interface StartResult {
 }
 
 async function startOne(t: StartTarget, deps: ActDeps): Promise<StartResult> {
-  let credentials;
+  let credentials: AwsCredentials;
   try {
     credentials = await deps.credentials.get(t.memberRoleArn, t.region);
   } catch (err) {
@@ -115,7 +115,15 @@ async function startOne(t: StartTarget, deps: ActDeps): Promise<StartResult> {
   }
   try {
     const out = await withRetry(
-      () => deps.invoker.call({ service: 'ssm', operation: 'StartAutomationExecution', input: startRequest(t), region: t.region, account: t.account, credentials }),
+      () =>
+        deps.invoker.call({
+          service: 'ssm',
+          operation: 'StartAutomationExecution',
+          input: startRequest(t),
+          region: t.region,
+          account: t.account,
+          credentials,
+        }),
       { sleep: deps.sleep, random: deps.random, retryable: isTransient },
     );
     const id = (out as { AutomationExecutionId?: unknown }).AutomationExecutionId;
@@ -142,8 +150,15 @@ function sortedFields(fields: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function updateFor(index: number, t: StartTarget, r: StartResult, deps: ActDeps, individual: boolean, starts: number): FindingUpdate {
-  const now = deps.now();
+function updateFor(
+  index: number,
+  t: StartTarget,
+  r: StartResult,
+  deps: ActDeps,
+  now: number,
+  individual: boolean,
+  starts: number,
+): FindingUpdate {
   const date = new Date(now);
   const memory = readMemory(t.fields);
   const windowMs = deps.loopGuard.windowHours * HOUR_MS;
@@ -200,11 +215,14 @@ async function writeChunk(chunk: FindingUpdate[], deps: ActDeps, results: Map<nu
     };
     let out: Record<string, unknown>;
     try {
-      out = await withRetry(() => deps.invoker.call({ service: 'securityhub', operation: 'BatchUpdateFindings', input, region: first.region }), {
-        sleep: deps.sleep,
-        random: deps.random,
-        retryable: isTransient,
-      });
+      out = await withRetry(
+        () => deps.invoker.call({ service: 'securityhub', operation: 'BatchUpdateFindings', input, region: first.region }),
+        {
+          sleep: deps.sleep,
+          random: deps.random,
+          retryable: isTransient,
+        },
+      );
     } catch (err) {
       for (const u of pending) results.set(u.index, `failed: ${describe(err)}`);
       return;
@@ -254,7 +272,10 @@ async function notifyOne(d: Decision, t: StartTarget, deps: ActDeps): Promise<Fi
       {
         status: 'NOTIFY_ONLY',
         verified: false,
-        summary: clip(`${t.control} (${t.title}) in ${t.account} ${t.region}: ${d.reason === 'ATTEMPTS_EXHAUSTED' ? 'hubfix stopped retrying' : 'notify-only'}`, 1024),
+        summary: clip(
+          `${t.control} (${t.title}) in ${t.account} ${t.region}: ${d.reason === 'ATTEMPTS_EXHAUSTED' ? 'hubfix stopped retrying' : 'notify-only'}`,
+          1024,
+        ),
         noteText: d.detail,
         changed: '',
         before: null,
@@ -277,7 +298,11 @@ async function notifyOne(d: Decision, t: StartTarget, deps: ActDeps): Promise<Fi
         partition: t.partition,
         resource: { type: t.resourceType, id: t.resourceId, parameters: resource },
         // carried with the finding's fields, so the echo of this write is known as ours
-        finding: { id: t.findingId, productArn: t.productArn, state: { fields: { ...t.fields, [FIELD_UPDATED_AT]: now.toISOString() }, ...(t.note !== undefined ? { note: t.note } : {}) } },
+        finding: {
+          id: t.findingId,
+          productArn: t.productArn,
+          state: { fields: { ...t.fields, [FIELD_UPDATED_AT]: now.toISOString() }, ...(t.note !== undefined ? { note: t.note } : {}) },
+        },
         ...(deps.notificationTopicArn ? { topicArn: deps.notificationTopicArn } : {}),
       },
     );
@@ -295,10 +320,12 @@ export async function act(decisions: readonly Decision[], deps: ActDeps): Promis
 
   const individual = startIdx.length <= (deps.individualUpdateLimit ?? DEFAULT_INDIVIDUAL_UPDATE_LIMIT);
   const started = results.filter((r) => r.executionId).length;
+  // one write time for the batch, so identical updates stay identical and share calls
+  const writtenAt = deps.now();
   const updates = startIdx.map((i, k) => {
     const r = results[k];
     outcomes[i] = { decision: decisions[i], outcome: r.executionId ? 'started' : 'start-failed', ...r };
-    return updateFor(i, decisions[i].target as StartTarget, r, deps, individual, started);
+    return updateFor(i, decisions[i].target as StartTarget, r, deps, writtenAt, individual, started);
   });
   const written = new Map<number, string>();
   await pool(group(updates), 4, (chunk) => writeChunk(chunk, deps, written));

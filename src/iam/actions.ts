@@ -53,7 +53,8 @@ const RESOURCE_BY_ACTION: ReadonlyArray<[RegExp, string]> = [
   [/^s3:(Get|Put)Bucket\w*$|^s3:ListBucket$|^s3:(Get|Put)(EncryptionConfiguration|LifecycleConfiguration)$|^s3:CreateBucket$/, 'arn:aws:s3:::*'],
   [/^iam:(UpdateAccessKey|ListAccessKeys|GetAccessKeyLastUsed|DeleteLoginProfile|GetLoginProfile|GetUser)$/, 'arn:aws:iam::*:user/*'],
   [/^iam:(GetRole|CreateRole|PutRolePolicy|GetRolePolicy|AttachRolePolicy|PassRole)$/, 'arn:aws:iam::*:role/hubfix-*'],
-  [/^logs:(CreateLogGroup|DescribeLogGroups|PutRetentionPolicy|PutMetricFilter|DescribeMetricFilters)$/, 'arn:aws:logs:*:*:log-group:*'],
+  // DescribeLogGroups lists across groups: it is not scoped to one, so it keeps `*`
+  [/^logs:(CreateLogGroup|PutRetentionPolicy|PutMetricFilter|DescribeMetricFilters)$/, 'arn:aws:logs:*:*:log-group:*'],
   [/^sns:Publish$/, 'arn:aws:sns:*:*:*'],
   [/^securityhub:BatchUpdateFindings$/, 'arn:aws:securityhub:*:*:hub/default'],
   [/^ssm:GetAutomationExecution$/, 'arn:aws:ssm:*:*:automation-execution/*'],

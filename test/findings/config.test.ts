@@ -2,7 +2,16 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, configFromText, defaultConfig, effectiveMode, expiryTime, inEffect, loadConfigFile, parseConfig } from '../../src/findings/config';
+import {
+  ConfigError,
+  configFromText,
+  defaultConfig,
+  effectiveMode,
+  expiryTime,
+  inEffect,
+  loadConfigFile,
+  parseConfig,
+} from '../../src/findings/config';
 
 describe('config', () => {
   it('defaults: dry-run, 3 attempts in 24 h, hubfix-member, no topic, every Region, both custom actions on', () => {
@@ -12,7 +21,10 @@ describe('config', () => {
     expect(c.memberRoleName).to.equal('hubfix-member');
     expect(c.notificationTopicArn).to.equal('');
     expect(c.allowedRegions).to.deep.equal([]);
-    expect(c.customActions).to.deep.equal({ remediate: { id: 'HubfixRemediate', enabled: true }, dryRun: { id: 'HubfixDryRun', enabled: true } });
+    expect(c.customActions).to.deep.equal({
+      remediate: { id: 'HubfixRemediate', enabled: true },
+      dryRun: { id: 'HubfixDryRun', enabled: true },
+    });
     expect(configFromText('')).to.deep.equal(c);
   });
 
@@ -46,7 +58,15 @@ describe('config', () => {
     const file = path.join(dir, 'hubfix.config.yaml');
     fs.writeFileSync(
       file,
-      ['mode:', '  default: auto', '  controls:', '    EC2.13: notify-only', 'exclusions:', "  accounts: ['111122223333', {account: '444455556666', expires: 2030-01-01}]", '  regions: [ap-east-1]'].join('\n'),
+      [
+        'mode:',
+        '  default: auto',
+        '  controls:',
+        '    EC2.13: notify-only',
+        'exclusions:',
+        "  accounts: ['111122223333', {account: '444455556666', expires: 2030-01-01}]",
+        '  regions: [ap-east-1]',
+      ].join('\n'),
     );
     const c = loadConfigFile(file);
     expect(c.exclusions.accounts.map((a) => a.account)).to.deep.equal(['111122223333', '444455556666']);

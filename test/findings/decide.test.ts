@@ -172,7 +172,9 @@ describe('decide: every skip and notify reason', () => {
     const f = sgFinding();
     f.Compliance.SecurityControlId = 'IAM.3';
     f.GeneratorId = 'security-control/IAM.3';
-    f.Resources = [{ Type: 'AwsIamUser', Id: 'arn:aws:iam::222233334444:user/bob', Details: { AwsIamUser: { UserName: 'bob; rm -rf /' } } }];
+    f.Resources = [
+      { Type: 'AwsIamUser', Id: 'arn:aws:iam::222233334444:user/bob', Details: { AwsIamUser: { UserName: 'bob; rm -rf /' } } },
+    ];
     const d = one(f, { config: config({ mode: { controls: { 'IAM.3': 'auto' } } }) });
     expectReason(d, 'MALFORMED', 'skip');
     expect(d.detail).to.contain('Details.AwsIamUser.UserName');
@@ -285,7 +287,11 @@ describe('decide: every skip and notify reason', () => {
     const d = one(f, { config: config({ exclusions: { accounts: [{ account: '111122223333', reason: 'migration' }] } }) });
     expectReason(d, 'EXCLUDED_ACCOUNT', 'skip');
     expect(d.detail).to.contain('migration');
-    expectReason(one(f, { config: config({ exclusions: { accounts: ['111122223333'] } }), trigger: REMEDIATE }), 'EXCLUDED_ACCOUNT', 'skip');
+    expectReason(
+      one(f, { config: config({ exclusions: { accounts: ['111122223333'] } }), trigger: REMEDIATE }),
+      'EXCLUDED_ACCOUNT',
+      'skip',
+    );
     const expired = config({ exclusions: { accounts: [{ account: '111122223333', expires: '2024-05-31' }] } });
     expect(one(f, { config: expired }).decision).to.equal('start');
     const endOfDay = config({ exclusions: { accounts: [{ account: '111122223333', expires: '2024-06-01' }] } });
@@ -307,7 +313,9 @@ describe('decide: every skip and notify reason', () => {
     expectReason(one(f, { config: config({ exclusions: { tags: [{ key: 'hubfix:exempt' }] } }) }), 'EXCLUDED_TAG', 'skip');
     expectReason(one(f, { config: config({ exclusions: { tags: [{ key: 'team', value: 'payments' }] } }) }), 'EXCLUDED_TAG', 'skip');
     expect(one(f, { config: config({ exclusions: { tags: [{ key: 'team', value: 'web' }] } }) }).decision).to.equal('start');
-    expect(one(f, { config: config({ exclusions: { tags: [{ key: 'team', expires: '2024-06-01T12:00:00Z' }] } }) }).decision).to.equal('start');
+    expect(one(f, { config: config({ exclusions: { tags: [{ key: 'team', expires: '2024-06-01T12:00:00Z' }] } }) }).decision).to.equal(
+      'start',
+    );
   });
 
   it('ATTEMPTS_EXHAUSTED: the loop guard notifies once, then skips; attempts outside the window do not count', () => {
@@ -339,11 +347,14 @@ describe('decide: every skip and notify reason', () => {
     expect(ds[3].detail).to.contain('account-level');
     const twice = decide([sgFinding(), sgFinding()], ctx());
     expect(twice.map((d) => d.reason)).to.deep.equal(['MODE_DRY_RUN', 'DUPLICATE']);
-    const twoGroups = decide([sgFinding(), sgFinding('222233334444', 'us-east-1', 'sg-0123456789abcdef0', '99999999-2222-4333-8444-555555555555')], ctx());
+    const twoGroups = decide(
+      [sgFinding(), sgFinding('222233334444', 'us-east-1', 'sg-0123456789abcdef0', '99999999-2222-4333-8444-555555555555')],
+      ctx(),
+    );
     expect(twoGroups.map((d) => d.decision)).to.deep.equal(['start', 'start']);
   });
 
-  it('IN_PROGRESS: no second run while hubfix\'s last start is in flight', () => {
+  it("IN_PROGRESS: no second run while hubfix's last start is in flight", () => {
     const f = findingOf('imported-own-update-echo.json');
     f.UserDefinedFields['hubfix:lastAttempt'] = '2024-06-01T11:50:00Z';
     const d = one(f, { trigger: REMEDIATE });
@@ -374,8 +385,8 @@ describe('decide: every skip and notify reason', () => {
   });
 });
 
-describe('decide: the echo of hubfix\'s own update', () => {
-  it('OWN_UPDATE: the event of hubfix\'s own BatchUpdateFindings (UpdatedAt not after hubfix\'s write)', () => {
+describe("decide: the echo of hubfix's own update", () => {
+  it("OWN_UPDATE: the event of hubfix's own BatchUpdateFindings (UpdatedAt not after hubfix's write)", () => {
     const d = one(findingOf('imported-own-update-echo.json'));
     expectReason(d, 'OWN_UPDATE', 'skip');
     expect(d.detail).to.contain('is not after hubfix');
@@ -393,6 +404,7 @@ describe('decide: the echo of hubfix\'s own update', () => {
     f.Workflow.Status = 'RESOLVED';
     f.UpdatedAt = '2024-06-01T12:05:00Z';
     f.Note.UpdatedBy = 'Hubfix-Test-PasswordPolicy';
+    f.Note.UpdatedAt = '2024-06-01T12:10:00Z';
     f.UserDefinedFields['hubfix:status'] = 'SUCCEEDED';
     expectReason(one(f), 'OWN_UPDATE', 'skip');
   });
@@ -402,6 +414,12 @@ describe('decide: the echo of hubfix\'s own update', () => {
     expectReason(d, 'MODE_DRY_RUN', 'start');
     expect(d.target?.attempt).to.equal(2);
     expect(d.target?.clientToken).to.equal(clientToken(d.findingId, 2, true));
+  });
+
+  it('a later re-evaluation of a finding hubfix NOTIFIED (still FAILED, so still NOTIFIED) is NOT_NEW, not an echo', () => {
+    const f = findingOf('imported-own-update-echo.json');
+    f.UpdatedAt = '2024-06-02T00:00:00Z';
+    expect(one(f).reason).to.equal('NOT_NEW');
   });
 
   it('a NOTIFIED finding without hubfix fields is NOT_NEW, not an echo', () => {
@@ -430,7 +448,10 @@ describe('decide: purity and idempotency', () => {
   });
 
   it('a custom action event of several accounts decides each finding in its own account and Region', () => {
-    const ev = customActionEvent([sgFinding('222233334444', 'us-east-1'), sgFinding('333344445555', 'eu-west-1', 'sg-0123456789abcdef0', '22222222-3333-4444-8555-666666666666')]);
+    const ev = customActionEvent([
+      sgFinding('222233334444', 'us-east-1'),
+      sgFinding('333344445555', 'eu-west-1', 'sg-0123456789abcdef0', '22222222-3333-4444-8555-666666666666'),
+    ]);
     const intake = parseEvent(ev);
     if (!intake.ok) throw new Error(intake.detail);
     const ds = decide(intake.event.findings, ctx({ trigger: intake.event.trigger }));

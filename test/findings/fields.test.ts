@@ -31,26 +31,43 @@ describe('fields: hubfix memory on the finding', () => {
   });
 
   it('reads what parses and ignores what does not', () => {
-    const m = readMemory({ 'hubfix:attempts': 'three', 'hubfix:attemptTimes': '2024-06-01T00:00:00Z,garbage', 'hubfix:status': 'STARTED', other: 'x' });
+    const m = readMemory({
+      'hubfix:attempts': 'three',
+      'hubfix:attemptTimes': '2024-06-01T00:00:00Z,garbage',
+      'hubfix:status': 'STARTED',
+      other: 'x',
+    });
     expect(m.attempts).to.equal(0);
     expect(m.attemptTimes).to.deep.equal([Date.parse('2024-06-01T00:00:00Z')]);
     expect(m.status).to.equal('STARTED');
     expect(hasMemory({ other: 'x' })).to.equal(false);
     expect(hasMemory({ 'hubfix:status': 'x' })).to.equal(true);
-    expect(lastWrite(readMemory({ 'hubfix:lastAttempt': '2024-06-01T00:00:00Z', 'hubfix:updatedAt': '2024-06-02T00:00:00Z' }))).to.equal(Date.parse('2024-06-02T00:00:00Z'));
+    expect(lastWrite(readMemory({ 'hubfix:lastAttempt': '2024-06-01T00:00:00Z', 'hubfix:updatedAt': '2024-06-02T00:00:00Z' }))).to.equal(
+      Date.parse('2024-06-02T00:00:00Z'),
+    );
   });
 
   it('counts attempts inside the window; without the list, cautiously all of them when the last is recent', () => {
     const now = Date.parse('2024-06-10T00:00:00Z');
-    const m = readMemory({ 'hubfix:attempts': '5', 'hubfix:attemptTimes': [now - 2 * DAY, now - DAY / 2, now - 1000].map((t) => new Date(t).toISOString()).join(',') });
+    const m = readMemory({
+      'hubfix:attempts': '5',
+      'hubfix:attemptTimes': [now - 2 * DAY, now - DAY / 2, now - 1000].map((t) => new Date(t).toISOString()).join(','),
+    });
     expect(attemptsInWindow(m, now, DAY)).to.equal(2);
-    expect(attemptsInWindow(readMemory({ 'hubfix:attempts': '5', 'hubfix:lastAttempt': new Date(now - 1000).toISOString() }), now, DAY)).to.equal(5);
-    expect(attemptsInWindow(readMemory({ 'hubfix:attempts': '5', 'hubfix:lastAttempt': new Date(now - 2 * DAY).toISOString() }), now, DAY)).to.equal(0);
+    expect(
+      attemptsInWindow(readMemory({ 'hubfix:attempts': '5', 'hubfix:lastAttempt': new Date(now - 1000).toISOString() }), now, DAY),
+    ).to.equal(5);
+    expect(
+      attemptsInWindow(readMemory({ 'hubfix:attempts': '5', 'hubfix:lastAttempt': new Date(now - 2 * DAY).toISOString() }), now, DAY),
+    ).to.equal(0);
   });
 
   it('an attempt increments the count and keeps only recent times', () => {
     const now = Date.parse('2024-06-10T00:00:00Z');
-    const m = readMemory({ 'hubfix:attempts': '7', 'hubfix:attemptTimes': [now - 2 * DAY, now - 3000, now - 2000, now - 1000].map((t) => new Date(t).toISOString()).join(',') });
+    const m = readMemory({
+      'hubfix:attempts': '7',
+      'hubfix:attemptTimes': [now - 2 * DAY, now - 3000, now - 2000, now - 1000].map((t) => new Date(t).toISOString()).join(','),
+    });
     const f = attemptFields(m, now, DAY, 3);
     expect(f['hubfix:attempts']).to.equal('8');
     expect(f['hubfix:attemptTimes'].split(',')).to.have.length(3);
@@ -58,8 +75,11 @@ describe('fields: hubfix memory on the finding', () => {
     expect(f['hubfix:updatedAt']).to.equal('2024-06-10T00:00:00.000Z');
   });
 
-  it('the whole map is sent: others\' keys kept, ours on top, within 50 pairs', () => {
-    expect(withOurFields({ team: 'a', 'hubfix:status': 'OLD' }, { 'hubfix:status': 'NEW' })).to.deep.equal({ team: 'a', 'hubfix:status': 'NEW' });
+  it("the whole map is sent: others' keys kept, ours on top, within 50 pairs", () => {
+    expect(withOurFields({ team: 'a', 'hubfix:status': 'OLD' }, { 'hubfix:status': 'NEW' })).to.deep.equal({
+      team: 'a',
+      'hubfix:status': 'NEW',
+    });
     const many: Record<string, string> = {};
     for (let i = 0; i < 60; i++) many[`k${i}`] = 'v';
     const out = withOurFields(many, { 'hubfix:status': 'S', 'hubfix:attempts': '1' });

@@ -50,7 +50,13 @@ export function testCatalog(): Catalog {
       resourceType: 'AwsAccount',
       aliases: { 'cis-1.2.0': ['1.9'], 'cis-1.4.0': ['1.8'], 'cis-3.0.0': ['1.8'] },
     }),
-    'IAM.7': control({ control: 'IAM.7', document: 'Hubfix-Test-PasswordPolicy', scope: 'account', resourceType: 'AwsAccount', aliases: { fsbp: ['IAM.7'] } }),
+    'IAM.7': control({
+      control: 'IAM.7',
+      document: 'Hubfix-Test-PasswordPolicy',
+      scope: 'account',
+      resourceType: 'AwsAccount',
+      aliases: { fsbp: ['IAM.7'] },
+    }),
     'EC2.13': control({
       control: 'EC2.13',
       document: 'Hubfix-Test-SecurityGroup',
@@ -84,12 +90,18 @@ export function testCatalog(): Catalog {
   };
   const aliases: Catalog['aliases'] = { 'cis-1.2.0': {}, 'cis-1.4.0': {}, 'cis-3.0.0': {}, fsbp: {} };
   for (const c of Object.values(controls))
-    for (const [std, ids] of Object.entries(c.aliases)) for (const id of ids ?? []) aliases[std as keyof Catalog['aliases']][id] = c.control;
+    for (const [std, ids] of Object.entries(c.aliases))
+      for (const id of ids ?? []) aliases[std as keyof Catalog['aliases']][id] = c.control;
   return { version: 1, controls, aliases };
 }
 
 /** A fresh consolidated finding (from the custom-action fixture) for a security group. */
-export function sgFinding(account = '222233334444', region = 'us-east-1', sg = 'sg-0a1b2c3d4e5f60718', uuid = '11111111-2222-4333-8444-555555555555'): AnyJson {
+export function sgFinding(
+  account = '222233334444',
+  region = 'us-east-1',
+  sg = 'sg-0a1b2c3d4e5f60718',
+  uuid = '11111111-2222-4333-8444-555555555555',
+): AnyJson {
   const f = findingOf('custom-action-multi-account.json', 0);
   const id = `arn:aws:securityhub:${region}:${account}:security-control/EC2.13/finding/${uuid}`;
   f.Id = id;

@@ -60,7 +60,7 @@ describe('intake: parseEvent', () => {
     expect(r.ok).to.equal(true);
   });
 
-  it('checks the action target: one ARN, a custom action of the event\'s own account', () => {
+  it("checks the action target: one ARN, a custom action of the event's own account", () => {
     const two = customActionEvent([sgFinding()]);
     two.resources.push(two.resources[0]);
     expect(parseEvent(two).ok).to.equal(false);

@@ -49,8 +49,17 @@ describe('CloudTrail bucket access logging: log bucket policy (pure)', () => {
   });
 
   it('adds a source to an existing policy, keeping other statements, and adds no TLS rule unasked', () => {
-    const theirs = { Sid: 'Readers', Effect: 'Allow' as const, Principal: { AWS: 'arn:aws:iam::111122223333:role/R' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::logs-b/*' };
-    const first = mergeLogBucketPolicy({ Version: '2012-10-17', Statement: [theirs] }, { ...C, sourceBucket: 'src-b', requireTls: false }).doc;
+    const theirs = {
+      Sid: 'Readers',
+      Effect: 'Allow' as const,
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/R' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::logs-b/*',
+    };
+    const first = mergeLogBucketPolicy(
+      { Version: '2012-10-17', Statement: [theirs] },
+      { ...C, sourceBucket: 'src-b', requireTls: false },
+    ).doc;
     const { doc, changed } = mergeLogBucketPolicy(first, { ...C, sourceBucket: 'src-a', requireTls: false });
     expect(changed).to.equal(true);
     expect(doc.Statement[0]).to.deep.equal(theirs);
@@ -60,7 +69,11 @@ describe('CloudTrail bucket access logging: log bucket policy (pure)', () => {
 
   it('is idempotent: merging a source already present changes nothing', () => {
     const once = mergeLogBucketPolicy(null, { ...C, sourceBucket: 'src-a', requireTls: true }).doc;
-    const again = mergeLogBucketPolicy(JSON.parse(JSON.stringify(once)) as PolicyDocument, { ...C, sourceBucket: 'src-a', requireTls: true });
+    const again = mergeLogBucketPolicy(JSON.parse(JSON.stringify(once)) as PolicyDocument, {
+      ...C,
+      sourceBucket: 'src-a',
+      requireTls: true,
+    });
     expect(again.changed).to.equal(false);
   });
 
@@ -77,16 +90,35 @@ describe('CloudTrail bucket access logging runbook in the local engine', () => {
     const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/no-logging.yaml`, { BucketName: BUCKET });
     expect(run.result.status).to.equal('Success');
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'EnsureLogBucket', 'EnableLogging', 'Verify', 'Finalize']);
-    expect(mapOutput(run, 'Plan', 'Before')).to.deep.equal({ Bucket: BUCKET, Logging: 'disabled', LogBucket: LOG_BUCKET, LogBucketAction: 'create' });
-    expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketLogging']);
-    expect(callsTo(run, 'CreateBucket')[0].input, 'us-east-1 takes no LocationConstraint').to.deep.equal({ Bucket: LOG_BUCKET, ObjectOwnership: 'BucketOwnerEnforced' });
+    expect(mapOutput(run, 'Plan', 'Before')).to.deep.equal({
+      Bucket: BUCKET,
+      Logging: 'disabled',
+      LogBucket: LOG_BUCKET,
+      LogBucketAction: 'create',
+    });
+    expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal([
+      'CreateBucket',
+      'PutPublicAccessBlock',
+      'PutBucketEncryption',
+      'PutBucketPolicy',
+      'PutBucketLogging',
+    ]);
+    expect(callsTo(run, 'CreateBucket')[0].input, 'us-east-1 takes no LocationConstraint').to.deep.equal({
+      Bucket: LOG_BUCKET,
+      ObjectOwnership: 'BucketOwnerEnforced',
+    });
     const policy = parsePolicyDocument(callsTo(run, 'PutBucketPolicy')[0].input.Policy);
     expect(policy?.Statement.map((s) => s.Sid)).to.deep.equal([LOG_DELIVERY_SID, TLS_ONLY_SID]);
     expect(policy?.Statement[0].Condition).to.deep.equal({
       StringEquals: { 'aws:SourceAccount': '111122223333' },
       ArnLike: { 'aws:SourceArn': [`arn:aws:s3:::${BUCKET}`] },
     });
-    expect(mapOutput(run, 'Verify', 'After')).to.deep.equal({ Bucket: BUCKET, Logging: 'enabled', TargetBucket: LOG_BUCKET, TargetPrefix: `${BUCKET}/` });
+    expect(mapOutput(run, 'Verify', 'After')).to.deep.equal({
+      Bucket: BUCKET,
+      Logging: 'enabled',
+      TargetBucket: LOG_BUCKET,
+      TargetPrefix: `${BUCKET}/`,
+    });
     expect(output(run, 'EnableLogging', 'Changed')).to.match(/^created log bucket .*; trail-logs-111122223333 now logs to /);
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
@@ -111,26 +143,39 @@ describe('CloudTrail bucket access logging runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
-  it("reuses an existing log bucket: only its delivery statement grows, nothing else of it changes", async () => {
-    const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/reuse.yaml`, { BucketName: BUCKET, LogBucketName: 'central-access-logs-111122223333' });
+  it('reuses an existing log bucket: only its delivery statement grows, nothing else of it changes', async () => {
+    const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/reuse.yaml`, {
+      BucketName: BUCKET,
+      LogBucketName: 'central-access-logs-111122223333',
+    });
     expect(run.result.status).to.equal('Success');
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['PutBucketPolicy', 'PutBucketLogging']);
     const policy = parsePolicyDocument(callsTo(run, 'PutBucketPolicy')[0].input.Policy);
     expect(policy?.Statement.map((s) => s.Sid)).to.deep.equal(['ReadersRole', LOG_DELIVERY_SID]);
-    expect(policy?.Statement[1].Condition?.ArnLike?.['aws:SourceArn']).to.deep.equal(['arn:aws:s3:::app-data-111122223333', `arn:aws:s3:::${BUCKET}`]);
+    expect(policy?.Statement[1].Condition?.ArnLike?.['aws:SourceArn']).to.deep.equal([
+      'arn:aws:s3:::app-data-111122223333',
+      `arn:aws:s3:::${BUCKET}`,
+    ]);
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
   });
 
   const unusable: Array<[string, string, RegExp]> = [
-    ['encrypted with SSE-KMS', 'kms-access-logs-111122223333', /uses default encryption aws:kms; S3 delivers server access logs only to buckets encrypted with SSE-S3/],
+    [
+      'encrypted with SSE-KMS',
+      'kms-access-logs-111122223333',
+      /uses default encryption aws:kms; S3 delivers server access logs only to buckets encrypted with SSE-S3/,
+    ],
     ['in another Region', 'eu-access-logs-111122223333', /is in Region eu-west-1; S3 delivers access logs only within a Region/],
     ['named like a bucket of another account', 'access-logs', /log bucket name access-logs is taken by another account/],
     ['that is the trail bucket itself', BUCKET, /the log bucket cannot be the bucket it logs/],
   ];
   for (const [what, logBucket, reason] of unusable) {
     it(`skips with the reason when the log bucket is ${what}`, async () => {
-      const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/unusable-log-bucket.yaml`, { BucketName: BUCKET, LogBucketName: logBucket });
+      const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/unusable-log-bucket.yaml`, {
+        BucketName: BUCKET,
+        LogBucketName: logBucket,
+      });
       expect(output(run, 'Plan', 'Decision')).to.equal('skip');
       expect(output(run, 'Plan', 'Summary')).to.match(reason);
       expect(mutatingCalls(run)).to.deep.equal([]);
@@ -140,8 +185,12 @@ describe('CloudTrail bucket access logging runbook in the local engine', () => {
   }
 
   it('skips a trail bucket of another account, reading nothing of it', async () => {
-    const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/other-account.yaml`, { BucketName: 'org-trail-logs-999988887777' });
-    expect(output(run, 'Plan', 'Summary')).to.match(/bucket org-trail-logs-999988887777 is not owned by account 111122223333 \(S3 answered Forbidden for it\)/);
+    const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/other-account.yaml`, {
+      BucketName: 'org-trail-logs-999988887777',
+    });
+    expect(output(run, 'Plan', 'Summary')).to.match(
+      /bucket org-trail-logs-999988887777 is not owned by account 111122223333 \(S3 answered Forbidden for it\)/,
+    );
     expect(awsCalls(run).map((c) => c.operation)).to.deep.equal(['ListBuckets', 'HeadBucket']);
     expect(finalStatus(run)).to.deep.include({ status: 'NOT_VERIFIED', verified: false });
     expectPolicyClean(run);

@@ -16,12 +16,18 @@ const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolic
 
 const owner: Grant = { Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' };
 const allUsers: Grant = { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' };
-const authenticated: Grant = { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers' }, Permission: 'WRITE' };
+const authenticated: Grant = {
+  Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers' },
+  Permission: 'WRITE',
+};
 const logDelivery: Grant = { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/s3/LogDelivery' }, Permission: 'WRITE' };
 
 describe('CloudTrail bucket public access: merge and grants (pure)', () => {
   it('turns every setting on when the bucket has no public access block', () => {
-    expect(mergePublicAccessBlock(null)).to.deep.equal({ config: ALL_ON, turnedOn: ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] });
+    expect(mergePublicAccessBlock(null)).to.deep.equal({
+      config: ALL_ON,
+      turnedOn: ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'],
+    });
   });
 
   it('keeps a setting that is already on even when it is not wanted', () => {
@@ -40,21 +46,34 @@ describe('CloudTrail bucket public access: merge and grants (pure)', () => {
   it('counts only AllUsers and AuthenticatedUsers grants as public', () => {
     expect(isPublicGrant(allUsers)).to.equal(true);
     expect(isPublicGrant(authenticated)).to.equal(true);
-    expect(isPublicGrant({ ...allUsers, Grantee: { Type: 'Group', URI: 'https://acs.amazonaws.com/groups/global/AllUsers' } }), 'https form').to.equal(true);
+    expect(
+      isPublicGrant({ ...allUsers, Grantee: { Type: 'Group', URI: 'https://acs.amazonaws.com/groups/global/AllUsers' } }),
+      'https form',
+    ).to.equal(true);
     expect(isPublicGrant(logDelivery)).to.equal(false);
     expect(isPublicGrant(owner)).to.equal(false);
-    expect(isPublicGrant({ Grantee: { Type: 'CanonicalUser', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' } }), 'not a group').to.equal(false);
+    expect(
+      isPublicGrant({ Grantee: { Type: 'CanonicalUser', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' } }),
+      'not a group',
+    ).to.equal(false);
   });
 
   it('splits an ACL keeping every other grant in order', () => {
-    expect(splitGrants([owner, allUsers, logDelivery, authenticated])).to.deep.equal({ kept: [owner, logDelivery], removed: [allUsers, authenticated] });
+    expect(splitGrants([owner, allUsers, logDelivery, authenticated])).to.deep.equal({
+      kept: [owner, logDelivery],
+      removed: [allUsers, authenticated],
+    });
     expect(describeGrant(allUsers)).to.equal('AllUsers:READ');
   });
 
   it('ignores ACL grants when ACLs are disabled (BucketOwnerEnforced)', () => {
     expect(exposureProblems({ pab: ALL_ON, ownership: 'BucketOwnerEnforced', grants: [allUsers] })).to.deep.equal([]);
-    expect(exposureProblems({ pab: ALL_ON, ownership: 'ObjectWriter', grants: [allUsers] })).to.deep.equal(['public ACL grants AllUsers:READ']);
-    expect(exposureProblems({ pab: { ...ALL_ON, BlockPublicPolicy: false }, ownership: 'none', grants: [] })).to.deep.equal(['BlockPublicPolicy is off']);
+    expect(exposureProblems({ pab: ALL_ON, ownership: 'ObjectWriter', grants: [allUsers] })).to.deep.equal([
+      'public ACL grants AllUsers:READ',
+    ]);
+    expect(exposureProblems({ pab: { ...ALL_ON, BlockPublicPolicy: false }, ownership: 'none', grants: [] })).to.deep.equal([
+      'BlockPublicPolicy is off',
+    ]);
   });
 
   it('takes the bucket name from the finding ARN', () => {
@@ -70,13 +89,22 @@ describe('CloudTrail bucket public access runbook in the local engine', () => {
     expect(run.result.status).to.equal('Success');
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Apply', 'Verify', 'Finalize']);
     const before = mapOutput(run, 'Plan', 'Before');
-    expect(before).to.include({ BlockPublicAcls: 'true', IgnorePublicAcls: 'false', ObjectOwnership: 'ObjectWriter', BucketPolicyIsPublic: 'false' });
+    expect(before).to.include({
+      BlockPublicAcls: 'true',
+      IgnorePublicAcls: 'false',
+      ObjectOwnership: 'ObjectWriter',
+      BucketPolicyIsPublic: 'false',
+    });
     expect(JSON.parse(String(before.PublicGrants)).map(describeGrant)).to.deep.equal(['AllUsers:READ', 'AuthenticatedUsers:READ_ACP']);
     expect(callsTo(run, 'PutPublicAccessBlock').map((c) => c.input.PublicAccessBlockConfiguration)).to.deep.equal([ALL_ON]);
     const acl = callsTo(run, 'PutBucketAcl').map((c) => c.input.AccessControlPolicy as { Grants: Grant[] });
     expect(acl).to.have.length(1);
     expect(acl[0].Grants.map(describeGrant)).to.deep.equal(['owner-canonical-id:FULL_CONTROL', 'LogDelivery:WRITE']);
-    expect(awsCalls(run).filter((c) => c.service === 's3' && c.operation !== 'ListBuckets').every((c) => c.input.ExpectedBucketOwner === '111122223333')).to.equal(true);
+    expect(
+      awsCalls(run)
+        .filter((c) => c.service === 's3' && c.operation !== 'ListBuckets')
+        .every((c) => c.input.ExpectedBucketOwner === '111122223333'),
+    ).to.equal(true);
     expect(output(run, 'Apply', 'Changed')).to.equal(
       'turned on IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets; removed public ACL grants AllUsers:READ, AuthenticatedUsers:READ_ACP',
     );
@@ -104,7 +132,11 @@ describe('CloudTrail bucket public access runbook in the local engine', () => {
 
   it('leaves the ACL alone when ACLs are disabled, and says a public policy needs review', async () => {
     const run = await runRunbook(cloudTrailBucketPublicAccessRunbook, `${TABLE}/owner-enforced.yaml`, { BucketName: BUCKET });
-    expect(mapOutput(run, 'Plan', 'Before')).to.include({ PublicAccessBlock: 'none', ObjectOwnership: 'BucketOwnerEnforced', BucketPolicyIsPublic: 'true' });
+    expect(mapOutput(run, 'Plan', 'Before')).to.include({
+      PublicAccessBlock: 'none',
+      ObjectOwnership: 'BucketOwnerEnforced',
+      BucketPolicyIsPublic: 'true',
+    });
     expect(output(run, 'Plan', 'Summary')).to.match(/its bucket policy is public: RestrictPublicBuckets limits it/);
     expect(callsTo(run, 'GetBucketAcl')).to.deep.equal([]);
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['PutPublicAccessBlock']);
@@ -114,8 +146,16 @@ describe('CloudTrail bucket public access runbook in the local engine', () => {
   });
 
   const skips: Array<[string, string, RegExp]> = [
-    ['a bucket of another account', 'org-trail-logs-999988887777', /bucket org-trail-logs-999988887777 belongs to another account, not 111122223333/],
-    ['a bucket S3 will not show this account', 'locked-trail-logs', /is not owned by account 111122223333 \(S3 answered Forbidden for it\)/],
+    [
+      'a bucket of another account',
+      'org-trail-logs-999988887777',
+      /bucket org-trail-logs-999988887777 belongs to another account, not 111122223333/,
+    ],
+    [
+      'a bucket S3 will not show this account',
+      'locked-trail-logs',
+      /is not owned by account 111122223333 \(S3 answered Forbidden for it\)/,
+    ],
     ['a bucket that does not exist', 'no-such-trail-logs', /bucket no-such-trail-logs does not exist/],
     ['a bucket of this account in another Region', 'eu-trail-logs-111122223333', /is in Region eu-west-1; run this runbook in eu-west-1/],
   ];

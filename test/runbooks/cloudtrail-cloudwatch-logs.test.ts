@@ -23,12 +23,19 @@ describe('CloudTrail to CloudWatch Logs: decisions and policies (pure)', () => {
 
   it('names the default group after the trail and hands CloudTrail the ARN with :*', () => {
     expect(defaultTrailLogGroup('main-trail')).to.equal('hubfix/cloudtrail/main-trail');
-    expect(trailLogGroupArn('arn:aws:logs:us-east-1:111122223333:log-group:g')).to.equal('arn:aws:logs:us-east-1:111122223333:log-group:g:*');
-    expect(trailLogGroupArn('arn:aws:logs:us-east-1:111122223333:log-group:g:*')).to.equal('arn:aws:logs:us-east-1:111122223333:log-group:g:*');
+    expect(trailLogGroupArn('arn:aws:logs:us-east-1:111122223333:log-group:g')).to.equal(
+      'arn:aws:logs:us-east-1:111122223333:log-group:g:*',
+    );
+    expect(trailLogGroupArn('arn:aws:logs:us-east-1:111122223333:log-group:g:*')).to.equal(
+      'arn:aws:logs:us-east-1:111122223333:log-group:g:*',
+    );
   });
 
-  it("lets the delivery role write log streams and events of its groups only", () => {
-    const [s] = CLOUDTRAIL_DELIVERY_ROLE.statements(['arn:aws:logs:us-east-1:111122223333:log-group:a', 'arn:aws:logs:us-east-1:111122223333:log-group:b']);
+  it('lets the delivery role write log streams and events of its groups only', () => {
+    const [s] = CLOUDTRAIL_DELIVERY_ROLE.statements([
+      'arn:aws:logs:us-east-1:111122223333:log-group:a',
+      'arn:aws:logs:us-east-1:111122223333:log-group:b',
+    ]);
     expect(s.Action).to.deep.equal(['logs:CreateLogStream', 'logs:PutLogEvents']);
     expect(s.Resource).to.deep.equal([
       'arn:aws:logs:us-east-1:111122223333:log-group:a:log-stream:*',
@@ -50,15 +57,33 @@ describe('CloudTrail to CloudWatch Logs runbook in the local engine', () => {
   it('creates the group and role, waits for the new role, sends the trail to them and verifies', async () => {
     const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/not-sending.yaml`, { TrailName: ARN });
     expect(run.result.status).to.equal('Success');
-    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'EnsureLogGroup', 'EnsureRole', 'RoleReady', 'WaitForRole', 'Attach', 'Verify', 'Finalize']);
+    expect(stepsRun(run)).to.deep.equal([
+      'Plan',
+      'Gate',
+      'EnsureLogGroup',
+      'EnsureRole',
+      'RoleReady',
+      'WaitForRole',
+      'Attach',
+      'Verify',
+      'Finalize',
+    ]);
     expect(mapOutput(run, 'Plan', 'Before')).to.include({
       CloudWatchLogsLogGroupArn: 'none',
       LogGroup: 'hubfix/cloudtrail/main-trail (missing)',
       DeliveryRole: 'hubfix-cloudtrail-logs-us-east-1 (missing)',
     });
-    expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['CreateLogGroup', 'PutRetentionPolicy', 'CreateRole', 'PutRolePolicy', 'UpdateTrail']);
+    expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal([
+      'CreateLogGroup',
+      'PutRetentionPolicy',
+      'CreateRole',
+      'PutRolePolicy',
+      'UpdateTrail',
+    ]);
     const trust = parsePolicyDocument(callsTo(run, 'CreateRole')[0].input.AssumeRolePolicyDocument);
-    expect(trust?.Statement).to.deep.equal([{ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    expect(trust?.Statement).to.deep.equal([
+      { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
     const policy = parsePolicyDocument(callsTo(run, 'PutRolePolicy')[0].input.PolicyDocument);
     expect(policy?.Statement).to.deep.equal([
       {
@@ -69,7 +94,11 @@ describe('CloudTrail to CloudWatch Logs runbook in the local engine', () => {
       },
     ]);
     expect(callsTo(run, 'UpdateTrail').map((c) => c.input)).to.deep.equal([
-      { Name: ARN, CloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:111122223333:log-group:hubfix/cloudtrail/main-trail:*', CloudWatchLogsRoleArn: ROLE },
+      {
+        Name: ARN,
+        CloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:111122223333:log-group:hubfix/cloudtrail/main-trail:*',
+        CloudWatchLogsRoleArn: ROLE,
+      },
     ]);
     expect(output(run, 'Attach', 'Changed')).to.match(/^created log group .*; created role .*; trail main-trail now sends to /);
     expect(mapOutput(run, 'Verify', 'After')).to.include({ CloudWatchLogsRoleArn: ROLE });
@@ -92,12 +121,17 @@ describe('CloudTrail to CloudWatch Logs runbook in the local engine', () => {
     expect(mutatingCalls(run)).to.deep.equal([]);
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Finalize']);
     expect(finalStatus(run).status).to.equal('DRY_RUN');
-    expect(finalStatus(run).summary).to.contain('create log group hubfix/cloudtrail/main-trail, create delivery role hubfix-cloudtrail-logs-us-east-1');
+    expect(finalStatus(run).summary).to.contain(
+      'create log group hubfix/cloudtrail/main-trail, create delivery role hubfix-cloudtrail-logs-us-east-1',
+    );
     expectPolicyClean(run);
   });
 
   it('reuses an existing group (keeping its retention) and role, adding the group to the role policy without waiting', async () => {
-    const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/reuse.yaml`, { TrailName: ARN, LogGroupName: 'audit/cloudtrail' });
+    const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/reuse.yaml`, {
+      TrailName: ARN,
+      LogGroupName: 'audit/cloudtrail',
+    });
     expect(run.result.status).to.equal('Success');
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'EnsureLogGroup', 'EnsureRole', 'RoleReady', 'Attach', 'Verify', 'Finalize']);
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['PutRolePolicy', 'UpdateTrail']);
@@ -106,15 +140,19 @@ describe('CloudTrail to CloudWatch Logs runbook in the local engine', () => {
       'arn:aws:logs:us-east-1:111122223333:log-group:audit/cloudtrail:log-stream:*',
       'arn:aws:logs:us-east-1:111122223333:log-group:hubfix/cloudtrail/other-trail:log-stream:*',
     ]);
-    expect(output(run, 'Attach', 'Changed')).to.equal(`trail main-trail now sends to arn:aws:logs:us-east-1:111122223333:log-group:audit/cloudtrail as ${ROLE}`);
+    expect(output(run, 'Attach', 'Changed')).to.equal(
+      `trail main-trail now sends to arn:aws:logs:us-east-1:111122223333:log-group:audit/cloudtrail as ${ROLE}`,
+    );
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
   });
 
-  it('skips when a role of hubfix\'s name exists without trusting CloudTrail, creating nothing', async () => {
+  it("skips when a role of hubfix's name exists without trusting CloudTrail, creating nothing", async () => {
     const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/untrusted-role.yaml`, { TrailName: ARN });
     expect(output(run, 'Plan', 'Decision')).to.equal('skip');
-    expect(output(run, 'Plan', 'Summary')).to.match(/role hubfix-cloudtrail-logs-us-east-1 exists but does not trust cloudtrail.amazonaws.com; hubfix does not rewrite/);
+    expect(output(run, 'Plan', 'Summary')).to.match(
+      /role hubfix-cloudtrail-logs-us-east-1 exists but does not trust cloudtrail.amazonaws.com; hubfix does not rewrite/,
+    );
     expect(mutatingCalls(run)).to.deep.equal([]);
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Finalize']);
     expectPolicyClean(run);
@@ -122,14 +160,18 @@ describe('CloudTrail to CloudWatch Logs runbook in the local engine', () => {
 
   it('skips an organization trail seen from a member account', async () => {
     const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/elsewhere.yaml`, { TrailName: 'org-trail' });
-    expect(output(run, 'Plan', 'Summary')).to.match(/belongs to account 999988887777 \(an organization trail seen from member account 111122223333\)/);
+    expect(output(run, 'Plan', 'Summary')).to.match(
+      /belongs to account 999988887777 \(an organization trail seen from member account 111122223333\)/,
+    );
     expect(awsCalls(run).map((c) => c.operation)).to.deep.equal(['GetTrail']);
     expect(finalStatus(run)).to.deep.include({ status: 'NOT_VERIFIED', verified: false });
     expectPolicyClean(run);
   });
 
   it('skips a trail ARN whose home Region is another, without a call', async () => {
-    const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/elsewhere.yaml`, { TrailName: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/eu-trail' });
+    const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/elsewhere.yaml`, {
+      TrailName: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/eu-trail',
+    });
     expect(output(run, 'Plan', 'Summary')).to.match(/home Region eu-west-1/);
     expect(awsCalls(run)).to.deep.equal([]);
     expectPolicyClean(run);

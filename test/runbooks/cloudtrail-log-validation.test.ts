@@ -20,7 +20,9 @@ describe('CloudTrail log file validation: decisions (pure)', () => {
   });
 
   it('sends a trail seen outside its home Region to that Region, from the ARN alone', () => {
-    expect(trailPlacementProblem('arn:aws:cloudtrail:eu-west-1:111122223333:trail/t', undefined, HERE)).to.match(/home Region eu-west-1; .* run this runbook in eu-west-1$/);
+    expect(trailPlacementProblem('arn:aws:cloudtrail:eu-west-1:111122223333:trail/t', undefined, HERE)).to.match(
+      /home Region eu-west-1; .* run this runbook in eu-west-1$/,
+    );
   });
 
   it('remediates a trail without validation and leaves one with it', () => {
@@ -51,6 +53,15 @@ describe('CloudTrail log file validation runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
+  it('does not claim a fix the trail does not show, and says what is still wrong', async () => {
+    const run = await runRunbook(cloudTrailLogValidationRunbook, `${TABLE}/update-ignored.yaml`, { TrailName: ARN });
+    expect(callsTo(run, 'UpdateTrail')).to.have.length(1);
+    expect(output(run, 'Verify', 'Verified')).to.equal('false');
+    expect(finalStatus(run)).to.deep.include({ status: 'NOT_VERIFIED', verified: false });
+    expect(finalStatus(run).summary).to.contain('log file validation is still off');
+    expectPolicyClean(run);
+  });
+
   it('writes nothing when validation is already on (trail given by name)', async () => {
     const run = await runRunbook(cloudTrailLogValidationRunbook, `${TABLE}/validation-on.yaml`, { TrailName: 'main-trail' });
     expect(output(run, 'Plan', 'Decision')).to.equal('compliant');
@@ -70,10 +81,30 @@ describe('CloudTrail log file validation runbook in the local engine', () => {
   });
 
   const skips: Array<[string, string, RegExp, number]> = [
-    ['an organization trail seen from a member account (by name)', 'org-trail', /belongs to account 999988887777 \(an organization trail seen from member account 111122223333\)/, 1],
-    ['an organization trail ARN of another account, without calling CloudTrail', 'arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail', /belongs to account 999988887777/, 0],
-    ['a multi-Region trail whose home Region is elsewhere (by name)', 'eu-trail', /home Region eu-west-1; .*run this runbook in eu-west-1/, 1],
-    ['a trail ARN of another Region, without calling CloudTrail', 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/eu-trail', /home Region eu-west-1/, 0],
+    [
+      'an organization trail seen from a member account (by name)',
+      'org-trail',
+      /belongs to account 999988887777 \(an organization trail seen from member account 111122223333\)/,
+      1,
+    ],
+    [
+      'an organization trail ARN of another account, without calling CloudTrail',
+      'arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail',
+      /belongs to account 999988887777/,
+      0,
+    ],
+    [
+      'a multi-Region trail whose home Region is elsewhere (by name)',
+      'eu-trail',
+      /home Region eu-west-1; .*run this runbook in eu-west-1/,
+      1,
+    ],
+    [
+      'a trail ARN of another Region, without calling CloudTrail',
+      'arn:aws:cloudtrail:eu-west-1:111122223333:trail/eu-trail',
+      /home Region eu-west-1/,
+      0,
+    ],
     ['a trail that does not exist', 'gone-trail', /trail gone-trail was not found in account 111122223333, Region us-east-1/, 1],
   ];
   for (const [what, trail, reason, getTrailCalls] of skips) {

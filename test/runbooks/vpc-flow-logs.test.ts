@@ -14,7 +14,9 @@ describe('VPC flow logs: coverage and role (pure)', () => {
     expect(coversRejectedTraffic({ TrafficType: 'ALL' })).to.equal(true);
     expect(coversRejectedTraffic({ TrafficType: 'REJECT' })).to.equal(true);
     expect(coversRejectedTraffic({ TrafficType: 'ACCEPT' })).to.equal(false);
-    expect(describeFlowLog({ FlowLogId: 'fl-1', TrafficType: 'ALL', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::b' })).to.equal('fl-1 (ALL → s3:arn:aws:s3:::b)');
+    expect(describeFlowLog({ FlowLogId: 'fl-1', TrafficType: 'ALL', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::b' })).to.equal(
+      'fl-1 (ALL → s3:arn:aws:s3:::b)',
+    );
   });
 
   it('trusts vpc-flow-logs.amazonaws.com only for flow logs of this account and Region', () => {
@@ -57,23 +59,48 @@ describe('VPC flow logs runbook in the local engine', () => {
   it('creates the group, the role and a REJECT flow log, and verifies it', async () => {
     const run = await runRunbook(vpcFlowLogsRunbook, `${TABLE}/no-flow-logs.yaml`, { VpcId: VPC });
     expect(run.result.status).to.equal('Success');
-    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'EnsureLogGroup', 'EnsureRole', 'RoleReady', 'WaitForRole', 'CreateFlowLog', 'Verify', 'Finalize']);
+    expect(stepsRun(run)).to.deep.equal([
+      'Plan',
+      'Gate',
+      'EnsureLogGroup',
+      'EnsureRole',
+      'RoleReady',
+      'WaitForRole',
+      'CreateFlowLog',
+      'Verify',
+      'Finalize',
+    ]);
     expect(mapOutput(run, 'Plan', 'Before')).to.deep.equal({
       VpcId: VPC,
       FlowLogs: 'none',
       LogGroup: 'hubfix/vpc-flow-logs (missing)',
       DeliveryRole: 'hubfix-vpc-flow-logs-us-east-1 (missing)',
     });
-    expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['CreateLogGroup', 'PutRetentionPolicy', 'CreateRole', 'PutRolePolicy', 'CreateFlowLogs']);
+    expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal([
+      'CreateLogGroup',
+      'PutRetentionPolicy',
+      'CreateRole',
+      'PutRolePolicy',
+      'CreateFlowLogs',
+    ]);
     const trust = parsePolicyDocument(callsTo(run, 'CreateRole')[0].input.AssumeRolePolicyDocument);
     expect(trust?.Statement[0].Condition?.StringEquals).to.deep.equal({ 'aws:SourceAccount': '111122223333' });
     const policy = parsePolicyDocument(callsTo(run, 'PutRolePolicy')[0].input.PolicyDocument);
     expect(policy?.Statement[0].Resource).to.deep.equal(['arn:aws:logs:us-east-1:111122223333:log-group:hubfix/vpc-flow-logs:*']);
     const create = callsTo(run, 'CreateFlowLogs')[0].input;
-    expect(create).to.include({ ResourceType: 'VPC', TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs', LogGroupName: 'hubfix/vpc-flow-logs', DeliverLogsPermissionArn: ROLE });
+    expect(create).to.include({
+      ResourceType: 'VPC',
+      TrafficType: 'REJECT',
+      LogDestinationType: 'cloud-watch-logs',
+      LogGroupName: 'hubfix/vpc-flow-logs',
+      DeliverLogsPermissionArn: ROLE,
+    });
     expect(create.ClientToken).to.equal(run.result.executionId);
     expect(output(run, 'CreateFlowLog', 'FlowLogId')).to.equal('fl-0123456789abcdef0');
-    expect(mapOutput(run, 'Verify', 'After')).to.deep.equal({ VpcId: VPC, FlowLogs: 'fl-0123456789abcdef0 (REJECT → cloud-watch-logs:hubfix/vpc-flow-logs)' });
+    expect(mapOutput(run, 'Verify', 'After')).to.deep.equal({
+      VpcId: VPC,
+      FlowLogs: 'fl-0123456789abcdef0 (REJECT → cloud-watch-logs:hubfix/vpc-flow-logs)',
+    });
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
   });
@@ -100,10 +127,21 @@ describe('VPC flow logs runbook in the local engine', () => {
   it('adds a REJECT flow log beside an ACCEPT-only one, reusing the group and role as they are', async () => {
     const run = await runRunbook(vpcFlowLogsRunbook, `${TABLE}/accept-only.yaml`, { VpcId: VPC });
     expect(run.result.status).to.equal('Success');
-    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'EnsureLogGroup', 'EnsureRole', 'RoleReady', 'CreateFlowLog', 'Verify', 'Finalize']);
+    expect(stepsRun(run)).to.deep.equal([
+      'Plan',
+      'Gate',
+      'EnsureLogGroup',
+      'EnsureRole',
+      'RoleReady',
+      'CreateFlowLog',
+      'Verify',
+      'Finalize',
+    ]);
     expect(mapOutput(run, 'Plan', 'Before')).to.include({ FlowLogs: 'fl-0aaaaaaaaaaaaaaaa (ACCEPT → s3:arn:aws:s3:::net-logs)' });
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['CreateFlowLogs']);
-    expect(output(run, 'CreateFlowLog', 'Changed')).to.equal('created flow log fl-0123456789abcdef0 (REJECT) for vpc-0a1b2c3d4e5f67890 to hubfix/vpc-flow-logs');
+    expect(output(run, 'CreateFlowLog', 'Changed')).to.equal(
+      'created flow log fl-0123456789abcdef0 (REJECT) for vpc-0a1b2c3d4e5f67890 to hubfix/vpc-flow-logs',
+    );
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
   });
@@ -113,13 +151,23 @@ describe('VPC flow logs runbook in the local engine', () => {
     expect(run.result.status).to.equal('Failed');
     expect(callsTo(run, 'CreateFlowLogs')).to.have.length(3);
     expect(finalStatus(run).status).to.equal('FAILED');
-    expect(finalStatus(run).summary).to.contain('CreateFlowLogs did not create a flow log for vpc-0a1b2c3d4e5f67890: 400: LogDestination: hubfix/vpc-flow-logs is undeliverable');
+    expect(finalStatus(run).summary).to.contain(
+      'CreateFlowLogs did not create a flow log for vpc-0a1b2c3d4e5f67890: 400: LogDestination: hubfix/vpc-flow-logs is undeliverable',
+    );
     expectPolicyClean(run);
   });
 
   const skips: Array<[string, string, RegExp]> = [
-    ['a VPC shared with this account by another owner', 'vpc-0f0f0f0f0f0f0f0f0', /is shared with this account by its owner 999988887777; flow logs for the VPC are created in account 999988887777/],
-    ['a VPC not found in this account and Region', 'vpc-0123456789abcdef0', /VPC vpc-0123456789abcdef0 was not found in account 111122223333, Region us-east-1/],
+    [
+      'a VPC shared with this account by another owner',
+      'vpc-0f0f0f0f0f0f0f0f0',
+      /is shared with this account by its owner 999988887777; flow logs for the VPC are created in account 999988887777/,
+    ],
+    [
+      'a VPC not found in this account and Region',
+      'vpc-0123456789abcdef0',
+      /VPC vpc-0123456789abcdef0 was not found in account 111122223333, Region us-east-1/,
+    ],
   ];
   for (const [what, vpc, reason] of skips) {
     it(`skips ${what} with the reason`, async () => {

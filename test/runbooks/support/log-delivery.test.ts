@@ -18,10 +18,16 @@ const GROUP = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:hubfix/cloudtrail/a`;
 
 function ctxWith(mocks: MockEntry[]) {
   const invoker = new MockInvoker({ mocks });
-  return { invoker, ctx: scriptContext({ invoker, region: 'us-east-1', account: ACCOUNT, executionId: '11111111-2222-3333-4444-555555555555' }) };
+  return {
+    invoker,
+    ctx: scriptContext({ invoker, region: 'us-east-1', account: ACCOUNT, executionId: '11111111-2222-3333-4444-555555555555' }),
+  };
 }
 
-const trust = (service: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+const trust = (service: string) => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+});
 
 describe('policy documents (pure)', () => {
   it('reads plain, URL-encoded and already-parsed documents, and nothing from an empty value', () => {
@@ -37,7 +43,12 @@ describe('policy documents (pure)', () => {
   it('finds whether a trust policy lets a service assume the role', () => {
     expect(trustsService(trust('cloudtrail.amazonaws.com') as never, 'cloudtrail.amazonaws.com')).to.equal(true);
     expect(trustsService(trust('ec2.amazonaws.com') as never, 'cloudtrail.amazonaws.com')).to.equal(false);
-    const listed = { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Principal: { Service: ['ec2.amazonaws.com', 'cloudtrail.amazonaws.com'] }, Action: ['sts:AssumeRole'] }] };
+    const listed = {
+      Version: '2012-10-17' as const,
+      Statement: [
+        { Effect: 'Allow' as const, Principal: { Service: ['ec2.amazonaws.com', 'cloudtrail.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+      ],
+    };
     expect(trustsService(listed, 'cloudtrail.amazonaws.com')).to.equal(true);
     const denied = { Version: '2012-10-17' as const, Statement: [{ ...listed.Statement[0], Effect: 'Deny' as const }] };
     expect(trustsService(denied, 'cloudtrail.amazonaws.com')).to.equal(false);
@@ -68,7 +79,10 @@ describe('delivery role policy merge (pure)', () => {
   });
 
   it('rewrites a tampered policy back to the narrow form, and reads no group from a wildcard', () => {
-    const wide = { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Action: 'logs:*', Resource: ['*', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*`] }] };
+    const wide = {
+      Version: '2012-10-17' as const,
+      Statement: [{ Effect: 'Allow' as const, Action: 'logs:*', Resource: ['*', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*`] }],
+    };
     expect(groupsInPolicy(wide)).to.deep.equal([]);
     const { doc, changed } = mergeDeliveryPolicy(CLOUDTRAIL_DELIVERY_ROLE, wide, GROUP);
     expect(changed).to.equal(true);
@@ -88,7 +102,11 @@ describe('log group and delivery role creation races', () => {
     const { ctx, invoker } = ctxWith([
       { service: 'logs', operation: 'DescribeLogGroups', times: 1, output: { logGroups: [] } },
       { service: 'logs', operation: 'CreateLogGroup', error: { name: 'ResourceAlreadyExistsException', message: 'exists' } },
-      { service: 'logs', operation: 'DescribeLogGroups', output: { logGroups: [{ logGroupName: 'g', arn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:g:*`, retentionInDays: 7 }] } },
+      {
+        service: 'logs',
+        operation: 'DescribeLogGroups',
+        output: { logGroups: [{ logGroupName: 'g', arn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:g:*`, retentionInDays: 7 }] },
+      },
     ]);
     const { group, created } = await ensureLogGroup(ctx, 'g', 365);
     expect(created).to.equal(false);
@@ -108,7 +126,16 @@ describe('log group and delivery role creation races', () => {
     const { ctx, invoker } = ctxWith([
       { service: 'iam', operation: 'GetRole', times: 1, error: { name: 'NoSuchEntity', message: 'none' } },
       { service: 'iam', operation: 'CreateRole', error: { name: 'EntityAlreadyExists', message: 'exists' } },
-      { service: 'iam', operation: 'GetRole', output: { Role: { Arn: `arn:aws:iam::${ACCOUNT}:role/hubfix-cloudtrail-logs-us-east-1`, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust('ec2.amazonaws.com'))) } } },
+      {
+        service: 'iam',
+        operation: 'GetRole',
+        output: {
+          Role: {
+            Arn: `arn:aws:iam::${ACCOUNT}:role/hubfix-cloudtrail-logs-us-east-1`,
+            AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust('ec2.amazonaws.com'))),
+          },
+        },
+      },
       { service: 'iam', operation: 'GetRolePolicy', error: { name: 'NoSuchEntity', message: 'none' } },
     ]);
     let err: unknown;
