@@ -56,7 +56,7 @@ function fail(reason: 'MALFORMED' | 'NO_RUNBOOK', detail: string, control?: stri
 
 function byConsolidated(catalog: Catalog, id: string, via: string): ControlResolution {
   if (!CONSOLIDATED_ID.test(id)) return fail('MALFORMED', `${via} ${quote(id)} is not a control id`);
-  const control = Object.prototype.hasOwnProperty.call(catalog.controls, id) ? catalog.controls[id] : undefined;
+  const control = Object.hasOwn(catalog.controls, id) ? catalog.controls[id] : undefined;
   if (!control) return fail('NO_RUNBOOK', `control ${id} has no hubfix runbook`, id);
   return { ok: true, control, via };
 }
@@ -67,7 +67,7 @@ function byStandard(catalog: Catalog, std: StandardRef, id: IdRef): ControlResol
   const label = std.key.replace('/', ' ');
   if (!standard) return fail('NO_RUNBOOK', `standard ${label} (${std.from}) is not one hubfix maps`);
   const aliases = catalog.aliases[standard] ?? {};
-  const consolidated = Object.prototype.hasOwnProperty.call(aliases, id.id) ? aliases[id.id] : undefined;
+  const consolidated = Object.hasOwn(aliases, id.id) ? aliases[id.id] : undefined;
   if (!consolidated) return fail('NO_RUNBOOK', `${standard} control ${id.id} has no hubfix runbook`);
   return byConsolidated(catalog, consolidated, `${id.from} ${id.id} (${standard})`);
 }

@@ -82,7 +82,7 @@ function excluded(
     return { reason: 'EXCLUDED_REGION', detail: `Region ${region} is not in allowedRegions (${allowedRegions.join(', ')})` };
   const tags = resource.Tags ?? {};
   for (const e of exclusions.tags) {
-    if (!Object.prototype.hasOwnProperty.call(tags, e.key) || !inEffect(e, ctx.now)) continue;
+    if (!Object.hasOwn(tags, e.key) || !inEffect(e, ctx.now)) continue;
     if (e.value !== undefined && tags[e.key] !== e.value) continue;
     return { reason: 'EXCLUDED_TAG', detail: `the resource's tag ${quote(`${e.key}=${tags[e.key]}`)} excludes it${why(e.reason)}` };
   }

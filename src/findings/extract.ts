@@ -39,13 +39,14 @@ export function matchWhole(pattern: string, value: string): string | undefined {
   const re = regex(pattern);
   if (!re) return undefined;
   const m = re.exec(value);
-  if (!m || m.index !== 0 || m[0].length !== value.length) return undefined;
+  if (m === null) return undefined;
+  if (m.index !== 0 || m[0].length !== value.length) return undefined;
   return m[1] ?? m[0];
 }
 
 function own(obj: unknown, key: string): unknown {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
-  return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 /** `AwsIamUser.UserName` under Details; own properties only. */

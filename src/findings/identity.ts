@@ -47,7 +47,7 @@ export function parseArn(value: string): ParsedArn | undefined {
 /** What is wrong with a resource id's characters, or undefined when they are all printable ASCII. */
 export function characterProblem(value: string): string | undefined {
   if (PRINTABLE_ASCII.test(value)) return undefined;
-  if (/[^\u0020-\u007e\s]/.test(value) && /[\u0080-\uffff]/.test(value)) return 'contains non-ASCII characters (look-alike letters or digits are not accepted)';
+  if (/[\u0080-\uffff]/.test(value)) return 'contains non-ASCII characters (look-alike letters or digits are not accepted)';
   if (/\s/.test(value)) return 'contains whitespace';
   return 'contains control characters';
 }

@@ -54,7 +54,7 @@ export function fakeAws(): FakeAws {
       }
       case 'securityhub.BatchUpdateFindings': {
         const ids = (call.input.FindingIdentifiers as Array<{ Id: string }>).map((f) => f.Id);
-        const unprocessed = [];
+        const unprocessed: Array<{ FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }> = [];
         for (const u of fake.unprocessed ?? [])
           if (u.times > 0 && ids.includes(u.id)) {
             u.times--;

@@ -324,6 +324,18 @@ describe('orchestrator: handleEvent logging', () => {
     expect(fake.stub.callCount).to.equal(0);
   });
 
+  it('a finding that is not even an object does not reject the event: it is MALFORMED, the others go on', async () => {
+    const fake = fakeAws();
+    const deps = depsFor(fake);
+    const r = await handleEvent(customActionEvent([null, 'sg-0abc; rm -rf /', sgFinding()]), deps);
+    expect(r.rejected).to.equal(undefined);
+    expect(r.outcomes.map((o) => [o.decision.reason, o.outcome])).to.deep.equal([
+      ['MALFORMED', 'skipped'],
+      ['MALFORMED', 'skipped'],
+      ['ACTION_REMEDIATE', 'started'],
+    ]);
+  });
+
   it('bad findings in an event are skipped as MALFORMED and the good one is still started', async () => {
     const fake = fakeAws();
     const deps = depsFor(fake);
