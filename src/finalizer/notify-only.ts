@@ -49,6 +49,8 @@ export interface NotifyOnlyConfig {
   /** Credentials for the calls (default: the invoker's own, i.e. the administrator account). */
   credentials?: AwsCredentials;
   now?: () => Date;
+  /** How calls are made (the orchestrator passes one that retries throttling); default: the invoker. */
+  call?: AwsCallFn;
 }
 
 export interface NotifyOnlyResult extends RecordResult {
@@ -88,7 +90,7 @@ export async function notifyOnly(
       guidance,
     },
     {
-      call: invokerCall(invoker, finding.region, config.credentials),
+      call: config.call ?? invokerCall(invoker, finding.region, config.credentials),
       now,
       document: control.document,
       updatedBy: config.updatedBy || ORCHESTRATOR_UPDATED_BY,

@@ -1,6 +1,7 @@
 import type { Catalog } from '../compiler/catalog';
 import { type AwsCredentials, errorCode, errorMessage, hasErrorCode, type Invoker } from '../aws/invoker';
-import { type AwsCallFn, recordOutcome } from '../finalizer/record';
+import { notifyOnly } from '../finalizer/notify-only';
+import type { AwsCallFn } from '../finalizer/record';
 import { clip } from '../finalizer/text';
 import type { CredentialsCache } from './credentials';
 import {
@@ -256,53 +257,19 @@ function awsCallFn(deps: ActDeps, defaultRegion: string): AwsCallFn {
     });
 }
 
-function aliasesOf(deps: ActDeps, control: string): string[] {
-  const c = deps.catalog.controls[control];
-  if (!c) return [];
-  return Object.entries(c.aliases).flatMap(([std, ids]) => (ids ?? []).map((id) => `${std}:${id}`));
-}
-
 async function notifyOne(d: Decision, t: StartTarget, deps: ActDeps): Promise<FindingOutcome> {
-  const resource: Record<string, unknown> = {};
-  const common = new Set(['AutomationAssumeRole', 'FindingId', 'FindingProductArn', 'DryRun', 'NotificationTopicArn']);
-  for (const [k, v] of Object.entries(t.parameters)) if (!common.has(k)) resource[k] = v;
   const now = new Date(deps.now());
+  const control = deps.catalog.controls[t.control];
   try {
-    const r = await recordOutcome(
+    const r = await notifyOnly(
+      deps.invoker,
+      // carried with the finding's fields, so the echo of this write is known as ours
+      { ...t, fields: { ...t.fields, [FIELD_UPDATED_AT]: now.toISOString() } },
+      control,
       {
-        status: 'NOTIFY_ONLY',
-        verified: false,
-        summary: clip(
-          `${t.control} (${t.title}) in ${t.account} ${t.region}: ${d.reason === 'ATTEMPTS_EXHAUSTED' ? 'hubfix stopped retrying' : 'notify-only'}`,
-          1024,
-        ),
-        noteText: d.detail,
-        changed: '',
-        before: null,
-        after: null,
-        reason: clip(d.detail, 1024),
-        guidance: clip(t.guidance, 2048),
-      },
-      {
+        reason: d.reason === 'ATTEMPTS_EXHAUSTED' ? `hubfix stopped retrying: ${d.detail}` : d.detail,
+        now: () => now,
         call: awsCallFn(deps, t.findingRegion),
-        now,
-        document: t.document,
-        updatedBy: ORCHESTRATOR_UPDATED_BY,
-        control: t.control,
-        controls: Object.values(deps.catalog.controls)
-          .filter((c) => c.document === t.document)
-          .map((c) => c.control),
-        aliases: aliasesOf(deps, t.control),
-        account: t.account,
-        region: t.region,
-        partition: t.partition,
-        resource: { type: t.resourceType, id: t.resourceId, parameters: resource },
-        // carried with the finding's fields, so the echo of this write is known as ours
-        finding: {
-          id: t.findingId,
-          productArn: t.productArn,
-          state: { fields: { ...t.fields, [FIELD_UPDATED_AT]: now.toISOString() }, ...(t.note !== undefined ? { note: t.note } : {}) },
-        },
         ...(deps.notificationTopicArn ? { topicArn: deps.notificationTopicArn } : {}),
       },
     );
