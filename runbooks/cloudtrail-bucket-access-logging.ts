@@ -2,9 +2,18 @@ import { hasErrorCode } from '../src/aws/invoker';
 import { permissionFor } from '../src/iam/actions';
 import { type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  phaseBody,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
 import { script } from '../src/model/steps';
-import { LOCATE_BUCKET_PERMISSIONS, bucketRegionProblem, locateBucket } from './support/bucket';
+import { BUCKET_EXTRACT, LOCATE_BUCKET_PERMISSIONS, TRAIL_BUCKET_PARAMETER, checkBucketHere, locateBucket } from './support/bucket';
 import { type PolicyDocument, type PolicyStatement, asList, canonicalJson, parsePolicyDocument } from './support/policy-document';
 
 export const LOG_DELIVERY_SID = 'HubfixS3ServerAccessLogs';
@@ -149,12 +158,7 @@ interface PlanInput {
   LogBucketName: string;
 }
 
-interface PlanOutput extends Record<string, unknown> {
-  Decision: string;
-  Before: Record<string, unknown>;
-  Summary: string;
-  LogBucketName: string;
-}
+type PlanOutput = PlanResult & { LogBucketName: string };
 
 const LOG_BUCKET_READ = [...LOCATE_BUCKET_PERMISSIONS, permissionFor('s3', 'GetBucketEncryption')];
 
@@ -163,7 +167,7 @@ export const planAccessLogging = defineHandler<PlanInput, PlanOutput>({
   description:
     "Check the bucket is this account's and in this Region, read its logging configuration, and check the log bucket can receive logs.",
   permissions: [...LOG_BUCKET_READ, permissionFor('s3', 'GetBucketLogging')],
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String', LogBucketName: 'String' },
+  outputs: { ...PLAN_OUTPUTS, LogBucketName: 'String' },
   async run({ BucketName, LogBucketName }, ctx) {
     const skip = (before: Record<string, unknown>, reason: string): PlanOutput => ({
       Decision: 'skip',
@@ -171,10 +175,8 @@ export const planAccessLogging = defineHandler<PlanInput, PlanOutput>({
       Summary: `skipped: ${reason}`,
       LogBucketName: '',
     });
-    const where = await locateBucket(ctx, BucketName);
-    if (!where.owned) return skip({ Bucket: BucketName }, where.reason);
-    const regionProblem = bucketRegionProblem(BucketName, where.region, ctx.region);
-    if (regionProblem) return skip({ Bucket: BucketName, BucketRegion: where.region }, regionProblem);
+    const bucket = await checkBucketHere(ctx, BucketName);
+    if (!bucket.here) return skip(bucket.before, bucket.reason);
     const current = await readLogging(ctx, BucketName);
     if (current) {
       return {
@@ -261,14 +263,11 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
   },
 });
 
-export const enableAccessLogging = defineHandler<
-  { BucketName: string; LogBucketName: string; LogBucketChange: string },
-  { Changed: string }
->({
+export const enableAccessLogging = defineHandler<{ BucketName: string; LogBucketName: string; LogBucketChange: string }, ChangeResult>({
   id: 'cloudtrailBucketLogging.enable',
   description: 'Re-read the bucket; when it still has no logging, turn on server access logging into the log bucket.',
   permissions: [permissionFor('s3', 'GetBucketLogging'), permissionFor('s3', 'PutBucketLogging')],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run({ BucketName, LogBucketName, LogBucketChange }, ctx) {
     const current = await readLogging(ctx, BucketName);
     if (current) return { Changed: `${LogBucketChange}; nothing on ${BucketName}: it already logs to ${current.TargetBucket}` };
@@ -282,14 +281,11 @@ export const enableAccessLogging = defineHandler<
   },
 });
 
-export const verifyAccessLogging = defineHandler<
-  { BucketName: string },
-  { Verified: boolean; After: Record<string, unknown>; Unmet: string }
->({
+export const verifyAccessLogging = defineHandler<{ BucketName: string }, VerifyResult>({
   id: 'cloudtrailBucketLogging.verify',
   description: 'Read the live logging configuration of the bucket.',
   permissions: [permissionFor('s3', 'GetBucketLogging')],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run({ BucketName }, ctx) {
     const current = await readLogging(ctx, BucketName);
     return {
@@ -330,16 +326,9 @@ To undo: \`aws s3api put-bucket-logging --bucket <Bucket> --bucket-logging-statu
       aliases: { 'cis-1.2.0': ['2.6'], 'cis-1.4.0': ['3.6'], 'cis-3.0.0': ['3.4'] },
     },
   ],
-  extract: [
-    {
-      parameter: 'BucketName',
-      from: 'resourceId',
-      resourceType: 'AwsS3Bucket',
-      pattern: '^arn:aws(?:-cn|-us-gov)?:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$',
-    },
-  ],
+  extract: BUCKET_EXTRACT,
   parameters: {
-    BucketName: param.string({ description: 'The S3 bucket that stores CloudTrail logs.', pattern: patterns.bucketName }),
+    BucketName: TRAIL_BUCKET_PARAMETER,
     LogBucketName: param.string({
       description: 'Bucket that receives the access logs (created when missing). Empty: hubfix-access-logs-<account>-<Region>.',
       default: '',
@@ -371,17 +360,6 @@ To undo: \`aws s3api put-bucket-logging --bucket <Bucket> --bucket-logging-statu
       handler: verifyAccessLogging,
       input: { BucketName: p.BucketName },
     });
-    return {
-      plan: [plan],
-      remediate: [logBucket, enable],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: enable.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
+    return phaseBody({ plan, remediate: [logBucket, enable], changed: enable.out.Changed, verify });
   },
 });

@@ -1,10 +1,17 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { permissionFor } from '../src/iam/actions';
 import { type ScriptContext, defineHandler } from '../src/model/handlers';
-import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  scriptPhases,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { script } from '../src/model/steps';
-import { LOCATE_BUCKET_PERMISSIONS, bucketRegionProblem, locateBucket } from './support/bucket';
+import { BUCKET_EXTRACT, LOCATE_BUCKET_PERMISSIONS, TRAIL_BUCKET_PARAMETER, checkBucketHere } from './support/bucket';
 
 export const PUBLIC_ACCESS_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 export type PublicAccessSetting = (typeof PUBLIC_ACCESS_SETTINGS)[number];
@@ -164,24 +171,15 @@ const READ_PERMISSIONS = [
   permissionFor('s3', 'GetBucketPolicyStatus'),
 ];
 
-interface PlanOutput extends Record<string, unknown> {
-  Decision: string;
-  Before: Record<string, unknown>;
-  Summary: string;
-}
-
-export const planBucketPublicAccess = defineHandler<{ BucketName: string }, PlanOutput>({
+export const planBucketPublicAccess = defineHandler<{ BucketName: string }, PlanResult>({
   id: 'cloudtrailBucketPublicAccess.plan',
   description:
     "Check the bucket is this account's and in this Region, then read its public access block, object ownership, ACL and policy status.",
   permissions: READ_PERMISSIONS,
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run({ BucketName }, ctx) {
-    const where = await locateBucket(ctx, BucketName);
-    if (!where.owned) return { Decision: 'skip', Before: { Bucket: BucketName }, Summary: `skipped: ${where.reason}` };
-    const regionProblem = bucketRegionProblem(BucketName, where.region, ctx.region);
-    if (regionProblem)
-      return { Decision: 'skip', Before: { Bucket: BucketName, BucketRegion: where.region }, Summary: `skipped: ${regionProblem}` };
+    const bucket = await checkBucketHere(ctx, BucketName);
+    if (!bucket.here) return { Decision: 'skip', Before: bucket.before, Summary: `skipped: ${bucket.reason}` };
     const e = await readExposure(ctx, BucketName);
     const before = exposureState(BucketName, e);
     const problems = exposureProblems(e);
@@ -205,7 +203,7 @@ export const planBucketPublicAccess = defineHandler<{ BucketName: string }, Plan
   },
 });
 
-export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, { Changed: string }>({
+export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, ChangeResult>({
   id: 'cloudtrailBucketPublicAccess.apply',
   description: 'Re-read, turn on the missing public access block settings (never off), then remove only the public ACL grants.',
   permissions: [
@@ -215,7 +213,7 @@ export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, { C
     permissionFor('s3', 'PutPublicAccessBlock'),
     permissionFor('s3', 'PutBucketAcl'),
   ],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run({ BucketName }, ctx) {
     const changes: string[] = [];
     const pab = await readPublicAccessBlock(ctx, BucketName);
@@ -247,14 +245,11 @@ export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, { C
   },
 });
 
-export const verifyBucketPublicAccess = defineHandler<
-  { BucketName: string },
-  { Verified: boolean; After: Record<string, unknown>; Unmet: string }
->({
+export const verifyBucketPublicAccess = defineHandler<{ BucketName: string }, VerifyResult>({
   id: 'cloudtrailBucketPublicAccess.verify',
   description: 'Read the live public access block and ACL and check nothing is left open.',
   permissions: READ_PERMISSIONS.filter((p) => !LOCATE_BUCKET_PERMISSIONS.includes(p)),
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run({ BucketName }, ctx) {
     const e = await readExposure(ctx, BucketName);
     const problems = exposureProblems(e);
@@ -291,43 +286,22 @@ To undo: \`aws s3api put-public-access-block --bucket <Bucket> --public-access-b
       aliases: { 'cis-1.2.0': ['2.3'], 'cis-1.4.0': ['3.3'] },
     },
   ],
-  extract: [
-    {
-      parameter: 'BucketName',
-      from: 'resourceId',
-      resourceType: 'AwsS3Bucket',
-      pattern: '^arn:aws(?:-cn|-us-gov)?:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$',
-    },
-  ],
-  parameters: {
-    BucketName: param.string({ description: 'The S3 bucket that stores CloudTrail logs.', pattern: patterns.bucketName }),
-  },
+  extract: BUCKET_EXTRACT,
+  parameters: { BucketName: TRAIL_BUCKET_PARAMETER },
   body(p) {
     const input = { BucketName: p.BucketName };
-    const plan = script({
-      name: 'Plan',
-      description: 'Check owner and Region; read the public access block, ownership, ACL and policy status.',
-      handler: planBucketPublicAccess,
+    return scriptPhases({
       input,
+      plan: {
+        handler: planBucketPublicAccess,
+        description: 'Check owner and Region; read the public access block, ownership, ACL and policy status.',
+      },
+      change: {
+        name: 'Apply',
+        handler: applyBucketPublicAccess,
+        description: 'Turn on the missing settings; remove only the public ACL grants.',
+      },
+      verify: { handler: verifyBucketPublicAccess, description: 'Check the live settings and ACL.' },
     });
-    const apply = script({
-      name: 'Apply',
-      description: 'Turn on the missing settings; remove only the public ACL grants.',
-      handler: applyBucketPublicAccess,
-      input,
-    });
-    const verify = script({ name: 'Verify', description: 'Check the live settings and ACL.', handler: verifyBucketPublicAccess, input });
-    return {
-      plan: [plan],
-      remediate: [apply],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: apply.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
   },
 });

@@ -1,21 +1,29 @@
 import { permissionFor } from '../src/iam/actions';
 import { defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  phaseBody,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { branch, script, sleep } from '../src/model/steps';
+import { script } from '../src/model/steps';
 import {
   type DeliveryRoleSpec,
   LOG_GROUP_READ,
-  LOG_RETENTION_DAYS,
-  ensureLogGroupHandler,
+  LOG_RETENTION_PARAMETER,
+  createdForDelivery,
+  deliverySteps,
   ensureRoleHandler,
-  findLogGroup,
   passRolePermission,
-  readDeliveryRole,
-  roleProblem,
+  planDelivery,
   roleReadPermissions,
 } from './support/log-delivery';
-import { GET_TRAIL, type Trail, lookUpTrail, trailIdentity } from './support/trail';
+import { GET_TRAIL, TRAIL_EXTRACT, TRAIL_NAME_PARAMETER, type Trail, lookUpTrail, trailIdentity } from './support/trail';
 
 /** The role CloudTrail assumes to write into the group: log streams and events of the named groups only. */
 export const CLOUDTRAIL_DELIVERY_ROLE: DeliveryRoleSpec = {
@@ -53,30 +61,29 @@ interface PlanInput {
   LogGroupName: string;
 }
 
-interface PlanOutput extends Record<string, unknown> {
-  Decision: string;
-  Before: Record<string, unknown>;
-  Summary: string;
-  TrailArn: string;
-  LogGroupName: string;
+/** The trail and where it sends its events, for a before- or after-state. */
+function trailLogsState(trail: Trail): Record<string, unknown> {
+  return {
+    ...trailIdentity(trail),
+    CloudWatchLogsLogGroupArn: trail.CloudWatchLogsLogGroupArn || 'none',
+    CloudWatchLogsRoleArn: trail.CloudWatchLogsRoleArn || 'none',
+  };
 }
+
+type PlanOutput = PlanResult & { TrailArn: string; LogGroupName: string };
 
 export const planTrailLogs = defineHandler<PlanInput, PlanOutput>({
   id: 'cloudtrailLogs.plan',
   description:
     'Find the trail (owner, home Region), check whether it sends to CloudWatch Logs, and look for the log group and delivery role.',
   permissions: [GET_TRAIL, LOG_GROUP_READ, ...roleReadPermissions(CLOUDTRAIL_DELIVERY_ROLE)],
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String', TrailArn: 'String', LogGroupName: 'String' },
+  outputs: { ...PLAN_OUTPUTS, TrailArn: 'String', LogGroupName: 'String' },
   async run({ TrailName, LogGroupName }, ctx) {
     const found = await lookUpTrail(ctx, TrailName);
     if (!found.found)
       return { Decision: 'skip', Before: { Trail: TrailName }, Summary: `skipped: ${found.reason}`, TrailArn: '', LogGroupName: '' };
     const { trail } = found;
-    const before: Record<string, unknown> = {
-      ...trailIdentity(trail),
-      CloudWatchLogsLogGroupArn: trail.CloudWatchLogsLogGroupArn || 'none',
-      CloudWatchLogsRoleArn: trail.CloudWatchLogsRoleArn || 'none',
-    };
+    const before = trailLogsState(trail);
     if (sendsToCloudWatchLogs(trail)) {
       return {
         Decision: 'compliant',
@@ -87,18 +94,17 @@ export const planTrailLogs = defineHandler<PlanInput, PlanOutput>({
       };
     }
     const groupName = LogGroupName || defaultTrailLogGroup(trail.Name);
-    const group = await findLogGroup(ctx, groupName);
-    const role = await readDeliveryRole(ctx, CLOUDTRAIL_DELIVERY_ROLE);
-    before.LogGroup = `${groupName} (${group ? 'exists' : 'missing'})`;
-    before.DeliveryRole = `${role.roleName} (${role.exists ? 'exists' : 'missing'})`;
-    const problem = roleProblem(CLOUDTRAIL_DELIVERY_ROLE, role);
-    if (problem)
-      return { Decision: 'skip', Before: before, Summary: `skipped: ${problem}`, TrailArn: trail.TrailARN, LogGroupName: groupName };
-    const steps = [
-      group ? `use the existing log group ${groupName}` : `create log group ${groupName}`,
-      role.exists ? `use role ${role.roleName}` : `create delivery role ${role.roleName}`,
-      `send trail ${trail.Name} to it (UpdateTrail)`,
-    ];
+    const delivery = await planDelivery(ctx, CLOUDTRAIL_DELIVERY_ROLE, groupName);
+    Object.assign(before, delivery.state);
+    if (delivery.problem)
+      return {
+        Decision: 'skip',
+        Before: before,
+        Summary: `skipped: ${delivery.problem}`,
+        TrailArn: trail.TrailARN,
+        LogGroupName: groupName,
+      };
+    const steps = [...delivery.steps, `send trail ${trail.Name} to it (UpdateTrail)`];
     return {
       Decision: 'remediate',
       Before: before,
@@ -119,16 +125,13 @@ interface AttachInput {
   RoleCreated: boolean;
 }
 
-export const attachTrailLogs = defineHandler<AttachInput, { Changed: string }>({
+export const attachTrailLogs = defineHandler<AttachInput, ChangeResult>({
   id: 'cloudtrailLogs.attach',
   description: 'Re-read the trail; when it still sends nowhere, point it at the log group and role (UpdateTrail).',
   permissions: [GET_TRAIL, permissionFor('cloudtrail', 'UpdateTrail'), passRolePermission(CLOUDTRAIL_DELIVERY_ROLE)],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
-    const created = [
-      input.LogGroupCreated ? `created log group ${input.LogGroupArn}` : '',
-      input.RoleCreated ? `created role ${input.RoleArn}` : '',
-    ].filter(Boolean);
+    const created = createdForDelivery(input.LogGroupArn, input);
     const found = await lookUpTrail(ctx, input.TrailArn);
     if (!found.found) throw new Error(`trail is no longer usable: ${found.reason}`);
     if (sendsToCloudWatchLogs(found.trail)) {
@@ -143,11 +146,11 @@ export const attachTrailLogs = defineHandler<AttachInput, { Changed: string }>({
   },
 });
 
-export const verifyTrailLogs = defineHandler<{ TrailArn: string }, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyTrailLogs = defineHandler<{ TrailArn: string }, VerifyResult>({
   id: 'cloudtrailLogs.verify',
   description: 'Read the live trail and check it sends to a CloudWatch Logs group with a role.',
   permissions: [GET_TRAIL],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run({ TrailArn }, ctx) {
     const found = await lookUpTrail(ctx, TrailArn);
     if (!found.found) return { Verified: false, After: { Trail: TrailArn }, Unmet: found.reason };
@@ -159,11 +162,7 @@ export const verifyTrailLogs = defineHandler<{ TrailArn: string }, { Verified: b
     return {
       Verified: unmet.every((u) => u === ''),
       Unmet: unmet.filter(Boolean).join('; '),
-      After: {
-        ...trailIdentity(t),
-        CloudWatchLogsLogGroupArn: t.CloudWatchLogsLogGroupArn || 'none',
-        CloudWatchLogsRoleArn: t.CloudWatchLogsRoleArn || 'none',
-      },
+      After: trailLogsState(t),
     };
   },
 });
@@ -201,29 +200,15 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
       aliases: { 'cis-1.2.0': ['2.4'], 'cis-1.4.0': ['3.4'], fsbp: ['CloudTrail.5'] },
     },
   ],
-  extract: [
-    {
-      parameter: 'TrailName',
-      from: 'resourceId',
-      resourceType: 'AwsCloudTrailTrail',
-      pattern: '^(arn:aws(?:-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127})$',
-    },
-  ],
+  extract: TRAIL_EXTRACT,
   parameters: {
-    TrailName: param.string({
-      description: 'The trail: its ARN (as in the finding) or its name. A name finds only trails of this account in this Region.',
-      pattern: patterns.trailNameOrArn,
-    }),
+    TrailName: TRAIL_NAME_PARAMETER,
     LogGroupName: param.string({
       description: 'CloudWatch Logs group to send the trail to (created when missing). Empty: hubfix/cloudtrail/<trail name>.',
       default: '',
       pattern: patterns.optionalLogGroupName,
     }),
-    LogRetentionDays: param.integer({
-      description: 'Retention of a log group hubfix creates, in days. An existing group keeps its own.',
-      default: 365,
-      allowedValues: LOG_RETENTION_DAYS,
-    }),
+    LogRetentionDays: LOG_RETENTION_PARAMETER,
   },
   body(p) {
     const plan = script({
@@ -232,37 +217,24 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
       handler: planTrailLogs,
       input: { TrailName: p.TrailName, LogGroupName: p.LogGroupName },
     });
-    const group = script({
-      name: 'EnsureLogGroup',
-      description: 'Create the log group with its retention when missing.',
-      handler: ensureLogGroupHandler,
-      input: { LogGroupName: plan.out.LogGroupName, RetentionDays: p.LogRetentionDays },
-    });
-    const role = script({
-      name: 'EnsureRole',
-      description: 'Create the delivery role when missing; its policy names the log group.',
-      handler: ensureTrailLogsRole,
-      input: { LogGroupArn: group.out.LogGroupArn },
-    });
-    const attach = script({
-      name: 'Attach',
-      description: 'Point the trail at the log group and role (UpdateTrail), unless it already sends somewhere.',
-      handler: attachTrailLogs,
-      input: {
-        TrailArn: plan.out.TrailArn,
-        LogGroupArn: group.out.LogGroupArn,
-        RoleArn: role.out.RoleArn,
-        LogGroupCreated: group.out.Created,
-        RoleCreated: role.out.Created,
-      },
-      maxAttempts: 3,
-    });
-    const wait = sleep({ name: 'WaitForRole', description: 'Give a new role time to propagate in IAM.', duration: 'PT20S' });
-    const ready = branch({
-      name: 'RoleReady',
-      description: 'A role that existed already is usable at once; a new one waits.',
-      choices: [{ next: attach, when: { variable: role.out.Created, op: 'BooleanEquals', value: false } }],
-      default: wait,
+    const remediate = deliverySteps({
+      logGroupName: plan.out.LogGroupName,
+      retentionDays: p.LogRetentionDays,
+      roleHandler: ensureTrailLogsRole,
+      deliver: (made) =>
+        script({
+          name: 'Attach',
+          description: 'Point the trail at the log group and role (UpdateTrail), unless it already sends somewhere.',
+          handler: attachTrailLogs,
+          input: {
+            TrailArn: plan.out.TrailArn,
+            LogGroupArn: made.logGroupArn,
+            RoleArn: made.roleArn,
+            LogGroupCreated: made.logGroupCreated,
+            RoleCreated: made.roleCreated,
+          },
+          maxAttempts: 3,
+        }),
     });
     const verify = script({
       name: 'Verify',
@@ -270,17 +242,6 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
       handler: verifyTrailLogs,
       input: { TrailArn: plan.out.TrailArn },
     });
-    return {
-      plan: [plan],
-      remediate: [group, role, ready, wait, attach],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: attach.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
+    return phaseBody({ plan, remediate: remediate.steps, changed: remediate.deliver.out.Changed, verify });
   },
 });

@@ -1,8 +1,8 @@
 import { defineHandler } from '../src/model/handlers';
-import { param, patterns } from '../src/model/parameters';
+import { PLAN_OUTPUTS, type PlanResult, VERIFY_OUTPUTS, type VerifyResult, phaseBody } from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
 import { executeAwsApi, script } from '../src/model/steps';
-import { GET_TRAIL, type Trail, lookUpTrail, trailIdentity } from './support/trail';
+import { GET_TRAIL, TRAIL_EXTRACT, TRAIL_NAME_PARAMETER, type Trail, lookUpTrail, trailIdentity } from './support/trail';
 
 /** What the plan decides for a trail found in its home Region. Pure. */
 export function logValidationDecision(trail: Trail): { decision: 'remediate' | 'compliant'; summary: string } {
@@ -15,18 +15,13 @@ export function logValidationDecision(trail: Trail): { decision: 'remediate' | '
   };
 }
 
-interface PlanOutput extends Record<string, unknown> {
-  Decision: string;
-  Before: Record<string, unknown>;
-  Summary: string;
-  TrailArn: string;
-}
+type PlanOutput = PlanResult & { TrailArn: string };
 
 export const planLogValidation = defineHandler<{ TrailName: string }, PlanOutput>({
   id: 'cloudtrailLogValidation.plan',
   description: 'Find the trail, check it can be changed here (owner account, home Region), read its log file validation setting.',
   permissions: [GET_TRAIL],
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String', TrailArn: 'String' },
+  outputs: { ...PLAN_OUTPUTS, TrailArn: 'String' },
   async run({ TrailName }, ctx) {
     const found = await lookUpTrail(ctx, TrailName);
     if (!found.found) return { Decision: 'skip', Before: { Trail: TrailName }, Summary: `skipped: ${found.reason}`, TrailArn: '' };
@@ -41,14 +36,11 @@ export const planLogValidation = defineHandler<{ TrailName: string }, PlanOutput
   },
 });
 
-export const verifyLogValidation = defineHandler<
-  { TrailArn: string },
-  { Verified: boolean; After: Record<string, unknown>; Unmet: string }
->({
+export const verifyLogValidation = defineHandler<{ TrailArn: string }, VerifyResult>({
   id: 'cloudtrailLogValidation.verify',
   description: 'Read the live trail and check log file validation is on.',
   permissions: [GET_TRAIL],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run({ TrailArn }, ctx) {
     const found = await lookUpTrail(ctx, TrailArn);
     if (!found.found) return { Verified: false, After: { Trail: TrailArn }, Unmet: found.reason };
@@ -92,20 +84,8 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --no-enable-log-file-va
       aliases: { 'cis-1.2.0': ['2.2'], 'cis-1.4.0': ['3.2'], 'cis-3.0.0': ['3.2'], fsbp: ['CloudTrail.4'] },
     },
   ],
-  extract: [
-    {
-      parameter: 'TrailName',
-      from: 'resourceId',
-      resourceType: 'AwsCloudTrailTrail',
-      pattern: '^(arn:aws(?:-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127})$',
-    },
-  ],
-  parameters: {
-    TrailName: param.string({
-      description: 'The trail: its ARN (as in the finding) or its name. A name finds only trails of this account in this Region.',
-      pattern: patterns.trailNameOrArn,
-    }),
-  },
+  extract: TRAIL_EXTRACT,
+  parameters: { TrailName: TRAIL_NAME_PARAMETER },
   body(p) {
     const plan = script({
       name: 'Plan',
@@ -126,16 +106,6 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --no-enable-log-file-va
       handler: verifyLogValidation,
       input: { TrailArn: plan.out.TrailArn },
     });
-    return {
-      plan: [plan],
-      remediate: [enable],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
+    return phaseBody({ plan, remediate: [enable], verify });
   },
 });

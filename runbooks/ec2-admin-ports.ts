@@ -1,36 +1,27 @@
 import { hasErrorCode } from '../src/aws/invoker';
-import { defineHandler, type ScriptContext } from '../src/model/handlers';
+import { defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  scriptPhases,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { script } from '../src/model/steps';
-
-/** A security group rule as DescribeSecurityGroupRules returns it. */
-export interface SecurityGroupRule {
-  SecurityGroupRuleId: string;
-  GroupId?: string;
-  GroupOwnerId?: string;
-  IsEgress: boolean;
-  IpProtocol: string;
-  FromPort?: number;
-  ToPort?: number;
-  CidrIpv4?: string;
-  CidrIpv6?: string;
-  PrefixListId?: string;
-  ReferencedGroupInfo?: { GroupId?: string; UserId?: string; VpcId?: string; VpcPeeringConnectionId?: string; PeeringStatus?: string };
-  Description?: string;
-  Tags?: Array<{ Key?: string; Value?: string }>;
-}
-
-/** The rule in the shape AuthorizeSecurityGroupIngress/Egress takes (`--ip-permissions`), to put it back by hand. */
-export interface IpPermission {
-  IpProtocol: string;
-  FromPort?: number;
-  ToPort?: number;
-  IpRanges?: Array<{ CidrIp: string; Description?: string }>;
-  Ipv6Ranges?: Array<{ CidrIpv6: string; Description?: string }>;
-  PrefixListIds?: Array<{ PrefixListId: string; Description?: string }>;
-  UserIdGroupPairs?: Array<{ GroupId?: string; UserId?: string; VpcId?: string; VpcPeeringConnectionId?: string; Description?: string }>;
-}
+import {
+  type SecurityGroupRule,
+  SECURITY_GROUP_EXTRACT,
+  describeRule,
+  normalProtocol,
+  readGroup,
+  readGroupRules,
+  revokeRules,
+  sourceOf,
+  toIpPermission,
+} from './support/security-group';
 
 /** Which protocols count: `tcp` (EC2.13/14: SSH and RDP over TCP) or `tcp-and-udp` (CIS 3.0.0 5.2/5.3, EC2.53/54). */
 export const PROTOCOL_SCOPES = ['tcp', 'tcp-and-udp'] as const;
@@ -54,13 +45,6 @@ export function parsePorts(value: string): number[] {
   if (typeof value !== 'string' || !new RegExp(patterns.portList).test(value))
     throw new AdminPortsInputError(`Ports ${JSON.stringify(value)} must be 1 to 10 ports from 1 to 65535, comma-separated (e.g. 22,3389)`);
   return [...new Set(value.split(',').map(Number))].sort((a, b) => a - b);
-}
-
-function normalProtocol(p: string): string {
-  const s = String(p).toLowerCase();
-  if (s === '6') return 'tcp';
-  if (s === '17') return 'udp';
-  return s;
 }
 
 /**
@@ -102,21 +86,6 @@ export interface IngressClassification {
   leftAlone: Array<{ rule: SecurityGroupRule; reason: string }>;
 }
 
-function sourceOf(rule: SecurityGroupRule): string {
-  if (rule.CidrIpv4) return rule.CidrIpv4;
-  if (rule.CidrIpv6) return rule.CidrIpv6;
-  if (rule.PrefixListId) return `prefix list ${rule.PrefixListId}`;
-  if (rule.ReferencedGroupInfo?.GroupId) return `security group ${rule.ReferencedGroupInfo.GroupId}`;
-  return 'unknown source';
-}
-
-export function describeRule(rule: SecurityGroupRule): string {
-  const p = normalProtocol(rule.IpProtocol);
-  const ports =
-    p === '-1' ? 'all traffic' : rule.FromPort === rule.ToPort ? `${p} ${rule.FromPort}` : `${p} ${rule.FromPort}-${rule.ToPort}`;
-  return `${rule.SecurityGroupRuleId} (${ports} from ${sourceOf(rule)})`;
-}
-
 /**
  * Sorts the ingress rules that cover a port: world-open CIDR rules of the counted family are
  * offending; rules from a prefix list, from a security group, from a narrower CIDR or from the
@@ -138,85 +107,6 @@ export function classifyIngress(rules: readonly SecurityGroupRule[], scope: Rule
     else out.offending.push(rule);
   }
   return out;
-}
-
-/** The rule as one IpPermission for `aws ec2 authorize-security-group-ingress --ip-permissions`. Pure. */
-export function toIpPermission(rule: SecurityGroupRule): IpPermission {
-  const perm: IpPermission = { IpProtocol: rule.IpProtocol };
-  if (rule.FromPort !== undefined) perm.FromPort = rule.FromPort;
-  if (rule.ToPort !== undefined) perm.ToPort = rule.ToPort;
-  const d = rule.Description ? { Description: rule.Description } : {};
-  if (rule.CidrIpv4) perm.IpRanges = [{ CidrIp: rule.CidrIpv4, ...d }];
-  else if (rule.CidrIpv6) perm.Ipv6Ranges = [{ CidrIpv6: rule.CidrIpv6, ...d }];
-  else if (rule.PrefixListId) perm.PrefixListIds = [{ PrefixListId: rule.PrefixListId, ...d }];
-  else if (rule.ReferencedGroupInfo) {
-    const g = rule.ReferencedGroupInfo;
-    const pair: NonNullable<IpPermission['UserIdGroupPairs']>[number] = {};
-    if (g.GroupId) pair.GroupId = g.GroupId;
-    if (g.UserId) pair.UserId = g.UserId;
-    if (g.VpcId) pair.VpcId = g.VpcId;
-    if (g.VpcPeeringConnectionId) pair.VpcPeeringConnectionId = g.VpcPeeringConnectionId;
-    perm.UserIdGroupPairs = [{ ...pair, ...d }];
-  }
-  return perm;
-}
-
-export interface GroupInfo {
-  GroupId: string;
-  GroupName: string;
-  VpcId?: string;
-  OwnerId?: string;
-}
-
-/** The group, or null when it does not exist (InvalidGroup.NotFound). */
-export async function readGroup(ctx: ScriptContext, groupId: string): Promise<GroupInfo | null> {
-  try {
-    const out = await ctx.aws<{ SecurityGroups?: Array<Record<string, unknown>> }>('ec2', 'DescribeSecurityGroups', {
-      GroupIds: [groupId],
-    });
-    const g = out.SecurityGroups?.find((s) => s.GroupId === groupId);
-    if (!g) return null;
-    const info: GroupInfo = { GroupId: groupId, GroupName: String(g.GroupName ?? '') };
-    if (typeof g.VpcId === 'string') info.VpcId = g.VpcId;
-    if (typeof g.OwnerId === 'string') info.OwnerId = g.OwnerId;
-    return info;
-  } catch (err) {
-    if (hasErrorCode(err, 'InvalidGroup.NotFound')) return null;
-    throw err;
-  }
-}
-
-/** Every rule of the group, ingress and egress (DescribeSecurityGroupRules with a group-id filter, paginated). */
-export async function readGroupRules(ctx: ScriptContext, groupId: string): Promise<SecurityGroupRule[]> {
-  const rules: SecurityGroupRule[] = [];
-  let token: string | undefined;
-  do {
-    const input: Record<string, unknown> = { Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000 };
-    if (token) input.NextToken = token;
-    const page = await ctx.aws<{ SecurityGroupRules?: SecurityGroupRule[]; NextToken?: string }>(
-      'ec2',
-      'DescribeSecurityGroupRules',
-      input,
-    );
-    // the filter is the contract; a rule of another group is never acted on
-    rules.push(...(page.SecurityGroupRules ?? []).filter((r) => r.GroupId === undefined || r.GroupId === groupId));
-    token = page.NextToken || undefined;
-  } while (token);
-  return rules;
-}
-
-/** Revokes rules by id, in batches of 50; a `Return: false` answer fails the step. */
-export async function revokeRules(
-  ctx: ScriptContext,
-  groupId: string,
-  ids: readonly string[],
-  direction: 'ingress' | 'egress',
-): Promise<void> {
-  const api = direction === 'ingress' ? 'RevokeSecurityGroupIngress' : 'RevokeSecurityGroupEgress';
-  for (let i = 0; i < ids.length; i += 50) {
-    const out = await ctx.aws<{ Return?: boolean }>('ec2', api, { GroupId: groupId, SecurityGroupRuleIds: ids.slice(i, i + 50) });
-    if (out.Return === false) throw new Error(`${api} on ${groupId} returned false for ${ids.slice(i, i + 50).join(', ')}`);
-  }
 }
 
 interface AdminPortsInput {
@@ -249,11 +139,11 @@ export function describeAdminPorts(groupId: string, c: IngressClassification, sc
   return `${groupId}: revoke ${c.offending.map(describeRule).join(', ')} (open ${scopeText(scope)})${leftAloneText(c)}`;
 }
 
-export const planAdminPorts = defineHandler<AdminPortsInput, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
+export const planAdminPorts = defineHandler<AdminPortsInput, PlanResult>({
   id: 'ec2AdminPorts.plan',
   description: 'Read the group and its rules; list the ingress rules open to the Internet on the admin ports.',
   permissions: [{ action: 'ec2:DescribeSecurityGroups' }, { action: 'ec2:DescribeSecurityGroupRules' }],
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
     const scope = checkInput(input);
     const group = await readGroup(ctx, input.GroupId);
@@ -280,11 +170,11 @@ export const planAdminPorts = defineHandler<AdminPortsInput, { Decision: string;
   },
 });
 
-export const revokeAdminPorts = defineHandler<AdminPortsInput, { Changed: string }>({
+export const revokeAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
   id: 'ec2AdminPorts.revoke',
   description: 'Read the rules again and revoke, by rule id, only the world-open ingress rules covering the admin ports.',
   permissions: [{ action: 'ec2:DescribeSecurityGroupRules' }, { action: 'ec2:RevokeSecurityGroupIngress' }],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     const scope = checkInput(input);
     // read again right before writing: revoke exactly what is open now, by id
@@ -317,11 +207,11 @@ export const revokeAdminPorts = defineHandler<AdminPortsInput, { Changed: string
   },
 });
 
-export const verifyAdminPorts = defineHandler<AdminPortsInput, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyAdminPorts = defineHandler<AdminPortsInput, VerifyResult>({
   id: 'ec2AdminPorts.verify',
   description: 'Read the live rules and check that no ingress rule opens the admin ports to the Internet.',
   permissions: [{ action: 'ec2:DescribeSecurityGroupRules' }],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
     const scope = checkInput(input);
     const rules = await readGroupRules(ctx, input.GroupId);
@@ -394,21 +284,7 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
       parameters: { Ports: '22,3389', Protocols: 'tcp-and-udp', Sources: 'ipv6' },
     },
   ],
-  extract: [
-    {
-      parameter: 'GroupId',
-      from: 'resourceId',
-      resourceType: 'AwsEc2SecurityGroup',
-      pattern: '^arn:aws(?:-cn|-us-gov)?:ec2:[a-z0-9-]+:\\d{12}:security-group/(sg-[0-9a-f]{8,17})$',
-    },
-    {
-      parameter: 'GroupId',
-      from: 'details',
-      resourceType: 'AwsEc2SecurityGroup',
-      path: 'AwsEc2SecurityGroup.GroupId',
-      pattern: patterns.securityGroupId,
-    },
-  ],
+  extract: SECURITY_GROUP_EXTRACT,
   parameters: {
     GroupId: param.string({
       description: 'The security group whose Internet-open admin-port ingress rules are revoked.',
@@ -430,25 +306,11 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
   },
   body(p) {
     const input = { GroupId: p.GroupId, Ports: p.Ports, Protocols: p.Protocols, Sources: p.Sources };
-    const plan = script({
-      name: 'Plan',
-      description: 'Read the rules; capture the offending ones in full (before-state).',
-      handler: planAdminPorts,
+    return scriptPhases({
       input,
+      plan: { handler: planAdminPorts, description: 'Read the rules; capture the offending ones in full (before-state).' },
+      change: { name: 'Revoke', handler: revokeAdminPorts, description: 'Revoke the offending ingress rules by id.' },
+      verify: { handler: verifyAdminPorts, description: 'Check that no offending rule remains.' },
     });
-    const revoke = script({ name: 'Revoke', description: 'Revoke the offending ingress rules by id.', handler: revokeAdminPorts, input });
-    const verify = script({ name: 'Verify', description: 'Check that no offending rule remains.', handler: verifyAdminPorts, input });
-    return {
-      plan: [plan],
-      remediate: [revoke],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: revoke.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
   },
 });

@@ -1,17 +1,26 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  scriptPhases,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { script } from '../src/model/steps';
 import {
   type GroupInfo,
   type SecurityGroupRule,
+  SECURITY_GROUP_EXTRACT,
   describeRule,
   readGroup,
   readGroupRules,
   revokeRules,
   toIpPermission,
-} from './ec2-admin-ports';
+} from './support/security-group';
 
 /** A network interface that uses the group, as the summary names it. */
 export interface InterfaceInfo {
@@ -134,11 +143,11 @@ const readPermissions = [
   { action: 'ec2:DescribeNetworkInterfaces' },
 ];
 
-export const planDefaultGroup = defineHandler<DefaultGroupInput, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
+export const planDefaultGroup = defineHandler<DefaultGroupInput, PlanResult>({
   id: 'ec2DefaultSecurityGroup.plan',
   description: 'Check the group is a default group, read its rules and the network interfaces that use it.',
   permissions: readPermissions,
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
     checkInput(input);
     const group = await readGroup(ctx, input.GroupId);
@@ -160,11 +169,11 @@ export const planDefaultGroup = defineHandler<DefaultGroupInput, { Decision: str
   },
 });
 
-export const emptyDefaultGroup = defineHandler<DefaultGroupInput, { Changed: string }>({
+export const emptyDefaultGroup = defineHandler<DefaultGroupInput, ChangeResult>({
   id: 'ec2DefaultSecurityGroup.revokeAll',
   description: 'Read the group again; if it is still a default group no interface uses, revoke all its ingress and egress rules by id.',
   permissions: [...readPermissions, { action: 'ec2:RevokeSecurityGroupIngress' }, { action: 'ec2:RevokeSecurityGroupEgress' }],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     checkInput(input);
     // read again right before writing: an interface attached since the plan stops the change
@@ -191,11 +200,11 @@ export const emptyDefaultGroup = defineHandler<DefaultGroupInput, { Changed: str
   },
 });
 
-export const verifyDefaultGroup = defineHandler<DefaultGroupInput, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyDefaultGroup = defineHandler<DefaultGroupInput, VerifyResult>({
   id: 'ec2DefaultSecurityGroup.verify',
   description: 'Read the live rules of the group: a default group must have none.',
   permissions: [{ action: 'ec2:DescribeSecurityGroupRules' }],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
     checkInput(input);
     const rules = await readGroupRules(ctx, input.GroupId);
@@ -236,50 +245,17 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
       aliases: { 'cis-1.2.0': ['4.3'], 'cis-1.4.0': ['5.3'], 'cis-3.0.0': ['5.4'] },
     },
   ],
-  extract: [
-    {
-      parameter: 'GroupId',
-      from: 'resourceId',
-      resourceType: 'AwsEc2SecurityGroup',
-      pattern: '^arn:aws(?:-cn|-us-gov)?:ec2:[a-z0-9-]+:\\d{12}:security-group/(sg-[0-9a-f]{8,17})$',
-    },
-    {
-      parameter: 'GroupId',
-      from: 'details',
-      resourceType: 'AwsEc2SecurityGroup',
-      path: 'AwsEc2SecurityGroup.GroupId',
-      pattern: patterns.securityGroupId,
-    },
-  ],
+  extract: SECURITY_GROUP_EXTRACT,
   parameters: {
     GroupId: param.string({ description: 'The VPC default security group to close.', pattern: patterns.securityGroupId }),
   },
   body(p) {
     const input = { GroupId: p.GroupId };
-    const plan = script({
-      name: 'Plan',
-      description: 'Check the group, read its rules and users (before-state).',
-      handler: planDefaultGroup,
+    return scriptPhases({
       input,
+      plan: { handler: planDefaultGroup, description: 'Check the group, read its rules and users (before-state).' },
+      change: { name: 'RevokeAll', handler: emptyDefaultGroup, description: 'Revoke every ingress and egress rule by id.' },
+      verify: { handler: verifyDefaultGroup, description: 'Check that the group has no rules.' },
     });
-    const revoke = script({
-      name: 'RevokeAll',
-      description: 'Revoke every ingress and egress rule by id.',
-      handler: emptyDefaultGroup,
-      input,
-    });
-    const verify = script({ name: 'Verify', description: 'Check that the group has no rules.', handler: verifyDefaultGroup, input });
-    return {
-      plan: [plan],
-      remediate: [revoke],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: revoke.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
   },
 });

@@ -1,9 +1,26 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  scriptPhases,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { script } from '../src/model/steps';
-import { type AccessKeyInfo, CredentialSettingError, checkDays, daysSince, olderThan, readAccessKeys } from './iam-unused-credentials';
+import {
+  type AccessKeyInfo,
+  IAM_USER_EXTRACT,
+  checkUserAndDays,
+  daysSince,
+  deactivateAccessKeys,
+  missingUser,
+  olderThan,
+  readAccessKeys,
+} from './support/iam-user';
 
 /** Active keys created more than `maxAgeDays` ago. Pure. */
 export function keysToRotate(keys: readonly AccessKeyInfo[], maxAgeDays: number, now: Date): AccessKeyInfo[] {
@@ -44,9 +61,7 @@ interface RotationInput {
 }
 
 function checkInput(input: RotationInput): number {
-  if (typeof input.UserName !== 'string' || !new RegExp(patterns.iamUserName).test(input.UserName))
-    throw new CredentialSettingError(`UserName ${JSON.stringify(input.UserName)} is not an IAM user name`);
-  return checkDays('MaxKeyAgeDays', input.MaxKeyAgeDays);
+  return checkUserAndDays(input.UserName, 'MaxKeyAgeDays', input.MaxKeyAgeDays);
 }
 
 /** The user's keys, or null when the user does not exist (ListAccessKeys answers NoSuchEntity). */
@@ -61,20 +76,15 @@ async function readKeys(ctx: ScriptContext, userName: string): Promise<AccessKey
 
 const readPermissions = [{ action: 'iam:ListAccessKeys' }, { action: 'iam:GetAccessKeyLastUsed' }];
 
-export const planKeyRotation = defineHandler<RotationInput, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
+export const planKeyRotation = defineHandler<RotationInput, PlanResult>({
   id: 'iamAccessKeyRotation.plan',
   description: "Read the user's access keys with their age and last use; list the active keys older than N days.",
   permissions: readPermissions,
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
     const maxAge = checkInput(input);
     const keys = await readKeys(ctx, input.UserName);
-    if (!keys)
-      return {
-        Decision: 'skip',
-        Before: { UserName: input.UserName, User: 'not found' },
-        Summary: `IAM user ${input.UserName} does not exist (deleted since the finding?); nothing to do`,
-      };
+    if (!keys) return missingUser.plan(input.UserName);
     const now = ctx.now();
     const old = keysToRotate(keys, maxAge, now);
     return {
@@ -85,38 +95,29 @@ export const planKeyRotation = defineHandler<RotationInput, { Decision: string; 
   },
 });
 
-export const deactivateOldKeys = defineHandler<RotationInput, { Changed: string }>({
+export const deactivateOldKeys = defineHandler<RotationInput, ChangeResult>({
   id: 'iamAccessKeyRotation.deactivate',
   description: 'Read the keys again and set each active key older than N days to Inactive (never deleted).',
   permissions: [...readPermissions, { action: 'iam:UpdateAccessKey' }],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     const maxAge = checkInput(input);
     const keys = await readKeys(ctx, input.UserName);
-    if (!keys) return { Changed: `nothing: user ${input.UserName} no longer exists` };
-    const changed: string[] = [];
-    for (const key of keysToRotate(keys, maxAge, ctx.now())) {
-      try {
-        await ctx.aws('iam', 'UpdateAccessKey', { UserName: input.UserName, AccessKeyId: key.AccessKeyId, Status: 'Inactive' });
-        changed.push(`deactivated access key ${key.AccessKeyId}`);
-      } catch (err) {
-        if (!hasErrorCode(err, 'NoSuchEntity')) throw err;
-        changed.push(`access key ${key.AccessKeyId} was deleted meanwhile`);
-      }
-    }
+    if (!keys) return missingUser.change(input.UserName);
+    const changed = await deactivateAccessKeys(ctx, input.UserName, keysToRotate(keys, maxAge, ctx.now()));
     return { Changed: changed.length ? changed.join('; ') : 'nothing: no active key is too old any more' };
   },
 });
 
-export const verifyKeyRotation = defineHandler<RotationInput, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyKeyRotation = defineHandler<RotationInput, VerifyResult>({
   id: 'iamAccessKeyRotation.verify',
   description: 'Read the live keys and check that no active key is older than N days.',
   permissions: readPermissions,
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
     const maxAge = checkInput(input);
     const keys = await readKeys(ctx, input.UserName);
-    if (!keys) return { Verified: true, After: { UserName: input.UserName, User: 'not found' }, Unmet: '' };
+    if (!keys) return missingUser.verify(input.UserName);
     const old = keysToRotate(keys, maxAge, ctx.now());
     return {
       Verified: old.length === 0,
@@ -154,15 +155,7 @@ To undo: \`aws iam update-access-key --user-name <UserName> --access-key-id <id>
       aliases: { 'cis-1.2.0': ['1.4'], 'cis-1.4.0': ['1.14'], 'cis-3.0.0': ['1.14'] },
     },
   ],
-  extract: [
-    {
-      parameter: 'UserName',
-      from: 'resourceId',
-      resourceType: 'AwsIamUser',
-      pattern: '^arn:aws(?:-cn|-us-gov)?:iam::\\d{12}:user/(?:[\\w+=,.@/-]*/)?([\\w+=,.@-]{1,64})$',
-    },
-    { parameter: 'UserName', from: 'details', resourceType: 'AwsIamUser', path: 'AwsIamUser.UserName', pattern: patterns.iamUserName },
-  ],
+  extract: IAM_USER_EXTRACT,
   parameters: {
     UserName: param.string({ description: 'The IAM user whose old access keys are deactivated.', pattern: patterns.iamUserName }),
     MaxKeyAgeDays: param.integer({
@@ -172,30 +165,11 @@ To undo: \`aws iam update-access-key --user-name <UserName> --access-key-id <id>
   },
   body(p) {
     const input = { UserName: p.UserName, MaxKeyAgeDays: p.MaxKeyAgeDays };
-    const plan = script({
-      name: 'Plan',
-      description: 'Read the keys with age and last use (before-state).',
-      handler: planKeyRotation,
+    return scriptPhases({
       input,
+      plan: { handler: planKeyRotation, description: 'Read the keys with age and last use (before-state).' },
+      change: { name: 'Deactivate', handler: deactivateOldKeys, description: 'Set active keys older than N days to Inactive.' },
+      verify: { handler: verifyKeyRotation, description: 'Check that no active key is too old.' },
     });
-    const deactivate = script({
-      name: 'Deactivate',
-      description: 'Set active keys older than N days to Inactive.',
-      handler: deactivateOldKeys,
-      input,
-    });
-    const verify = script({ name: 'Verify', description: 'Check that no active key is too old.', handler: verifyKeyRotation, input });
-    return {
-      plan: [plan],
-      remediate: [deactivate],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: deactivate.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
   },
 });

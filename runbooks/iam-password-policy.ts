@@ -1,8 +1,8 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param } from '../src/model/parameters';
+import { CHANGE_OUTPUTS, PLAN_OUTPUTS, type PlanResult, VERIFY_OUTPUTS, type VerifyResult, scriptPhases } from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { script } from '../src/model/steps';
 
 /** The settings UpdateAccountPasswordPolicy takes; a field it is not given is reset to its default. */
 export interface PasswordPolicy {
@@ -110,18 +110,19 @@ async function readPolicy(ctx: ScriptContext): Promise<PasswordPolicy | null> {
 
 const readPermission = { action: 'iam:GetAccountPasswordPolicy' };
 
-export const planPasswordPolicy = defineHandler<PasswordTargets, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
+export const planPasswordPolicy = defineHandler<PasswordTargets, PlanResult>({
   id: 'iamPasswordPolicy.plan',
   description: 'Read the account password policy and plan the merge toward the CIS settings.',
   permissions: [readPermission],
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run(targets, ctx) {
     checkTargets(targets);
     const current = await readPolicy(ctx);
     const { changes } = mergePasswordPolicy(current, targets);
     const unmet = unmetTargets(current, targets);
     const before = current ? { ...current } : { PasswordPolicy: 'none' };
-    if (unmet.length === 0) return { Decision: 'compliant', Before: before, Summary: 'password policy already meets the targets; nothing to change' };
+    if (unmet.length === 0)
+      return { Decision: 'compliant', Before: before, Summary: 'password policy already meets the targets; nothing to change' };
     return { Decision: 'remediate', Before: before, Summary: `password policy: ${changes.join('; ')}` };
   },
 });
@@ -130,7 +131,7 @@ export const applyPasswordPolicy = defineHandler<PasswordTargets, { Changed: str
   id: 'iamPasswordPolicy.apply',
   description: 'Re-read the policy, merge toward the targets without weakening it, and write it back.',
   permissions: [readPermission, { action: 'iam:UpdateAccountPasswordPolicy' }],
-  outputs: { Changed: 'String', Applied: 'StringMap' },
+  outputs: { ...CHANGE_OUTPUTS, Applied: 'StringMap' },
   async run(targets, ctx) {
     checkTargets(targets);
     // read again right before writing: the policy may have changed since the plan
@@ -142,11 +143,11 @@ export const applyPasswordPolicy = defineHandler<PasswordTargets, { Changed: str
   },
 });
 
-export const verifyPasswordPolicy = defineHandler<PasswordTargets, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyPasswordPolicy = defineHandler<PasswordTargets, VerifyResult>({
   id: 'iamPasswordPolicy.verify',
   description: 'Read the live policy and check every setting against the targets.',
   permissions: [readPermission],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run(targets, ctx) {
     const current = await readPolicy(ctx);
     const unmet = unmetTargets(current, targets);
@@ -161,7 +162,8 @@ export const passwordPolicyRunbook = defineRunbook({
   defaultMode: 'auto',
   scope: 'account',
   resourceType: 'AwsAccount',
-  changes: 'Merges the account password policy toward CIS (length 14, all character classes, reuse 24, max age 90); never weakens a stricter setting.',
+  changes:
+    'Merges the account password policy toward CIS (length 14, all character classes, reuse 24, max age 90); never weakens a stricter setting.',
   guidance:
     'Set the IAM account password policy: minimum length 14, require upper, lower, number and symbol, prevent reuse of 24, expire within 90 days.',
   description: `# Hubfix: IAM account password policy (CIS 1.5–1.11)
@@ -180,16 +182,30 @@ To undo: take \`Plan.Before\` from this execution and pass it to \`aws iam updat
     { id: 'IAM.12', title: 'Password policy requires a lowercase letter', aliases: { 'cis-1.2.0': ['1.6'] } },
     { id: 'IAM.13', title: 'Password policy requires a symbol', aliases: { 'cis-1.2.0': ['1.7'] } },
     { id: 'IAM.14', title: 'Password policy requires a number', aliases: { 'cis-1.2.0': ['1.8'] } },
-    { id: 'IAM.15', title: 'Password policy minimum length is 14 or more', aliases: { 'cis-1.2.0': ['1.9'], 'cis-1.4.0': ['1.8'], 'cis-3.0.0': ['1.8'] } },
-    { id: 'IAM.16', title: 'Password policy prevents password reuse', aliases: { 'cis-1.2.0': ['1.10'], 'cis-1.4.0': ['1.9'], 'cis-3.0.0': ['1.9'] } },
+    {
+      id: 'IAM.15',
+      title: 'Password policy minimum length is 14 or more',
+      aliases: { 'cis-1.2.0': ['1.9'], 'cis-1.4.0': ['1.8'], 'cis-3.0.0': ['1.8'] },
+    },
+    {
+      id: 'IAM.16',
+      title: 'Password policy prevents password reuse',
+      aliases: { 'cis-1.2.0': ['1.10'], 'cis-1.4.0': ['1.9'], 'cis-3.0.0': ['1.9'] },
+    },
     { id: 'IAM.17', title: 'Password policy expires passwords within 90 days', aliases: { 'cis-1.2.0': ['1.11'] } },
     { id: 'IAM.7', title: 'Password policies for IAM users have strong configurations', aliases: { fsbp: ['IAM.7'] } },
   ],
   extract: [],
   parameters: {
-    MinimumPasswordLength: param.integer({ description: 'Minimum password length (6–128); a longer existing minimum is kept.', default: 14 }),
+    MinimumPasswordLength: param.integer({
+      description: 'Minimum password length (6–128); a longer existing minimum is kept.',
+      default: 14,
+    }),
     PasswordReusePrevention: param.integer({ description: 'Passwords remembered (1–24); a higher existing value is kept.', default: 24 }),
-    MaxPasswordAgeDays: param.integer({ description: 'Maximum password age in days (1–1095); a shorter existing age is kept.', default: 90 }),
+    MaxPasswordAgeDays: param.integer({
+      description: 'Maximum password age in days (1–1095); a shorter existing age is kept.',
+      default: 90,
+    }),
     HardExpiry: param.choice(['Keep', 'Enable'] as const, {
       description: 'Keep: leave HardExpiry as it is. Enable: turn it on (users with expired passwords need an administrator).',
       default: 'Keep',
@@ -202,20 +218,11 @@ To undo: take \`Plan.Before\` from this execution and pass it to \`aws iam updat
       MaxPasswordAgeDays: p.MaxPasswordAgeDays,
       HardExpiry: p.HardExpiry,
     };
-    const plan = script({ name: 'Plan', description: 'Read the policy (before-state) and plan the merge.', handler: planPasswordPolicy, input: targets });
-    const apply = script({ name: 'Apply', description: 'Merge toward the targets and write the policy.', handler: applyPasswordPolicy, input: targets });
-    const verify = script({ name: 'Verify', description: 'Check the live policy against the targets.', handler: verifyPasswordPolicy, input: targets });
-    return {
-      plan: [plan],
-      remediate: [apply],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: apply.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
+    return scriptPhases({
+      input: targets,
+      plan: { handler: planPasswordPolicy, description: 'Read the policy (before-state) and plan the merge.' },
+      change: { name: 'Apply', handler: applyPasswordPolicy, description: 'Merge toward the targets and write the policy.' },
+      verify: { handler: verifyPasswordPolicy, description: 'Check the live policy against the targets.' },
+    });
   },
 });

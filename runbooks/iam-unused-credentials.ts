@@ -1,45 +1,28 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  scriptPhases,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { script } from '../src/model/steps';
-
-export const DAY_MS = 86_400_000;
-
-/** A run setting outside what the runbook accepts (the step fails; nothing was changed). */
-export class CredentialSettingError extends Error {
-  readonly code = 'InvalidSetting';
-  constructor(message: string) {
-    super(message);
-    this.name = 'CredentialSettingError';
-  }
-}
-
-/** Age thresholds below a month deactivate working credentials too easily; above ten years mean nothing. */
-export const DAYS_BOUNDS = [30, 3650] as const;
-
-/** An Integer parameter as a number; a string of digits is accepted (SSM may print it into a payload). */
-export function integerValue(value: unknown): unknown {
-  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
-}
-
-export function checkDays(name: string, raw: unknown): number {
-  const [lo, hi] = DAYS_BOUNDS;
-  const value = integerValue(raw);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi)
-    throw new CredentialSettingError(`${name} must be an integer from ${lo} to ${hi}, got ${String(value)}`);
-  return value;
-}
-
-/** An access key as the runbooks record it; dates are ISO 8601 strings. */
-export interface AccessKeyInfo {
-  AccessKeyId: string;
-  Status: string;
-  CreateDate: string;
-  /** Absent when the key was never used. */
-  LastUsedDate?: string;
-  LastUsedService?: string;
-}
+import {
+  type AccessKeyInfo,
+  IAM_USER_EXTRACT,
+  checkUserAndDays,
+  daysSince,
+  deactivateAccessKeys,
+  isoDate,
+  missingUser,
+  olderThan,
+  readAccessKeys,
+  requiredIso,
+} from './support/iam-user';
 
 /** The console password: when its login profile was created and when the password was last used. */
 export interface PasswordInfo {
@@ -53,66 +36,6 @@ export interface UserCredentials {
   keys: AccessKeyInfo[];
   /** null: the user has no console password (no login profile). */
   password: PasswordInfo | null;
-}
-
-/** Date or string (SDK v3 gives Date, mock tables and JSON give strings) → ISO string. */
-export function isoDate(value: unknown): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const d = value instanceof Date ? value : new Date(String(value));
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
-function requiredIso(value: unknown, what: string): string {
-  const iso = isoDate(value);
-  if (!iso) throw new Error(`IAM returned no valid ${what}: ${JSON.stringify(value)}`);
-  return iso;
-}
-
-/** Whole days between an ISO date and now (never negative). */
-export function daysSince(iso: string, now: Date): number {
-  return Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / DAY_MS));
-}
-
-/** Strictly more than `days` days between `iso` and `now`. */
-export function olderThan(iso: string, days: number, now: Date): boolean {
-  return now.getTime() - Date.parse(iso) > days * DAY_MS;
-}
-
-/** Every access key of the user with its last use (ListAccessKeys, paginated; GetAccessKeyLastUsed each). */
-export async function readAccessKeys(ctx: ScriptContext, userName: string): Promise<AccessKeyInfo[]> {
-  const keys: AccessKeyInfo[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await ctx.aws<{ AccessKeyMetadata?: Array<Record<string, unknown>>; IsTruncated?: boolean; Marker?: string }>(
-      'iam',
-      'ListAccessKeys',
-      marker ? { UserName: userName, Marker: marker } : { UserName: userName },
-    );
-    for (const k of page.AccessKeyMetadata ?? []) {
-      const id = String(k.AccessKeyId);
-      let used: { AccessKeyLastUsed?: { LastUsedDate?: unknown; ServiceName?: string } };
-      try {
-        used = await ctx.aws('iam', 'GetAccessKeyLastUsed', { AccessKeyId: id });
-      } catch (err) {
-        // deleted between the listing and this call: it is no credential any more
-        if (hasErrorCode(err, 'NoSuchEntity')) continue;
-        throw err;
-      }
-      const info: AccessKeyInfo = {
-        AccessKeyId: id,
-        Status: String(k.Status),
-        CreateDate: requiredIso(k.CreateDate, `CreateDate for ${id}`),
-      };
-      const lastUsed = isoDate(used.AccessKeyLastUsed?.LastUsedDate);
-      if (lastUsed) {
-        info.LastUsedDate = lastUsed;
-        if (used.AccessKeyLastUsed?.ServiceName) info.LastUsedService = used.AccessKeyLastUsed.ServiceName;
-      }
-      keys.push(info);
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return keys;
 }
 
 /** The user's keys and console password, or null when the user does not exist. */
@@ -197,9 +120,7 @@ interface UnusedInput {
 }
 
 function checkInput(input: UnusedInput): number {
-  if (typeof input.UserName !== 'string' || !new RegExp(patterns.iamUserName).test(input.UserName))
-    throw new CredentialSettingError(`UserName ${JSON.stringify(input.UserName)} is not an IAM user name`);
-  return checkDays('MaxUnusedDays', input.MaxUnusedDays);
+  return checkUserAndDays(input.UserName, 'MaxUnusedDays', input.MaxUnusedDays);
 }
 
 const readPermissions = [
@@ -209,20 +130,15 @@ const readPermissions = [
   { action: 'iam:GetAccessKeyLastUsed' },
 ];
 
-export const planUnusedCredentials = defineHandler<UnusedInput, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
+export const planUnusedCredentials = defineHandler<UnusedInput, PlanResult>({
   id: 'iamUnusedCredentials.plan',
   description: "Read the user's access keys and console password with their last use; list those unused for more than N days.",
   permissions: readPermissions,
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
     const maxDays = checkInput(input);
     const creds = await readUserCredentials(ctx, input.UserName);
-    if (!creds)
-      return {
-        Decision: 'skip',
-        Before: { UserName: input.UserName, User: 'not found' },
-        Summary: `IAM user ${input.UserName} does not exist (deleted since the finding?); nothing to do`,
-      };
+    if (!creds) return missingUser.plan(input.UserName);
     const now = ctx.now();
     const unused = findUnusedCredentials(creds, maxDays, now);
     const decision = unused.keys.length > 0 || unused.password ? 'remediate' : 'compliant';
@@ -230,28 +146,19 @@ export const planUnusedCredentials = defineHandler<UnusedInput, { Decision: stri
   },
 });
 
-export const disableUnusedCredentials = defineHandler<UnusedInput, { Changed: string }>({
+export const disableUnusedCredentials = defineHandler<UnusedInput, ChangeResult>({
   id: 'iamUnusedCredentials.disable',
   description:
     'Read the credentials again and disable only those still unused for more than N days: keys become Inactive (never deleted), the console password is deleted.',
   permissions: [...readPermissions, { action: 'iam:UpdateAccessKey' }, { action: 'iam:DeleteLoginProfile' }],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     const maxDays = checkInput(input);
     // read again right before writing: a credential used since the plan is no longer unused
     const creds = await readUserCredentials(ctx, input.UserName);
-    if (!creds) return { Changed: `nothing: user ${input.UserName} no longer exists` };
+    if (!creds) return missingUser.change(input.UserName);
     const unused = findUnusedCredentials(creds, maxDays, ctx.now());
-    const changed: string[] = [];
-    for (const key of unused.keys) {
-      try {
-        await ctx.aws('iam', 'UpdateAccessKey', { UserName: input.UserName, AccessKeyId: key.AccessKeyId, Status: 'Inactive' });
-        changed.push(`deactivated access key ${key.AccessKeyId}`);
-      } catch (err) {
-        if (!hasErrorCode(err, 'NoSuchEntity')) throw err;
-        changed.push(`access key ${key.AccessKeyId} was deleted meanwhile`);
-      }
-    }
+    const changed = await deactivateAccessKeys(ctx, input.UserName, unused.keys);
     if (unused.password) {
       try {
         await ctx.aws('iam', 'DeleteLoginProfile', { UserName: input.UserName });
@@ -265,23 +172,21 @@ export const disableUnusedCredentials = defineHandler<UnusedInput, { Changed: st
   },
 });
 
-export const verifyUnusedCredentials = defineHandler<UnusedInput, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyUnusedCredentials = defineHandler<UnusedInput, VerifyResult>({
   id: 'iamUnusedCredentials.verify',
   description: 'Read the live credentials and check that none is active yet unused for more than N days.',
   permissions: readPermissions,
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
     const maxDays = checkInput(input);
     const creds = await readUserCredentials(ctx, input.UserName);
-    if (!creds) return { Verified: true, After: { UserName: input.UserName, User: 'not found' }, Unmet: '' };
+    if (!creds) return missingUser.verify(input.UserName);
     const unused = findUnusedCredentials(creds, maxDays, ctx.now());
     const unmet = unused.keys.map((k) => `access key ${k.AccessKeyId} is still active`);
     if (unused.password) unmet.push('the unused console password still exists');
     return { Verified: unmet.length === 0, After: credentialState(creds), Unmet: unmet.join('; ') };
   },
 });
-
-const userArnPattern = '^arn:aws(?:-cn|-us-gov)?:iam::\\d{12}:user/(?:[\\w+=,.@/-]*/)?([\\w+=,.@-]{1,64})$';
 
 export const unusedCredentialsRunbook = defineRunbook({
   document: 'Hubfix-IAM-UnusedCredentials',
@@ -306,45 +211,22 @@ Disables the credentials of one IAM user that have not been used for more than \
 
 To undo: reactivate a key with \`aws iam update-access-key --user-name <UserName> --access-key-id <id> --status Active\` (ids are in \`Plan.Before.AccessKeys\`). A deleted password cannot be restored: give the user a new one with \`aws iam create-login-profile --user-name <UserName> --password <temporary> --password-reset-required\`.`,
   controls: [{ id: 'IAM.8', title: 'Unused IAM user credentials should be removed', aliases: { 'cis-1.2.0': ['1.3'] } }],
-  extract: [
-    { parameter: 'UserName', from: 'resourceId', resourceType: 'AwsIamUser', pattern: userArnPattern },
-    { parameter: 'UserName', from: 'details', resourceType: 'AwsIamUser', path: 'AwsIamUser.UserName', pattern: patterns.iamUserName },
-  ],
+  extract: IAM_USER_EXTRACT,
   parameters: {
     UserName: param.string({ description: 'The IAM user whose unused credentials are disabled.', pattern: patterns.iamUserName }),
     MaxUnusedDays: param.integer({ description: 'A credential unused for more than this many days (30–3650) is disabled.', default: 90 }),
   },
   body(p) {
     const input = { UserName: p.UserName, MaxUnusedDays: p.MaxUnusedDays };
-    const plan = script({
-      name: 'Plan',
-      description: 'Read keys and password with their last use (before-state).',
-      handler: planUnusedCredentials,
+    return scriptPhases({
       input,
+      plan: { handler: planUnusedCredentials, description: 'Read keys and password with their last use (before-state).' },
+      change: {
+        name: 'Disable',
+        handler: disableUnusedCredentials,
+        description: 'Deactivate unused keys; delete an unused console password.',
+      },
+      verify: { handler: verifyUnusedCredentials, description: 'Check that no active credential is unused.' },
     });
-    const disable = script({
-      name: 'Disable',
-      description: 'Deactivate unused keys; delete an unused console password.',
-      handler: disableUnusedCredentials,
-      input,
-    });
-    const verify = script({
-      name: 'Verify',
-      description: 'Check that no active credential is unused.',
-      handler: verifyUnusedCredentials,
-      input,
-    });
-    return {
-      plan: [plan],
-      remediate: [disable],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: disable.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
   },
 });

@@ -1,9 +1,17 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  scriptPhases,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { script } from '../src/model/steps';
-import { integerValue } from './iam-unused-credentials';
+import { integerSetting } from './support/settings';
 
 /** The fields of DescribeKey's KeyMetadata that decide whether automatic rotation applies. */
 export interface KeyMetadata {
@@ -135,18 +143,19 @@ interface RotationInput {
 function checkInput(input: RotationInput): number {
   if (typeof input.KeyId !== 'string' || !new RegExp(patterns.kmsKeyId).test(input.KeyId))
     throw new KeyRotationInputError(`KeyId ${JSON.stringify(input.KeyId)} is not a KMS key id (a UUID or mrk-...)`);
-  const [lo, hi] = ROTATION_PERIOD_BOUNDS;
-  const d = integerValue(input.RotationPeriodDays);
-  if (typeof d !== 'number' || !Number.isInteger(d) || d < lo || d > hi)
-    throw new KeyRotationInputError(`RotationPeriodDays must be an integer from ${lo} to ${hi}, got ${String(d)}`);
-  return d;
+  return integerSetting(
+    'RotationPeriodDays',
+    input.RotationPeriodDays,
+    ROTATION_PERIOD_BOUNDS,
+    (message) => new KeyRotationInputError(message),
+  );
 }
 
-export const planKeyRotation = defineHandler<RotationInput, { Decision: string; Before: Record<string, unknown>; Summary: string }>({
+export const planKeyRotation = defineHandler<RotationInput, PlanResult>({
   id: 'kmsKeyRotation.plan',
   description: 'Describe the key; skip kinds KMS cannot rotate; read its rotation status.',
   permissions: [{ action: 'kms:DescribeKey' }, { action: 'kms:GetKeyRotationStatus' }],
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
     const period = checkInput(input);
     const key = await describeKey(ctx, input.KeyId);
@@ -173,11 +182,11 @@ export const planKeyRotation = defineHandler<RotationInput, { Decision: string; 
   },
 });
 
-export const enableKeyRotation = defineHandler<RotationInput, { Changed: string }>({
+export const enableKeyRotation = defineHandler<RotationInput, ChangeResult>({
   id: 'kmsKeyRotation.enable',
   description: 'Read the rotation status again and turn rotation on when it is still off (an existing rotation period is never changed).',
   permissions: [{ action: 'kms:GetKeyRotationStatus' }, { action: 'kms:EnableKeyRotation' }],
-  outputs: { Changed: 'String' },
+  outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     const period = checkInput(input);
     // EnableKeyRotation on a key that already rotates would reset its period: only call it when off
@@ -188,11 +197,11 @@ export const enableKeyRotation = defineHandler<RotationInput, { Changed: string 
   },
 });
 
-export const verifyKeyRotation = defineHandler<RotationInput, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyKeyRotation = defineHandler<RotationInput, VerifyResult>({
   id: 'kmsKeyRotation.verify',
   description: 'Read the live rotation status of the key.',
   permissions: [{ action: 'kms:GetKeyRotationStatus' }],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
     checkInput(input);
     const status = await rotationStatus(ctx, input.KeyId);
@@ -260,30 +269,11 @@ To undo: \`aws kms disable-key-rotation --key-id <KeyId>\`.`,
   },
   body(p) {
     const input = { KeyId: p.KeyId, RotationPeriodDays: p.RotationPeriodDays };
-    const plan = script({
-      name: 'Plan',
-      description: 'Describe the key and read its rotation status (before-state).',
-      handler: planKeyRotation,
+    return scriptPhases({
       input,
+      plan: { handler: planKeyRotation, description: 'Describe the key and read its rotation status (before-state).' },
+      change: { name: 'Enable', handler: enableKeyRotation, description: 'Turn on automatic rotation if it is still off.' },
+      verify: { handler: verifyKeyRotation, description: 'Check that rotation is on.' },
     });
-    const enable = script({
-      name: 'Enable',
-      description: 'Turn on automatic rotation if it is still off.',
-      handler: enableKeyRotation,
-      input,
-    });
-    const verify = script({ name: 'Verify', description: 'Check that rotation is on.', handler: verifyKeyRotation, input });
-    return {
-      plan: [plan],
-      remediate: [enable],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: enable.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
   },
 });

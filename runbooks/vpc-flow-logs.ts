@@ -2,18 +2,26 @@ import { hasErrorCode } from '../src/aws/invoker';
 import { permissionFor } from '../src/iam/actions';
 import { type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
+import {
+  CHANGE_OUTPUTS,
+  type ChangeResult,
+  PLAN_OUTPUTS,
+  type PlanResult,
+  VERIFY_OUTPUTS,
+  type VerifyResult,
+  phaseBody,
+} from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { branch, script, sleep } from '../src/model/steps';
+import { script } from '../src/model/steps';
 import {
   type DeliveryRoleSpec,
   LOG_GROUP_READ,
-  LOG_RETENTION_DAYS,
-  ensureLogGroupHandler,
+  LOG_RETENTION_PARAMETER,
+  createdForDelivery,
+  deliverySteps,
   ensureRoleHandler,
-  findLogGroup,
   passRolePermission,
-  readDeliveryRole,
-  roleProblem,
+  planDelivery,
   roleReadPermissions,
 } from './support/log-delivery';
 
@@ -66,6 +74,11 @@ export function describeFlowLog(fl: FlowLog): string {
   return `${fl.FlowLogId ?? '?'} (${fl.TrafficType ?? '?'} → ${fl.LogDestinationType ?? 'cloud-watch-logs'}:${where})`;
 }
 
+/** The VPC and its flow logs, for a before- or after-state. Pure. */
+function flowLogState(vpcId: string, flowLogs: readonly FlowLog[]): Record<string, unknown> {
+  return { VpcId: vpcId, FlowLogs: flowLogs.length ? flowLogs.map(describeFlowLog).join('; ') : 'none' };
+}
+
 async function readFlowLogs(ctx: ScriptContext, vpcId: string): Promise<FlowLog[]> {
   const all: FlowLog[] = [];
   let token: string | undefined;
@@ -104,13 +117,7 @@ async function lookUpVpc(ctx: ScriptContext, vpcId: string): Promise<VpcLookup> 
   return { found: true };
 }
 
-interface PlanOutput extends Record<string, unknown> {
-  Decision: string;
-  Before: Record<string, unknown>;
-  Summary: string;
-}
-
-export const planFlowLogs = defineHandler<{ VpcId: string; LogGroupName: string }, PlanOutput>({
+export const planFlowLogs = defineHandler<{ VpcId: string; LogGroupName: string }, PlanResult>({
   id: 'vpcFlowLogs.plan',
   description: "Check the VPC is this account's, list its flow logs, and look for the log group and delivery role.",
   permissions: [
@@ -119,12 +126,12 @@ export const planFlowLogs = defineHandler<{ VpcId: string; LogGroupName: string 
     LOG_GROUP_READ,
     ...roleReadPermissions(FLOW_LOGS_DELIVERY_ROLE),
   ],
-  outputs: { Decision: 'String', Before: 'StringMap', Summary: 'String' },
+  outputs: PLAN_OUTPUTS,
   async run({ VpcId, LogGroupName }, ctx) {
     const vpc = await lookUpVpc(ctx, VpcId);
     if (!vpc.found) return { Decision: 'skip', Before: { VpcId }, Summary: `skipped: ${vpc.reason}` };
     const flowLogs = await readFlowLogs(ctx, VpcId);
-    const before: Record<string, unknown> = { VpcId, FlowLogs: flowLogs.length ? flowLogs.map(describeFlowLog).join('; ') : 'none' };
+    const before = flowLogState(VpcId, flowLogs);
     const covering = flowLogs.filter(coversRejectedTraffic);
     if (covering.length) {
       return {
@@ -133,17 +140,10 @@ export const planFlowLogs = defineHandler<{ VpcId: string; LogGroupName: string 
         Summary: `VPC ${VpcId} already has flow logs covering rejected traffic: ${covering.map(describeFlowLog).join('; ')}`,
       };
     }
-    const group = await findLogGroup(ctx, LogGroupName);
-    const role = await readDeliveryRole(ctx, FLOW_LOGS_DELIVERY_ROLE);
-    before.LogGroup = `${LogGroupName} (${group ? 'exists' : 'missing'})`;
-    before.DeliveryRole = `${role.roleName} (${role.exists ? 'exists' : 'missing'})`;
-    const problem = roleProblem(FLOW_LOGS_DELIVERY_ROLE, role);
-    if (problem) return { Decision: 'skip', Before: before, Summary: `skipped: ${problem}` };
-    const steps = [
-      group ? `use the existing log group ${LogGroupName}` : `create log group ${LogGroupName}`,
-      role.exists ? `use role ${role.roleName}` : `create delivery role ${role.roleName}`,
-      'create a REJECT flow log for the VPC',
-    ];
+    const delivery = await planDelivery(ctx, FLOW_LOGS_DELIVERY_ROLE, LogGroupName);
+    Object.assign(before, delivery.state);
+    if (delivery.problem) return { Decision: 'skip', Before: before, Summary: `skipped: ${delivery.problem}` };
+    const steps = [...delivery.steps, 'create a REJECT flow log for the VPC'];
     return {
       Decision: 'remediate',
       Before: before,
@@ -170,7 +170,7 @@ export class FlowLogCreationError extends Error {
   }
 }
 
-export const createFlowLog = defineHandler<CreateInput, { Changed: string; FlowLogId: string }>({
+export const createFlowLog = defineHandler<CreateInput, ChangeResult & { FlowLogId: string }>({
   id: 'vpcFlowLogs.create',
   description: 'Re-read the flow logs; when none covers rejected traffic, create a REJECT flow log of the VPC to the log group.',
   permissions: [
@@ -178,12 +178,9 @@ export const createFlowLog = defineHandler<CreateInput, { Changed: string; FlowL
     permissionFor('ec2', 'CreateFlowLogs'),
     passRolePermission(FLOW_LOGS_DELIVERY_ROLE),
   ],
-  outputs: { Changed: 'String', FlowLogId: 'String' },
+  outputs: { ...CHANGE_OUTPUTS, FlowLogId: 'String' },
   async run(input, ctx) {
-    const created = [
-      input.LogGroupCreated ? `created log group ${input.LogGroupName}` : '',
-      input.RoleCreated ? `created role ${input.RoleArn}` : '',
-    ].filter(Boolean);
+    const created = createdForDelivery(input.LogGroupName, input);
     const covering = (await readFlowLogs(ctx, input.VpcId)).filter(coversRejectedTraffic);
     if (covering.length) {
       return {
@@ -218,18 +215,18 @@ export const createFlowLog = defineHandler<CreateInput, { Changed: string; FlowL
   },
 });
 
-export const verifyFlowLogs = defineHandler<{ VpcId: string }, { Verified: boolean; After: Record<string, unknown>; Unmet: string }>({
+export const verifyFlowLogs = defineHandler<{ VpcId: string }, VerifyResult>({
   id: 'vpcFlowLogs.verify',
   description: 'List the live flow logs of the VPC and check one covers rejected traffic.',
   permissions: [permissionFor('ec2', 'DescribeFlowLogs')],
-  outputs: { Verified: 'Boolean', After: 'StringMap', Unmet: 'String' },
+  outputs: VERIFY_OUTPUTS,
   async run({ VpcId }, ctx) {
     const flowLogs = await readFlowLogs(ctx, VpcId);
     const covered = flowLogs.some(coversRejectedTraffic);
     return {
       Verified: covered,
       Unmet: covered ? '' : 'no flow log of the VPC captures rejected traffic',
-      After: { VpcId, FlowLogs: flowLogs.length ? flowLogs.map(describeFlowLog).join('; ') : 'none' },
+      After: flowLogState(VpcId, flowLogs),
     };
   },
 });
@@ -282,11 +279,7 @@ To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`Creat
       default: DEFAULT_FLOW_LOG_GROUP,
       pattern: patterns.logGroupName,
     }),
-    LogRetentionDays: param.integer({
-      description: 'Retention of a log group hubfix creates, in days. An existing group keeps its own.',
-      default: 365,
-      allowedValues: LOG_RETENTION_DAYS,
-    }),
+    LogRetentionDays: LOG_RETENTION_PARAMETER,
   },
   body(p) {
     const plan = script({
@@ -295,37 +288,24 @@ To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`Creat
       handler: planFlowLogs,
       input: { VpcId: p.VpcId, LogGroupName: p.LogGroupName },
     });
-    const group = script({
-      name: 'EnsureLogGroup',
-      description: 'Create the log group with its retention when missing.',
-      handler: ensureLogGroupHandler,
-      input: { LogGroupName: p.LogGroupName, RetentionDays: p.LogRetentionDays },
-    });
-    const role = script({
-      name: 'EnsureRole',
-      description: 'Create the delivery role when missing; its policy names the log group.',
-      handler: ensureFlowLogsRole,
-      input: { LogGroupArn: group.out.LogGroupArn },
-    });
-    const create = script({
-      name: 'CreateFlowLog',
-      description: 'Create a REJECT flow log of the VPC to the log group, unless one covers rejected traffic already.',
-      handler: createFlowLog,
-      input: {
-        VpcId: p.VpcId,
-        LogGroupName: p.LogGroupName,
-        RoleArn: role.out.RoleArn,
-        LogGroupCreated: group.out.Created,
-        RoleCreated: role.out.Created,
-      },
-      maxAttempts: 3,
-    });
-    const wait = sleep({ name: 'WaitForRole', description: 'Give a new role time to propagate in IAM.', duration: 'PT20S' });
-    const ready = branch({
-      name: 'RoleReady',
-      description: 'A role that existed already is usable at once; a new one waits.',
-      choices: [{ next: create, when: { variable: role.out.Created, op: 'BooleanEquals', value: false } }],
-      default: wait,
+    const remediate = deliverySteps({
+      logGroupName: p.LogGroupName,
+      retentionDays: p.LogRetentionDays,
+      roleHandler: ensureFlowLogsRole,
+      deliver: (made) =>
+        script({
+          name: 'CreateFlowLog',
+          description: 'Create a REJECT flow log of the VPC to the log group, unless one covers rejected traffic already.',
+          handler: createFlowLog,
+          input: {
+            VpcId: p.VpcId,
+            LogGroupName: p.LogGroupName,
+            RoleArn: made.roleArn,
+            LogGroupCreated: made.logGroupCreated,
+            RoleCreated: made.roleCreated,
+          },
+          maxAttempts: 3,
+        }),
     });
     const verify = script({
       name: 'Verify',
@@ -333,17 +313,6 @@ To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`Creat
       handler: verifyFlowLogs,
       input: { VpcId: p.VpcId },
     });
-    return {
-      plan: [plan],
-      remediate: [group, role, ready, wait, create],
-      verify: [verify],
-      decision: plan.out.Decision,
-      before: plan.out.Before,
-      summary: plan.out.Summary,
-      changed: create.out.Changed,
-      after: verify.out.After,
-      verified: verify.out.Verified,
-      reason: verify.out.Unmet,
-    };
+    return phaseBody({ plan, remediate: remediate.steps, changed: remediate.deliver.out.Changed, verify });
   },
 });

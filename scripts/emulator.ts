@@ -15,7 +15,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'start') {
     const emulator = await startEmulator({ progress });
     process.stdout.write(`AWS emulator on ${emulator.endpoint} (pid ${emulator.pid}); Ctrl-C stops it\n`);
-    process.stdout.write(`  e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${emulator.endpoint} sts get-caller-identity\n`);
+    process.stdout.write(
+      `  e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${emulator.endpoint} sts get-caller-identity\n`,
+    );
     // the server is unref-ed: keep this process alive until a signal stops both
     setInterval(() => {}, 1 << 30);
     await new Promise(() => {});

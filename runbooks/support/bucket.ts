@@ -1,6 +1,8 @@
 import { errorCode, hasErrorCode } from '../../src/aws/invoker';
 import { permissionFor } from '../../src/iam/actions';
 import type { ScriptContext } from '../../src/model/handlers';
+import { param, patterns } from '../../src/model/parameters';
+import type { Extraction } from '../../src/model/runbook';
 
 /** Where a bucket is, as far as this account can tell. */
 export type BucketLookup = { owned: true; region: string } | { owned: false; exists: boolean; reason: string };
@@ -72,3 +74,33 @@ export function bucketRegionProblem(bucket: string, bucketRegion: string, here: 
   if (bucketRegion === here) return undefined;
   return `bucket ${bucket} is in Region ${bucketRegion}; run this runbook in ${bucketRegion}, where Security Hub evaluates it`;
 }
+
+/**
+ * Whether the bucket can be changed from here: it is this account's and in this Region. If not,
+ * the before-state to record and the reason to skip.
+ */
+export async function checkBucketHere(
+  ctx: ScriptContext,
+  bucket: string,
+): Promise<{ here: true } | { here: false; before: Record<string, unknown>; reason: string }> {
+  const where = await locateBucket(ctx, bucket);
+  if (!where.owned) return { here: false, before: { Bucket: bucket }, reason: where.reason };
+  const regionProblem = bucketRegionProblem(bucket, where.region, ctx.region);
+  if (regionProblem) return { here: false, before: { Bucket: bucket, BucketRegion: where.region }, reason: regionProblem };
+  return { here: true };
+}
+
+/** Where a finding names the bucket: its ARN. */
+export const BUCKET_EXTRACT: Extraction<'BucketName'>[] = [
+  {
+    parameter: 'BucketName',
+    from: 'resourceId',
+    resourceType: 'AwsS3Bucket',
+    pattern: '^arn:aws(?:-cn|-us-gov)?:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$',
+  },
+];
+
+export const TRAIL_BUCKET_PARAMETER = param.string({
+  description: 'The S3 bucket that stores CloudTrail logs.',
+  pattern: patterns.bucketName,
+});

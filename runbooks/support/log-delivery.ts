@@ -1,6 +1,9 @@
 import { hasErrorCode } from '../../src/aws/invoker';
 import { permissionFor } from '../../src/iam/actions';
 import { type Permission, type ScriptContext, type ScriptHandler, defineHandler } from '../../src/model/handlers';
+import { param } from '../../src/model/parameters';
+import type { Ref, Value } from '../../src/model/refs';
+import { type Step, branch, script, sleep } from '../../src/model/steps';
 import { type PolicyDocument, type PolicyStatement, asList, canonicalJson, parsePolicyDocument, trustsService } from './policy-document';
 
 /**
@@ -12,6 +15,12 @@ import { type PolicyDocument, type PolicyStatement, asList, canonicalJson, parse
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export const LOG_RETENTION_PARAMETER = param.integer({
+  description: 'Retention of a log group hubfix creates, in days. An existing group keeps its own.',
+  default: 365,
+  allowedValues: LOG_RETENTION_DAYS,
+});
 
 export interface LogGroup {
   logGroupName: string;
@@ -269,4 +278,86 @@ export function ensureRoleHandler(id: string, spec: DeliveryRoleSpec): ScriptHan
       return { RoleArn: arn, Created: created, PolicyChanged: policyChanged };
     },
   });
+}
+
+/** What a plan learns about the log group and the delivery role. */
+export interface DeliveryPlan {
+  /** `LogGroup` and `DeliveryRole`, each named with `exists` or `missing`, for the before-state. */
+  state: { LogGroup: string; DeliveryRole: string };
+  /** Why the role cannot be used (the run skips), or undefined. */
+  problem: string | undefined;
+  /** What remediate will do about the group and the role, for the summary. */
+  steps: string[];
+}
+
+/** Read-only: look for the log group and the service's delivery role, as a plan step does. */
+export async function planDelivery(ctx: ScriptContext, spec: DeliveryRoleSpec, groupName: string): Promise<DeliveryPlan> {
+  const group = await findLogGroup(ctx, groupName);
+  const role = await readDeliveryRole(ctx, spec);
+  return {
+    state: {
+      LogGroup: `${groupName} (${group ? 'exists' : 'missing'})`,
+      DeliveryRole: `${role.roleName} (${role.exists ? 'exists' : 'missing'})`,
+    },
+    problem: roleProblem(spec, role),
+    steps: [
+      group ? `use the existing log group ${groupName}` : `create log group ${groupName}`,
+      role.exists ? `use role ${role.roleName}` : `create delivery role ${role.roleName}`,
+    ],
+  };
+}
+
+/** What the EnsureLogGroup and EnsureRole steps created (as the step after them is told), for its Changed line. Pure. */
+export function createdForDelivery(logGroup: string, made: { LogGroupCreated: boolean; RoleArn: string; RoleCreated: boolean }): string[] {
+  const created: string[] = [];
+  if (made.LogGroupCreated) created.push(`created log group ${logGroup}`);
+  if (made.RoleCreated) created.push(`created role ${made.RoleArn}`);
+  return created;
+}
+
+/** The outputs of the EnsureLogGroup and EnsureRole steps, for the step that hands the role to the service. */
+export interface DeliveryRefs {
+  logGroupArn: Ref<string>;
+  logGroupCreated: Ref<boolean>;
+  roleArn: Ref<string>;
+  roleCreated: Ref<boolean>;
+}
+
+/**
+ * The remediate steps of a runbook that sends logs to CloudWatch Logs: EnsureLogGroup, EnsureRole,
+ * then RoleReady / WaitForRole (a new role is given 20 seconds to propagate) before `deliver`, the
+ * step that hands the group and role to the service.
+ */
+export function deliverySteps<O>(a: {
+  logGroupName: Value<string>;
+  retentionDays: Value<number>;
+  roleHandler: ScriptHandler<{ LogGroupArn: string }, EnsureRoleOutput>;
+  deliver: (made: DeliveryRefs) => Step<O>;
+}): { steps: Step<unknown>[]; deliver: Step<O> } {
+  const group = script({
+    name: 'EnsureLogGroup',
+    description: 'Create the log group with its retention when missing.',
+    handler: ensureLogGroupHandler,
+    input: { LogGroupName: a.logGroupName, RetentionDays: a.retentionDays },
+  });
+  const role = script({
+    name: 'EnsureRole',
+    description: 'Create the delivery role when missing; its policy names the log group.',
+    handler: a.roleHandler,
+    input: { LogGroupArn: group.out.LogGroupArn },
+  });
+  const deliver = a.deliver({
+    logGroupArn: group.out.LogGroupArn,
+    logGroupCreated: group.out.Created,
+    roleArn: role.out.RoleArn,
+    roleCreated: role.out.Created,
+  });
+  const wait = sleep({ name: 'WaitForRole', description: 'Give a new role time to propagate in IAM.', duration: 'PT20S' });
+  const ready = branch({
+    name: 'RoleReady',
+    description: 'A role that existed already is usable at once; a new one waits.',
+    choices: [{ next: deliver, when: { variable: role.out.Created, op: 'BooleanEquals', value: false } }],
+    default: wait,
+  });
+  return { steps: [group, role, ready, wait, deliver], deliver };
 }

@@ -1,6 +1,8 @@
 import { hasErrorCode } from '../../src/aws/invoker';
 import { permissionFor } from '../../src/iam/actions';
 import type { ScriptContext } from '../../src/model/handlers';
+import { param, patterns } from '../../src/model/parameters';
+import type { Extraction } from '../../src/model/runbook';
 import { parseArn } from './arn';
 
 /** The GetTrail fields hubfix's CloudTrail runbooks look at. */
@@ -91,3 +93,18 @@ export function trailIdentity(trail: Trail): Record<string, string> {
     IsOrganizationTrail: String(trail.IsOrganizationTrail === true),
   };
 }
+
+/** Where a finding names the trail: its whole ARN (a trail is looked up by ARN outside its home Region). */
+export const TRAIL_EXTRACT: Extraction<'TrailName'>[] = [
+  {
+    parameter: 'TrailName',
+    from: 'resourceId',
+    resourceType: 'AwsCloudTrailTrail',
+    pattern: '^(arn:aws(?:-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127})$',
+  },
+];
+
+export const TRAIL_NAME_PARAMETER = param.string({
+  description: 'The trail: its ARN (as in the finding) or its name. A name finds only trails of this account in this Region.',
+  pattern: patterns.trailNameOrArn,
+});

@@ -71,7 +71,15 @@ export function buildFinding(s: FindingSpec): Finding {
     UpdatedAt: s.at,
     Severity: { Label: severity, Original: severity },
     Title: s.title,
-    Resources: [{ Type: s.resource.Type, Id: s.resource.Id, Partition: partition, Region: s.resource.Region, ...(s.resource.Details ? { Details: s.resource.Details } : {}) }],
+    Resources: [
+      {
+        Type: s.resource.Type,
+        Id: s.resource.Id,
+        Partition: partition,
+        Region: s.resource.Region,
+        ...(s.resource.Details ? { Details: s.resource.Details } : {}),
+      },
+    ],
     WorkflowState: 'NEW',
     Workflow: { Status: 'NEW' },
     RecordState: 'ACTIVE',
@@ -84,7 +92,12 @@ export function buildFinding(s: FindingSpec): Finding {
       GeneratorId: `security-control/${s.control}`,
       Types: TYPES_CONSOLIDATED,
       Description: `This AWS control checks: ${s.title}.`,
-      Remediation: { Recommendation: { Text: 'For information on how to correct this issue, consult the AWS Security Hub controls documentation.', Url: `https://docs.aws.amazon.com/console/securityhub/${s.control}/remediation` } },
+      Remediation: {
+        Recommendation: {
+          Text: 'For information on how to correct this issue, consult the AWS Security Hub controls documentation.',
+          Url: `https://docs.aws.amazon.com/console/securityhub/${s.control}/remediation`,
+        },
+      },
       ProductFields: {
         'aws/securityhub/ProductName': 'Security Hub',
         'aws/securityhub/CompanyName': 'AWS',
@@ -93,7 +106,12 @@ export function buildFinding(s: FindingSpec): Finding {
       Compliance: {
         Status: 'FAILED',
         SecurityControlId: s.control,
-        ...(s.cisRule ? { AssociatedStandards: [{ StandardsId: `standards/${CIS_120}` }], RelatedRequirements: [`CIS AWS Foundations 1.2.0/${s.cisRule}`] } : {}),
+        ...(s.cisRule
+          ? {
+              AssociatedStandards: [{ StandardsId: `standards/${CIS_120}` }],
+              RelatedRequirements: [`CIS AWS Foundations 1.2.0/${s.cisRule}`],
+            }
+          : {}),
       },
       FindingProviderFields: { Severity: { Label: severity, Original: severity }, Types: TYPES_CONSOLIDATED },
     };
@@ -154,7 +172,14 @@ export function importedEvent(finding: Record<string, unknown>, adminAccount: st
 }
 
 /** The "Custom Action" event for an analyst's action on findings. */
-export function customActionEvent(findings: Record<string, unknown>[], actionArn: string, actionName: string, adminAccount: string, region: string, time: string): SecurityHubEvent {
+export function customActionEvent(
+  findings: Record<string, unknown>[],
+  actionArn: string,
+  actionName: string,
+  adminAccount: string,
+  region: string,
+  time: string,
+): SecurityHubEvent {
   return {
     version: '0',
     id: stableUuid('action', actionArn, time, ...findings.map((f) => String(f.Id))),

@@ -10,8 +10,8 @@ import type { CallerIdentity } from './securityhub-standin';
  * STAND-IN for SSM automation executions (moto 5.2.5 has documents but no executions):
  * StartAutomationExecution reads the document the member account really holds in moto
  * (ssm GetDocument with the caller's credentials, in the caller's Region), then hubfix's local
- * engine runs it there, as SSM would: after the start call has returned. `drain()` runs what was
- * started; GetAutomationExecution answers from the engine's record.
+ * engine runs it there, as SSM would: after the start call has returned (`kick()` starts what was
+ * started, `drain()` waits for all of it); GetAutomationExecution answers from the engine's record.
  */
 
 export interface StartedAutomation {
@@ -51,13 +51,16 @@ let counter = 0;
 /** An id shaped like SSM's (a UUID). */
 function executionId(): string {
   counter += 1;
-  const hex = (Date.now().toString(16) + counter.toString(16).padStart(8, '0') + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32);
+  const hex = (Date.now().toString(16) + counter.toString(16).padStart(8, '0') + Math.random().toString(16).slice(2))
+    .padEnd(32, '0')
+    .slice(0, 32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export class AutomationStandIn {
   readonly started: StartedAutomation[] = [];
   private pending: Array<() => Promise<void>> = [];
+  private running = new Set<Promise<void>>();
 
   constructor(private readonly o: AutomationStandInOptions) {}
 
@@ -69,21 +72,52 @@ export class AutomationStandIn {
       const same = this.started.find((s) => s.clientToken === token && s.account === caller.account && s.region === call.region);
       if (same) return { AutomationExecutionId: same.id };
     }
-    if (call.input.TargetLocations || call.input.Targets) throw new AwsServiceError('InvalidAutomationExecutionParametersException', 'the stand-in runs single-account, single-Region automations only', 'ssm', 'StartAutomationExecution');
-    const doc = await this.o.sdk.call({ service: 'ssm', operation: 'GetDocument', region: call.region, credentials: call.credentials, input: { Name: name, ...(call.input.DocumentVersion ? { DocumentVersion: call.input.DocumentVersion } : {}) } });
-    if (doc.DocumentType !== 'Automation') throw new AwsServiceError('InvalidDocument', `${name} is not an Automation document`, 'ssm', 'StartAutomationExecution');
+    if (call.input.TargetLocations || call.input.Targets)
+      throw new AwsServiceError(
+        'InvalidAutomationExecutionParametersException',
+        'the stand-in runs single-account, single-Region automations only',
+        'ssm',
+        'StartAutomationExecution',
+      );
+    const doc = await this.o.sdk.call({
+      service: 'ssm',
+      operation: 'GetDocument',
+      region: call.region,
+      credentials: call.credentials,
+      input: { Name: name, ...(call.input.DocumentVersion ? { DocumentVersion: call.input.DocumentVersion } : {}) },
+    });
+    if (doc.DocumentType !== 'Automation')
+      throw new AwsServiceError('InvalidDocument', `${name} is not an Automation document`, 'ssm', 'StartAutomationExecution');
     const document = (doc.DocumentFormat === 'JSON' ? JSON.parse(String(doc.Content)) : load(String(doc.Content))) as AutomationDocument;
     const parameters = (call.input.Parameters as Record<string, string[]> | undefined) ?? {};
     for (const [k, v] of Object.entries(parameters)) {
-      for (const value of v) if (value.length > 512) throw new AwsServiceError('ValidationException', `parameter ${k}: a value is longer than 512 characters`, 'ssm', 'StartAutomationExecution');
+      for (const value of v)
+        if (value.length > 512)
+          throw new AwsServiceError(
+            'ValidationException',
+            `parameter ${k}: a value is longer than 512 characters`,
+            'ssm',
+            'StartAutomationExecution',
+          );
     }
-    const entry: StartedAutomation = { id: executionId(), document: name, account: caller.account, region: call.region, startedBy: caller.arn, parameters, startedAt: Date.now(), ...(token ? { clientToken: token } : {}) };
+    const entry: StartedAutomation = {
+      id: executionId(),
+      document: name,
+      account: caller.account,
+      region: call.region,
+      startedBy: caller.arn,
+      parameters,
+      startedAt: Date.now(),
+      ...(token ? { clientToken: token } : {}),
+    };
     this.started.push(entry);
     this.pending.push(async () => {
       try {
         const policy = this.o.policy?.(name);
         entry.result = await runAutomation({ name, document, ...(policy ? { policy } : {}) }, parameters, {
           invoker: this.o.stepInvoker(),
+          // the id StartAutomationExecution returned is the one the automation runs under
+          executionId: entry.id,
           region: call.region,
           account: caller.account,
           handlers: this.o.handlers,
@@ -103,12 +137,21 @@ export class AutomationStandIn {
     return { AutomationExecutionId: entry.id };
   }
 
-  /** Run every automation started so far, side by side as SSM would (and any they start). */
+  /** Start running every automation started so far, side by side as SSM would; returns at once. */
+  kick(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const run of batch) {
+      const p: Promise<void> = run().finally(() => this.running.delete(p));
+      this.running.add(p);
+    }
+  }
+
+  /** Run every automation started so far (and any started meanwhile) to its end. */
   async drain(): Promise<void> {
-    while (this.pending.length) {
-      const batch = this.pending;
-      this.pending = [];
-      await Promise.all(batch.map((run) => run()));
+    while (this.pending.length || this.running.size) {
+      this.kick();
+      await Promise.all([...this.running]);
     }
   }
 
@@ -118,9 +161,22 @@ export class AutomationStandIn {
 
   async get(call: AwsCall): Promise<AwsOutput> {
     const s = this.find(String(call.input.AutomationExecutionId ?? ''));
-    if (!s) throw new AwsServiceError('AutomationExecutionNotFoundException', `no automation execution ${String(call.input.AutomationExecutionId)}`, 'ssm', 'GetAutomationExecution');
+    if (!s)
+      throw new AwsServiceError(
+        'AutomationExecutionNotFoundException',
+        `no automation execution ${String(call.input.AutomationExecutionId)}`,
+        'ssm',
+        'GetAutomationExecution',
+      );
     if (!s.result) {
-      return { AutomationExecution: { AutomationExecutionId: s.id, DocumentName: s.document, AutomationExecutionStatus: s.error ? 'Failed' : 'Pending', ...(s.error ? { FailureMessage: s.error } : {}) } };
+      return {
+        AutomationExecution: {
+          AutomationExecutionId: s.id,
+          DocumentName: s.document,
+          AutomationExecutionStatus: s.error ? 'Failed' : 'Pending',
+          ...(s.error ? { FailureMessage: s.error } : {}),
+        },
+      };
     }
     return { AutomationExecution: { ...s.result.record, AutomationExecutionId: s.id } };
   }

@@ -8,7 +8,13 @@ import { dirname, join, resolve } from 'node:path';
  * from the pinned requirements-emulator.txt and reused while that file's hash is unchanged.
  */
 
-export type EmulatorErrorCode = 'PYTHON_MISSING' | 'PYTHON_TOO_OLD' | 'VENV_FAILED' | 'PACKAGE_INDEX_UNREACHABLE' | 'INSTALL_FAILED' | 'START_FAILED';
+export type EmulatorErrorCode =
+  | 'PYTHON_MISSING'
+  | 'PYTHON_TOO_OLD'
+  | 'VENV_FAILED'
+  | 'PACKAGE_INDEX_UNREACHABLE'
+  | 'INSTALL_FAILED'
+  | 'START_FAILED';
 
 /** A failure to install or start the emulator; `message` is one line a person can act on. */
 export class EmulatorError extends Error {
@@ -128,9 +134,13 @@ async function checkPython(python: string): Promise<void> {
     );
   }
   const version = parsePythonVersion(`${r.stdout}${r.stderr}`);
-  if (r.code !== 0 || !version) throw new EmulatorError('PYTHON_MISSING', `"${python} --version" failed: ${truncate(`${r.stderr}${r.stdout}`.trim(), 160)}`);
+  if (r.code !== 0 || !version)
+    throw new EmulatorError('PYTHON_MISSING', `"${python} --version" failed: ${truncate(`${r.stderr}${r.stdout}`.trim(), 160)}`);
   if (version[0] < MIN_PYTHON[0] || (version[0] === MIN_PYTHON[0] && version[1] < MIN_PYTHON[1])) {
-    throw new EmulatorError('PYTHON_TOO_OLD', `the AWS emulator needs Python ${MIN_PYTHON.join('.')}+, "${python}" is ${version.join('.')}: set HUBFIX_PYTHON to a newer one`);
+    throw new EmulatorError(
+      'PYTHON_TOO_OLD',
+      `the AWS emulator needs Python ${MIN_PYTHON.join('.')}+, "${python}" is ${version.join('.')}: set HUBFIX_PYTHON to a newer one`,
+    );
   }
 }
 
@@ -198,7 +208,10 @@ export async function ensureEmulator(options: EnsureOptions = {}): Promise<Emula
     const mk = await run(base, ['-m', 'venv', '--clear', venv]);
     if (mk.code !== 0) {
       const why = `${mk.stderr}${mk.stdout}`.trim().split('\n').pop() ?? '';
-      throw new EmulatorError('VENV_FAILED', `cannot create ${venv} with "${base} -m venv" (${truncate(why, 160)}); on Debian/Ubuntu install python3-venv`);
+      throw new EmulatorError(
+        'VENV_FAILED',
+        `cannot create ${venv} with "${base} -m venv" (${truncate(why, 160)}); on Debian/Ubuntu install python3-venv`,
+      );
     }
     options.progress?.(`installing the AWS emulator (${REQUIREMENTS}, about 30 s the first time)`);
     const env = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };

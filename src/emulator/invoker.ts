@@ -67,7 +67,13 @@ export class EmulatorInvoker implements Invoker {
     const key = call.credentials?.accessKeyId ?? '';
     let id = this.identities.get(key);
     if (!id) {
-      const out = await this.sdk.call({ service: 'sts', operation: 'GetCallerIdentity', region: call.region, credentials: call.credentials, input: {} });
+      const out = await this.sdk.call({
+        service: 'sts',
+        operation: 'GetCallerIdentity',
+        region: call.region,
+        credentials: call.credentials,
+        input: {},
+      });
       id = { account: String(out.Account), arn: String(out.Arn) };
       this.identities.set(key, id);
     }
@@ -92,7 +98,13 @@ export class EmulatorInvoker implements Invoker {
 
   async call(call: AwsCall): Promise<AwsOutput> {
     const op = `${call.service}.${call.operation}`;
-    const entry: CallLogEntry = { service: call.service, operation: call.operation, region: call.region, accessKeyId: call.credentials?.accessKeyId ?? '', answeredBy: 'moto' };
+    const entry: CallLogEntry = {
+      service: call.service,
+      operation: call.operation,
+      region: call.region,
+      accessKeyId: call.credentials?.accessKeyId ?? '',
+      answeredBy: 'moto',
+    };
     this.log.push(entry);
     switch (op) {
       case 'securityhub.BatchUpdateFindings':

@@ -4,7 +4,7 @@ import type { Catalog } from '../compiler/catalog';
 import type { CompiledRunbook } from '../compiler/compile';
 import type { Clock } from '../engine';
 import { CredentialsCache, type FindingOutcome, type HubfixConfig, handleEvent, parseConfig } from '../findings';
-import { importedEvent, type SecurityHubEvent } from './asff';
+import { customActionEvent, importedEvent, type SecurityHubEvent } from './asff';
 import type { StartedAutomation } from './automation-standin';
 import { ShiftedClock } from './clock';
 import { type NotificationInbox, startInbox } from './inbox';
@@ -67,9 +67,18 @@ export interface Scenario {
   config: HubfixConfig;
   catalog: Catalog;
   runbooks: readonly CompiledRunbook[];
-  /** Run the orchestrator over every member finding as Security Hub holds it now. */
-  runPass(progress?: (line: string) => void): Promise<PassResult>;
+  /**
+   * Run the orchestrator over every member finding as Security Hub holds it now: as the
+   * "Findings - Imported" events Security Hub sends (one finding each), or as an analyst's
+   * "Remediate" custom action on all of them (one event per Region).
+   */
+  runPass(options?: PassOptions): Promise<PassResult>;
   close(): Promise<void>;
+}
+
+export interface PassOptions {
+  trigger?: 'imported' | 'custom-action';
+  progress?: (line: string) => void;
 }
 
 export interface ScenarioOptions {
@@ -134,7 +143,16 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       out.push(...((r.Findings as Array<Record<string, unknown>>) ?? []));
       let token = r.NextToken as string | undefined;
       while (token) {
-        const more = await invoker.call({ service: 'securityhub', operation: 'GetFindings', region, input: { Filters: { AwsAccountId: MEMBER_ACCOUNTS.map((a) => ({ Value: a, Comparison: 'EQUALS' })) }, MaxResults: 100, NextToken: token } });
+        const more = await invoker.call({
+          service: 'securityhub',
+          operation: 'GetFindings',
+          region,
+          input: {
+            Filters: { AwsAccountId: MEMBER_ACCOUNTS.map((a) => ({ Value: a, Comparison: 'EQUALS' })) },
+            MaxResults: 100,
+            NextToken: token,
+          },
+        });
         out.push(...((more.Findings as Array<Record<string, unknown>>) ?? []));
         token = more.NextToken as string | undefined;
       }
@@ -144,18 +162,49 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
 
   const deps = () => ({ invoker, catalog, config, credentials, log: () => {} });
 
-  async function runPass(passProgress: (line: string) => void = progress): Promise<PassResult> {
+  async function actionTarget(region: string): Promise<string> {
+    const id = config.customActions.remediate.id;
+    const arn = `arn:aws:securityhub:${region}:${ADMIN_ACCOUNT}:action/custom/${id}`;
+    const known = await invoker.call({
+      service: 'securityhub',
+      operation: 'DescribeActionTargets',
+      region,
+      input: { ActionTargetArns: [arn] },
+    });
+    if ((known.ActionTargets as unknown[]).length) return arn;
+    const out = await invoker.call({
+      service: 'securityhub',
+      operation: 'CreateActionTarget',
+      region,
+      input: { Name: 'Remediate', Id: id, Description: 'Remediate with hubfix' },
+    });
+    return String(out.ActionTargetArn);
+  }
+
+  async function runPass(options: PassOptions = {}): Promise<PassResult> {
+    const passProgress = options.progress ?? progress;
     const t0 = Date.now();
     const startedBefore = invoker.automations.started.length;
     const emittedBefore = invoker.securityHub.emitted.length;
     const inboxBefore = inbox.received.length;
     const findings = await currentFindings();
-    const events = findings.map((f) => importedEvent(f, ADMIN_ACCOUNT, new Date().toISOString()));
+    const now = new Date().toISOString();
+    const events: SecurityHubEvent[] = [];
+    if (options.trigger === 'custom-action') {
+      for (const region of REGIONS) {
+        const inRegion = findings.filter((f) => f.Region === region);
+        if (inRegion.length) events.push(customActionEvent(inRegion, await actionTarget(region), 'Remediate', ADMIN_ACCOUNT, region, now));
+      }
+    } else {
+      events.push(...findings.map((f) => importedEvent(f, ADMIN_ACCOUNT, now)));
+    }
     const eventAt = new Map<string, number>();
     let done = 0;
     const results = await mapLimit(events, 8, async (event) => {
-      eventAt.set(String(event.detail.findings[0]?.Id), Date.now());
+      for (const f of event.detail.findings) eventAt.set(String(f.Id), Date.now());
       const r = await handleEvent(event, deps());
+      // the automations this event started run now, while the orchestrator takes the next events
+      invoker.automations.kick();
       done += 1;
       passProgress(`orchestrator: ${done}/${events.length} events`);
       return r;
@@ -194,7 +243,9 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
         }
       });
       const message = note ? (JSON.parse(note.Message) as Record<string, unknown>) : undefined;
-      const f = after.get(d.findingId) as { Workflow?: { Status?: string }; Note?: { Text?: string }; ProductFields?: Record<string, string> } | undefined;
+      const f = after.get(d.findingId) as
+        | { Workflow?: { Status?: string }; Note?: { Text?: string }; ProductFields?: Record<string, string> }
+        | undefined;
       const rule = f?.ProductFields?.RuleId;
       const report: FindingReport = {
         findingId: d.findingId,

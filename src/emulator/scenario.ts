@@ -75,7 +75,12 @@ export function memberRolePolicy(account: string): Record<string, unknown> {
     Version: '2012-10-17',
     Statement: [
       { Effect: 'Allow', Action: ['ssm:StartAutomationExecution', 'ssm:GetAutomationExecution'], Resource: '*' },
-      { Effect: 'Allow', Action: 'iam:PassRole', Resource: `arn:aws:iam::${account}:role/hubfix-*`, Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } } },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: `arn:aws:iam::${account}:role/hubfix-*`,
+        Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+      },
     ],
   };
 }
@@ -84,7 +89,10 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
   const inv = o.invoker;
   const at = o.at ?? new Date().toISOString();
   const progress = o.progress ?? (() => {});
-  const admin = (region: string): Aws => (service, operation, input = {}) => inv.sdk.call({ service, operation, region, input }) as never;
+  const admin =
+    (region: string): Aws =>
+    (service, operation, input = {}) =>
+      inv.sdk.call({ service, operation, region, input }) as never;
 
   // the administrator: Security Hub in both Regions, the notification topic with a subscriber
   progress('administrator account: Security Hub, notification topic');
@@ -96,7 +104,14 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
     AttributeName: 'Policy',
     AttributeValue: JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: MEMBER_ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`) }, Action: 'sns:Publish', Resource: topic.TopicArn }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: MEMBER_ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`) },
+          Action: 'sns:Publish',
+          Resource: topic.TopicArn,
+        },
+      ],
     }),
   });
 
@@ -104,7 +119,8 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
   const awsIn = (account: string, region: string): Aws => {
     const credentials = account === ADMIN_ACCOUNT ? undefined : memberCredentials.get(account);
     if (account !== ADMIN_ACCOUNT && !credentials) throw new Error(`account ${account} is not set up`);
-    return (service, operation, input = {}) => inv.sdk.call({ service, operation, region, input, ...(credentials ? { credentials } : {}) }) as never;
+    return (service, operation, input = {}) =>
+      inv.sdk.call({ service, operation, region, input, ...(credentials ? { credentials } : {}) }) as never;
   };
 
   const resources: SeededResource[] = [];
@@ -113,11 +129,23 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
 
   for (const account of MEMBER_ACCOUNTS) {
     progress(`member ${account}: roles, documents, resources`);
-    const assumed = await inv.sdk.call({ service: 'sts', operation: 'AssumeRole', region: HOME_REGION, input: { RoleArn: `arn:aws:iam::${account}:role/${SETUP_ROLE}`, RoleSessionName: 'hubfix-e2e-setup' } });
+    const assumed = await inv.sdk.call({
+      service: 'sts',
+      operation: 'AssumeRole',
+      region: HOME_REGION,
+      input: { RoleArn: `arn:aws:iam::${account}:role/${SETUP_ROLE}`, RoleSessionName: 'hubfix-e2e-setup' },
+    });
     memberCredentials.set(account, credentialsOf(assumed));
     const iam = awsIn(account, HOME_REGION);
-    await iam('iam', 'CreateRole', { RoleName: DEFAULT_MEMBER_ROLE_NAME, AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ADMIN_ACCOUNT}:role/${ORCHESTRATOR_ROLE}` }) });
-    await iam('iam', 'PutRolePolicy', { RoleName: DEFAULT_MEMBER_ROLE_NAME, PolicyName: 'hubfix-member', PolicyDocument: JSON.stringify(memberRolePolicy(account)) });
+    await iam('iam', 'CreateRole', {
+      RoleName: DEFAULT_MEMBER_ROLE_NAME,
+      AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ADMIN_ACCOUNT}:role/${ORCHESTRATOR_ROLE}` }),
+    });
+    await iam('iam', 'PutRolePolicy', {
+      RoleName: DEFAULT_MEMBER_ROLE_NAME,
+      PolicyName: 'hubfix-member',
+      PolicyDocument: JSON.stringify(memberRolePolicy(account)),
+    });
     await iam('iam', 'CreateRole', { RoleName: STEP_RUNNER_ROLE, AssumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }) });
     for (const rb of o.runbooks) {
       const roleName = runbookRoleName(rb.name);
@@ -136,7 +164,8 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
     for (const region of REGIONS) {
       const aws = awsIn(account, region);
       await aws('securityhub', 'EnableSecurityHub', { EnableDefaultStandards: false });
-      for (const rb of o.runbooks) await aws('ssm', 'CreateDocument', { Name: rb.name, Content: rb.yaml, DocumentType: 'Automation', DocumentFormat: 'YAML' });
+      for (const rb of o.runbooks)
+        await aws('ssm', 'CreateDocument', { Name: rb.name, Content: rb.yaml, DocumentType: 'Automation', DocumentFormat: 'YAML' });
     }
     for (const region of REGIONS) {
       const shared = new Map<string, Promise<unknown>>();
@@ -166,20 +195,34 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
   progress('importing findings (BatchImportFindings)');
   const findings: SeededFinding[] = [];
   for (const seeded of resources) {
-    const controls = Object.values(o.catalog.controls).filter((c) => c.document === seeded.document && (!seeded.controls || seeded.controls.includes(c.control)));
+    const controls = Object.values(o.catalog.controls).filter(
+      (c) => c.document === seeded.document && (!seeded.controls || seeded.controls.includes(c.control)),
+    );
     for (const c of controls) {
       const cisRule = c.aliases['cis-1.2.0']?.[0];
       const format: FindingFormat = formatFor(seeded.account) === 'cis-1.2.0' && cisRule ? 'cis-1.2.0' : 'consolidated';
-      const finding = buildFinding({ format, account: seeded.account, region: seeded.region, control: c.control, ...(cisRule ? { cisRule } : {}), title: c.title, resource: seeded.resource, at });
+      const finding = buildFinding({
+        format,
+        account: seeded.account,
+        region: seeded.region,
+        control: c.control,
+        ...(cisRule ? { cisRule } : {}),
+        title: c.title,
+        resource: seeded.resource,
+        at,
+      });
       findings.push({ finding, control: c.control, seeded });
     }
   }
   for (const account of [...MEMBER_ACCOUNTS, ADMIN_ACCOUNT]) {
     for (const region of REGIONS) {
-      const batch = findings.filter((f) => f.finding.Region === region && (account === ADMIN_ACCOUNT || f.finding.AwsAccountId === account)).map((f) => f.finding);
+      const batch = findings
+        .filter((f) => f.finding.Region === region && (account === ADMIN_ACCOUNT || f.finding.AwsAccountId === account))
+        .map((f) => f.finding);
       for (let i = 0; i < batch.length; i += 100) {
         const out = await awsIn(account, region)('securityhub', 'BatchImportFindings', { Findings: batch.slice(i, i + 100) });
-        if (Number(out.FailedCount ?? 0) > 0) throw new Error(`BatchImportFindings into ${account} ${region}: ${JSON.stringify(out.FailedFindings)}`);
+        if (Number(out.FailedCount ?? 0) > 0)
+          throw new Error(`BatchImportFindings into ${account} ${region}: ${JSON.stringify(out.FailedFindings)}`);
       }
     }
   }

@@ -61,15 +61,20 @@ function matchOne(value: unknown, filter: StringFilter): boolean {
     case 'NOT_EQUALS':
       return v !== want;
     case 'PREFIX':
-      return v !== undefined && v.startsWith(want);
+      return v?.startsWith(want) === true;
     case 'PREFIX_NOT_EQUALS':
       return v === undefined || !v.startsWith(want);
     case 'CONTAINS':
-      return v !== undefined && v.includes(want);
+      return v?.includes(want) === true;
     case 'NOT_CONTAINS':
       return v === undefined || !v.includes(want);
     default:
-      throw new AwsServiceError('InvalidInputException', `the stand-in does not know the comparison ${filter.Comparison}`, 'securityhub', 'GetFindings');
+      throw new AwsServiceError(
+        'InvalidInputException',
+        `the stand-in does not know the comparison ${filter.Comparison}`,
+        'securityhub',
+        'GetFindings',
+      );
   }
 }
 
@@ -81,7 +86,13 @@ export function filterFindings(findings: readonly Finding[], filters: Record<str
   if (!filters) return [...findings];
   const entries = Object.entries(filters).filter(([, v]) => Array.isArray(v) && v.length > 0) as Array<[string, StringFilter[]]>;
   for (const [field] of entries) {
-    if (!FILTER_FIELDS[field]) throw new AwsServiceError('InvalidInputException', `the GetFindings stand-in does not filter on ${field}`, 'securityhub', 'GetFindings');
+    if (!FILTER_FIELDS[field])
+      throw new AwsServiceError(
+        'InvalidInputException',
+        `the GetFindings stand-in does not filter on ${field}`,
+        'securityhub',
+        'GetFindings',
+      );
   }
   return findings.filter((f) =>
     entries.every(([field, list]) => {
@@ -114,23 +125,39 @@ export function applyFindingUpdate(finding: Finding, request: Record<string, unk
     if (typeof note.Text !== 'string' || note.Text.length < 1 || note.Text.length > 512)
       throw new AwsServiceError('InvalidInputException', 'Note.Text must be 1 to 512 characters', 'securityhub', 'BatchUpdateFindings');
     if (typeof note.UpdatedBy !== 'string' || note.UpdatedBy.length < 1 || note.UpdatedBy.length > 512)
-      throw new AwsServiceError('InvalidInputException', 'Note.UpdatedBy must be 1 to 512 characters', 'securityhub', 'BatchUpdateFindings');
+      throw new AwsServiceError(
+        'InvalidInputException',
+        'Note.UpdatedBy must be 1 to 512 characters',
+        'securityhub',
+        'BatchUpdateFindings',
+      );
     out.Note = { Text: note.Text, UpdatedBy: note.UpdatedBy, UpdatedAt: now };
   }
   const workflow = request.Workflow as { Status?: unknown } | undefined;
   if (workflow?.Status !== undefined) {
     if (typeof workflow.Status !== 'string' || !WORKFLOW.has(workflow.Status))
-      throw new AwsServiceError('InvalidInputException', `Workflow.Status ${String(workflow.Status)} is not one of ${[...WORKFLOW].join(', ')}`, 'securityhub', 'BatchUpdateFindings');
+      throw new AwsServiceError(
+        'InvalidInputException',
+        `Workflow.Status ${String(workflow.Status)} is not one of ${[...WORKFLOW].join(', ')}`,
+        'securityhub',
+        'BatchUpdateFindings',
+      );
     out.Workflow = { Status: workflow.Status };
     out.WorkflowState = WORKFLOW_STATE[workflow.Status];
   }
   const fields = request.UserDefinedFields as Record<string, unknown> | undefined;
   if (fields !== undefined) {
     const entries = Object.entries(fields);
-    if (entries.length > 50) throw new AwsServiceError('InvalidInputException', 'UserDefinedFields holds at most 50 pairs', 'securityhub', 'BatchUpdateFindings');
+    if (entries.length > 50)
+      throw new AwsServiceError('InvalidInputException', 'UserDefinedFields holds at most 50 pairs', 'securityhub', 'BatchUpdateFindings');
     for (const [k, v] of entries) {
       if (typeof v !== 'string' || k.length < 1 || k.length > 128 || v.length < 1 || v.length > 1024)
-        throw new AwsServiceError('InvalidInputException', `UserDefinedFields ${JSON.stringify(k)}: keys are 1-128 and values 1-1024 characters`, 'securityhub', 'BatchUpdateFindings');
+        throw new AwsServiceError(
+          'InvalidInputException',
+          `UserDefinedFields ${JSON.stringify(k)}: keys are 1-128 and values 1-1024 characters`,
+          'securityhub',
+          'BatchUpdateFindings',
+        );
     }
     out.UserDefinedFields = { ...fields };
   }
@@ -167,7 +194,13 @@ export class SecurityHubStandIn {
     const out: Finding[] = [];
     let token: string | undefined;
     do {
-      const page = await this.o.sdk.call({ service: 'securityhub', operation: 'GetFindings', region, credentials, input: { MaxResults: 100, ...(token ? { NextToken: token } : {}) } });
+      const page = await this.o.sdk.call({
+        service: 'securityhub',
+        operation: 'GetFindings',
+        region,
+        credentials,
+        input: { MaxResults: 100, ...(token ? { NextToken: token } : {}) },
+      });
       out.push(...((page.Findings as Finding[] | undefined) ?? []));
       token = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
     } while (token);
@@ -178,7 +211,8 @@ export class SecurityHubStandIn {
     const all = await this.allFindings(call.region, call.credentials);
     const matched = filterFindings(all, call.input.Filters as Record<string, unknown> | undefined);
     const max = typeof call.input.MaxResults === 'number' ? call.input.MaxResults : 100;
-    const start = typeof call.input.NextToken === 'string' && call.input.NextToken.startsWith('standin:') ? Number(call.input.NextToken.slice(8)) : 0;
+    const start =
+      typeof call.input.NextToken === 'string' && call.input.NextToken.startsWith('standin:') ? Number(call.input.NextToken.slice(8)) : 0;
     const page = matched.slice(start, start + max);
     const next = start + max < matched.length ? { NextToken: `standin:${start + max}` } : {};
     return { Findings: page, ...next };
@@ -187,7 +221,13 @@ export class SecurityHubStandIn {
   async batchUpdateFindings(call: AwsCall): Promise<AwsOutput> {
     const caller = await this.o.identify(call);
     const ids = (call.input.FindingIdentifiers as Array<{ Id?: string; ProductArn?: string }> | undefined) ?? [];
-    if (ids.length < 1 || ids.length > 100) throw new AwsServiceError('InvalidInputException', 'FindingIdentifiers holds 1 to 100 findings', 'securityhub', 'BatchUpdateFindings');
+    if (ids.length < 1 || ids.length > 100)
+      throw new AwsServiceError(
+        'InvalidInputException',
+        'FindingIdentifiers holds 1 to 100 findings',
+        'securityhub',
+        'BatchUpdateFindings',
+      );
     const now = this.now().toISOString();
     const own = await this.allFindings(call.region, call.credentials);
     const processed: Array<{ Id: string; ProductArn: string }> = [];
@@ -201,18 +241,39 @@ export class SecurityHubStandIn {
       }
       // a member may update its own findings only; the administrator those of its members too
       if (caller.account !== this.o.adminAccount && finding.AwsAccountId !== caller.account) {
-        unprocessed.push({ FindingIdentifier: key, ErrorCode: 'AccessDeniedException', ErrorMessage: `account ${caller.account} cannot update a finding of ${String(finding.AwsAccountId)}` });
+        unprocessed.push({
+          FindingIdentifier: key,
+          ErrorCode: 'AccessDeniedException',
+          ErrorMessage: `account ${caller.account} cannot update a finding of ${String(finding.AwsAccountId)}`,
+        });
         continue;
       }
       const updated = applyFindingUpdate(finding, call.input, now);
       // every copy: the finding's own account and the administrator's (moto does not aggregate)
       for (const account of new Set([String(finding.AwsAccountId), this.o.adminAccount])) {
         const credentials = account === caller.account ? call.credentials : await this.o.serviceCredentials(account);
-        const r = await this.o.sdk.call({ service: 'securityhub', operation: 'BatchImportFindings', region: call.region, credentials, input: { Findings: [updated] } });
-        if (Number(r.FailedCount ?? 0) > 0) throw new AwsServiceError('InternalException', `the stand-in could not write ${key.Id} back to ${account}: ${JSON.stringify(r.FailedFindings)}`);
+        const r = await this.o.sdk.call({
+          service: 'securityhub',
+          operation: 'BatchImportFindings',
+          region: call.region,
+          credentials,
+          input: { Findings: [updated] },
+        });
+        if (Number(r.FailedCount ?? 0) > 0)
+          throw new AwsServiceError(
+            'InternalException',
+            `the stand-in could not write ${key.Id} back to ${account}: ${JSON.stringify(r.FailedFindings)}`,
+          );
       }
       processed.push(key);
-      this.updates.push({ at: now, callerAccount: caller.account, callerArn: caller.arn, region: call.region, findingId: key.Id, request: call.input });
+      this.updates.push({
+        at: now,
+        callerAccount: caller.account,
+        callerArn: caller.arn,
+        region: call.region,
+        findingId: key.Id,
+        request: call.input,
+      });
       this.emitted.push(importedEvent(updated, this.o.adminAccount, now));
     }
     return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
@@ -222,10 +283,13 @@ export class SecurityHubStandIn {
     const caller = await this.o.identify(call);
     const name = String(call.input.Name ?? '');
     const id = String(call.input.Id ?? '');
-    if (!name || name.length > 20) throw new AwsServiceError('InvalidInputException', 'Name must be 1 to 20 characters', 'securityhub', 'CreateActionTarget');
-    if (!/^[A-Za-z0-9]{1,20}$/.test(id)) throw new AwsServiceError('InvalidInputException', 'Id must be 1 to 20 alphanumeric characters', 'securityhub', 'CreateActionTarget');
+    if (!name || name.length > 20)
+      throw new AwsServiceError('InvalidInputException', 'Name must be 1 to 20 characters', 'securityhub', 'CreateActionTarget');
+    if (!/^[A-Za-z0-9]{1,20}$/.test(id))
+      throw new AwsServiceError('InvalidInputException', 'Id must be 1 to 20 alphanumeric characters', 'securityhub', 'CreateActionTarget');
     const arn = `arn:aws:securityhub:${call.region}:${caller.account}:action/custom/${id}`;
-    if (this.actionTargets.has(arn)) throw new AwsServiceError('ResourceConflictException', `action target ${arn} already exists`, 'securityhub', 'CreateActionTarget');
+    if (this.actionTargets.has(arn))
+      throw new AwsServiceError('ResourceConflictException', `action target ${arn} already exists`, 'securityhub', 'CreateActionTarget');
     this.actionTargets.set(arn, { ActionTargetArn: arn, Name: name, Description: String(call.input.Description ?? '') });
     return { ActionTargetArn: arn };
   }

@@ -69,7 +69,12 @@ const passwordPolicy: Seeder = {
   where: 'account',
   async seed({ account, region, aws }) {
     // weak, but with one setting stricter than CIS (max age 30) that the fix must keep
-    await aws('iam', 'UpdateAccountPasswordPolicy', { MinimumPasswordLength: 8, RequireNumbers: true, MaxPasswordAge: 30, AllowUsersToChangePassword: true });
+    await aws('iam', 'UpdateAccountPasswordPolicy', {
+      MinimumPasswordLength: 8,
+      RequireNumbers: true,
+      MaxPasswordAge: 30,
+      AllowUsersToChangePassword: true,
+    });
     return [
       {
         document: this.document,
@@ -87,7 +92,8 @@ const passwordPolicy: Seeder = {
             throw err;
           }
           if (Number(p.MinimumPasswordLength ?? 0) < 14) out.push(`MinimumPasswordLength ${p.MinimumPasswordLength}`);
-          for (const f of ['RequireSymbols', 'RequireNumbers', 'RequireUppercaseCharacters', 'RequireLowercaseCharacters']) if (p[f] !== true) out.push(`${f} off`);
+          for (const f of ['RequireSymbols', 'RequireNumbers', 'RequireUppercaseCharacters', 'RequireLowercaseCharacters'])
+            if (p[f] !== true) out.push(`${f} off`);
           if (Number(p.PasswordReusePrevention ?? 0) < 24) out.push(`PasswordReusePrevention ${p.PasswordReusePrevention ?? 'unset'}`);
           const age = Number(p.MaxPasswordAge ?? 0);
           if (age < 1 || age > 90) out.push(`MaxPasswordAge ${p.MaxPasswordAge ?? 'unset'}`);
@@ -106,11 +112,18 @@ async function userWithKey(aws: Aws, userName: string, withLogin: boolean): Prom
 }
 
 function iamUser(account: string, region: string, userName: string): ResourceSpec {
-  return { Type: 'AwsIamUser', Id: `arn:aws:iam::${account}:user/${userName}`, Region: region, Details: { AwsIamUser: { UserName: userName } } };
+  return {
+    Type: 'AwsIamUser',
+    Id: `arn:aws:iam::${account}:user/${userName}`,
+    Region: region,
+    Details: { AwsIamUser: { UserName: userName } },
+  };
 }
 
 async function activeKeys(aws: Aws, userName: string): Promise<string[]> {
-  const out = await aws<{ AccessKeyMetadata?: Array<{ AccessKeyId: string; Status: string }> }>('iam', 'ListAccessKeys', { UserName: userName });
+  const out = await aws<{ AccessKeyMetadata?: Array<{ AccessKeyId: string; Status: string }> }>('iam', 'ListAccessKeys', {
+    UserName: userName,
+  });
   return (out.AccessKeyMetadata ?? []).filter((k) => k.Status === 'Active').map((k) => k.AccessKeyId);
 }
 
@@ -130,7 +143,8 @@ const unusedCredentials: Seeder = {
         resource: iamUser(account, region, userName),
         async problems(a) {
           const out = (await activeKeys(a, userName)).map((k) => `access key ${k} still active`);
-          if (!(await notFound(a('iam', 'GetLoginProfile', { UserName: userName }), 'NoSuchEntity'))) out.push('console password still present');
+          if (!(await notFound(a('iam', 'GetLoginProfile', { UserName: userName }), 'NoSuchEntity')))
+            out.push('console password still present');
           return out;
         },
       },
@@ -164,7 +178,9 @@ const kmsRotation: Seeder = {
   document: 'Hubfix-KMS-KeyRotation',
   where: 'region',
   async seed({ account, region, aws }) {
-    const key = await aws<{ KeyMetadata: { KeyId: string; Arn: string } }>('kms', 'CreateKey', { Description: 'hubfix e2e: customer key without rotation' });
+    const key = await aws<{ KeyMetadata: { KeyId: string; Arn: string } }>('kms', 'CreateKey', {
+      Description: 'hubfix e2e: customer key without rotation',
+    });
     const { KeyId, Arn } = key.KeyMetadata;
     return [
       {
@@ -172,7 +188,12 @@ const kmsRotation: Seeder = {
         account,
         region,
         label: `KMS key ${KeyId}`,
-        resource: { Type: 'AwsKmsKey', Id: Arn, Region: region, Details: { AwsKmsKey: { KeyId, KeyState: 'Enabled', Origin: 'AWS_KMS', KeyManager: 'CUSTOMER' } } },
+        resource: {
+          Type: 'AwsKmsKey',
+          Id: Arn,
+          Region: region,
+          Details: { AwsKmsKey: { KeyId, KeyState: 'Enabled', Origin: 'AWS_KMS', KeyManager: 'CUSTOMER' } },
+        },
         async problems(a) {
           const s = await a<{ KeyRotationEnabled?: boolean }>('kms', 'GetKeyRotationStatus', { KeyId });
           return s.KeyRotationEnabled ? [] : ['key rotation off'];
@@ -194,7 +215,9 @@ interface RuleView {
 }
 
 async function groupRules(aws: Aws, groupId: string): Promise<RuleView[]> {
-  const out = await aws<{ SecurityGroupRules?: RuleView[] }>('ec2', 'DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: [groupId] }] });
+  const out = await aws<{ SecurityGroupRules?: RuleView[] }>('ec2', 'DescribeSecurityGroupRules', {
+    Filters: [{ Name: 'group-id', Values: [groupId] }],
+  });
   return out.SecurityGroupRules ?? [];
 }
 
@@ -206,7 +229,9 @@ function coversPort(r: RuleView, port: number): boolean {
 }
 
 async function defaultVpc(aws: Aws): Promise<string> {
-  const out = await aws<{ Vpcs?: Array<{ VpcId: string }> }>('ec2', 'DescribeVpcs', { Filters: [{ Name: 'is-default', Values: ['true'] }] });
+  const out = await aws<{ Vpcs?: Array<{ VpcId: string }> }>('ec2', 'DescribeVpcs', {
+    Filters: [{ Name: 'is-default', Values: ['true'] }],
+  });
   const id = out.Vpcs?.[0]?.VpcId;
   if (!id) throw new Error('the emulator account has no default VPC');
   return id;
@@ -227,7 +252,11 @@ const adminPorts: Seeder = {
   async seed({ account, region, aws }) {
     const vpcId = await defaultVpc(aws);
     const groupName = 'hubfix-e2e-admin-ports';
-    const { GroupId } = await aws<{ GroupId: string }>('ec2', 'CreateSecurityGroup', { GroupName: groupName, Description: 'hubfix e2e: SSH and RDP open to the world', VpcId: vpcId });
+    const { GroupId } = await aws<{ GroupId: string }>('ec2', 'CreateSecurityGroup', {
+      GroupName: groupName,
+      Description: 'hubfix e2e: SSH and RDP open to the world',
+      VpcId: vpcId,
+    });
     await aws('ec2', 'AuthorizeSecurityGroupIngress', {
       GroupId,
       IpPermissions: [
@@ -251,8 +280,10 @@ const adminPorts: Seeder = {
           const out = ingress
             .filter((r) => (r.CidrIpv4 === WORLD_V4 || r.CidrIpv6 === WORLD_V6) && ADMIN_PORTS.some((p) => coversPort(r, p)))
             .map((r) => `${r.SecurityGroupRuleId} opens ${r.FromPort}-${r.ToPort} to ${r.CidrIpv4 ?? r.CidrIpv6}`);
-          if (!ingress.some((r) => r.CidrIpv4 === '10.0.0.0/8' && r.FromPort === 22)) out.push('the private SSH rule (10.0.0.0/8) was removed: more than the offending rules changed');
-          if (!ingress.some((r) => r.CidrIpv4 === WORLD_V4 && r.FromPort === 443)) out.push('the HTTPS rule was removed: more than the offending rules changed');
+          if (!ingress.some((r) => r.CidrIpv4 === '10.0.0.0/8' && r.FromPort === 22))
+            out.push('the private SSH rule (10.0.0.0/8) was removed: more than the offending rules changed');
+          if (!ingress.some((r) => r.CidrIpv4 === WORLD_V4 && r.FromPort === 443))
+            out.push('the HTTPS rule was removed: more than the offending rules changed');
           return out;
         },
       },
@@ -274,7 +305,10 @@ const defaultSecurityGroup: Seeder = {
     const groupId = groups.SecurityGroups?.[0]?.GroupId;
     if (!groupId) throw new Error(`no default security group in ${vpcId}`);
     // AWS's default group also allows all traffic from itself; moto's lacks that rule: add it
-    await aws('ec2', 'AuthorizeSecurityGroupIngress', { GroupId: groupId, IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] }] });
+    await aws('ec2', 'AuthorizeSecurityGroupIngress', {
+      GroupId: groupId,
+      IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: groupId }] }],
+    });
     return [
       {
         document: this.document,
@@ -302,10 +336,19 @@ const vpcFlowLogs: Seeder = {
         account,
         region,
         label: `VPC ${vpcId} (no flow log)`,
-        resource: { Type: 'AwsEc2Vpc', Id: `arn:aws:ec2:${region}:${account}:vpc/${vpcId}`, Region: region, Details: { AwsEc2Vpc: { CidrBlockAssociationSet: [{ CidrBlock: '10.42.0.0/16' }] } } },
+        resource: {
+          Type: 'AwsEc2Vpc',
+          Id: `arn:aws:ec2:${region}:${account}:vpc/${vpcId}`,
+          Region: region,
+          Details: { AwsEc2Vpc: { CidrBlockAssociationSet: [{ CidrBlock: '10.42.0.0/16' }] } },
+        },
         async problems(a) {
-          const out = await a<{ FlowLogs?: Array<{ TrafficType?: string; FlowLogStatus?: string }> }>('ec2', 'DescribeFlowLogs', { Filters: [{ Name: 'resource-id', Values: [vpcId] }] });
-          const ok = (out.FlowLogs ?? []).some((f) => (f.TrafficType === 'REJECT' || f.TrafficType === 'ALL') && f.FlowLogStatus === 'ACTIVE');
+          const out = await a<{ FlowLogs?: Array<{ TrafficType?: string; FlowLogStatus?: string }> }>('ec2', 'DescribeFlowLogs', {
+            Filters: [{ Name: 'resource-id', Values: [vpcId] }],
+          });
+          const ok = (out.FlowLogs ?? []).some(
+            (f) => (f.TrafficType === 'REJECT' || f.TrafficType === 'ALL') && f.FlowLogStatus === 'ACTIVE',
+          );
           return ok ? [] : ['no active flow log capturing rejected traffic'];
         },
       },
@@ -324,7 +367,10 @@ async function trailFixture(env: SeedEnv): Promise<TrailFixture> {
   return env.once('trail', async () => {
     const { aws, account, region } = env;
     const bucket = `hubfix-e2e-trail-${account}-${region}`;
-    await aws('s3', 'CreateBucket', { Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region } }) });
+    await aws('s3', 'CreateBucket', {
+      Bucket: bucket,
+      ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region } }),
+    });
     // world-readable, no public access block, no access logging
     await aws('s3', 'PutBucketAcl', { Bucket: bucket, ACL: 'public-read' });
     const trailName = 'hubfix-e2e-trail';
@@ -334,7 +380,12 @@ async function trailFixture(env: SeedEnv): Promise<TrailFixture> {
 }
 
 function trailResource(region: string, t: TrailFixture): ResourceSpec {
-  return { Type: 'AwsCloudTrailTrail', Id: t.trailArn, Region: region, Details: { AwsCloudTrailTrail: { Name: t.trailName, S3BucketName: t.bucket, HomeRegion: region } } };
+  return {
+    Type: 'AwsCloudTrailTrail',
+    Id: t.trailArn,
+    Region: region,
+    Details: { AwsCloudTrailTrail: { Name: t.trailName, S3BucketName: t.bucket, HomeRegion: region } },
+  };
 }
 
 function bucketResource(region: string, t: TrailFixture): ResourceSpec {
@@ -382,7 +433,9 @@ const cloudWatchLogs: Seeder = {
           const arn = typeof trail.CloudWatchLogsLogGroupArn === 'string' ? trail.CloudWatchLogsLogGroupArn : '';
           if (!arn) return ['no CloudWatch Logs group on the trail'];
           const name = /:log-group:(.+?)(:\*)?$/.exec(arn)?.[1] ?? '';
-          const groups = await a<{ logGroups?: Array<{ logGroupName: string }> }>('logs', 'DescribeLogGroups', { logGroupNamePrefix: name });
+          const groups = await a<{ logGroups?: Array<{ logGroupName: string }> }>('logs', 'DescribeLogGroups', {
+            logGroupNamePrefix: name,
+          });
           const out: string[] = [];
           if (!(groups.logGroups ?? []).some((g) => g.logGroupName === name)) out.push(`log group ${name} does not exist`);
           if (!trail.CloudWatchLogsRoleArn) out.push('no delivery role on the trail');
@@ -410,14 +463,20 @@ const bucketPublicAccess: Seeder = {
         async problems(a) {
           const out: string[] = [];
           try {
-            const pab = (await a<{ PublicAccessBlockConfiguration: Record<string, boolean> }>('s3', 'GetPublicAccessBlock', { Bucket: t.bucket })).PublicAccessBlockConfiguration;
-            for (const k of ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets']) if (pab[k] !== true) out.push(`${k} off`);
+            const pab = (
+              await a<{ PublicAccessBlockConfiguration: Record<string, boolean> }>('s3', 'GetPublicAccessBlock', { Bucket: t.bucket })
+            ).PublicAccessBlockConfiguration;
+            for (const k of ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'])
+              if (pab[k] !== true) out.push(`${k} off`);
           } catch (err) {
             if (!hasErrorCode(err, 'NoSuchPublicAccessBlockConfiguration')) throw err;
             out.push('no public access block');
           }
-          const acl = await a<{ Grants?: Array<{ Grantee?: { URI?: string }; Permission?: string }> }>('s3', 'GetBucketAcl', { Bucket: t.bucket });
-          for (const g of acl.Grants ?? []) if (g.Grantee?.URI && PUBLIC_GRANTEES.includes(g.Grantee.URI)) out.push(`ACL grants ${g.Permission} to ${g.Grantee.URI}`);
+          const acl = await a<{ Grants?: Array<{ Grantee?: { URI?: string }; Permission?: string }> }>('s3', 'GetBucketAcl', {
+            Bucket: t.bucket,
+          });
+          for (const g of acl.Grants ?? [])
+            if (g.Grantee?.URI && PUBLIC_GRANTEES.includes(g.Grantee.URI)) out.push(`ACL grants ${g.Permission} to ${g.Grantee.URI}`);
           return out;
         },
       },

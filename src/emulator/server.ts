@@ -62,11 +62,23 @@ function hookExit(): void {
   }
 }
 
-async function waitReady(endpoint: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+async function waitReady(
+  endpoint: string,
+  child: ChildProcess,
+  log: () => string,
+  timeoutMs: number,
+  spawnError: () => Error | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    const err = spawnError();
+    if (err)
+      throw new EmulatorError('START_FAILED', `cannot run the AWS emulator's Python: ${err.message} (delete .venv/moto to reinstall it)`);
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new EmulatorError('START_FAILED', `the AWS emulator exited during start-up (${child.exitCode ?? child.signalCode}): ${lastLine(log())}`);
+      throw new EmulatorError(
+        'START_FAILED',
+        `the AWS emulator exited during start-up (${child.exitCode ?? child.signalCode}): ${lastLine(log())}`,
+      );
     }
     try {
       const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
@@ -76,7 +88,10 @@ async function waitReady(endpoint: string, child: ChildProcess, log: () => strin
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new EmulatorError('START_FAILED', `the AWS emulator did not answer on ${endpoint} within ${timeoutMs / 1000} s: ${lastLine(log())}`);
+  throw new EmulatorError(
+    'START_FAILED',
+    `the AWS emulator did not answer on ${endpoint} within ${timeoutMs / 1000} s: ${lastLine(log())}`,
+  );
 }
 
 function lastLine(text: string): string {
@@ -121,6 +136,10 @@ async function spawnOnce(python: string, timeoutMs: number): Promise<RunningEmul
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  let spawnError: Error | undefined;
+  child.once('error', (err) => {
+    spawnError = err;
+  });
   child.unref();
   (child.stdout as { unref?: () => void } | null)?.unref?.();
   (child.stderr as { unref?: () => void } | null)?.unref?.();
@@ -129,7 +148,13 @@ async function spawnOnce(python: string, timeoutMs: number): Promise<RunningEmul
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => running.delete(child));
   try {
-    await waitReady(endpoint, child, () => tail, timeoutMs);
+    await waitReady(
+      endpoint,
+      child,
+      () => tail,
+      timeoutMs,
+      () => spawnError,
+    );
   } catch (err) {
     killGroup(child, 'SIGKILL');
     throw err;

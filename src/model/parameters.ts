@@ -44,7 +44,9 @@ export const param = {
   boolean(o: Common<boolean>): ParamSpec<boolean> {
     return spec('Boolean', { description: o.description, default: o.default });
   },
-  stringList(o: Common<string[]> & { pattern?: string; allowedValues?: string[]; minItems?: number; maxItems?: number }): ParamSpec<string[]> {
+  stringList(
+    o: Common<string[]> & { pattern?: string; allowedValues?: string[]; minItems?: number; maxItems?: number },
+  ): ParamSpec<string[]> {
     return spec('StringList', {
       description: o.description,
       default: o.default,
@@ -76,7 +78,8 @@ export const patterns = {
   trailName: '^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
   trailArn: '^arn:aws(-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
   /** A trail's name or ARN (CloudTrail's own `Name` parameters take either). */
-  trailNameOrArn: '^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$|^arn:aws(-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
+  trailNameOrArn:
+    '^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$|^arn:aws(-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
   bucketName: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
   kmsKeyId: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$',
   logGroupName: '^[\\w#/.-]{1,512}$',
@@ -85,5 +88,6 @@ export const patterns = {
   /** A bucket name, or empty for "the runbook's default". */
   optionalBucketName: '^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
   /** One to ten TCP/UDP ports (1–65535), comma-separated, no spaces: `22` or `22,3389`. */
-  portList: '^(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})(,(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})){0,9}$',
+  portList:
+    '^(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})(,(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})){0,9}$',
 } as const;

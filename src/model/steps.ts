@@ -197,7 +197,12 @@ export function sleep(a: StepOptions & ({ duration: string } | { timestamp: stri
 
 /** aws:approve — wait for approvers. */
 export function approve(
-  a: StepOptions & { approvers: Array<string | Ref<string[]>> | Ref<string[]>; minRequiredApprovals?: number; message?: string; notificationArn?: string },
+  a: StepOptions & {
+    approvers: Array<string | Ref<string[]>> | Ref<string[]>;
+    minRequiredApprovals?: number;
+    message?: string;
+    notificationArn?: string;
+  },
 ): Step<Record<string, never>> {
   const inputs: Record<string, unknown> = { Approvers: a.approvers };
   if (a.minRequiredApprovals !== undefined) inputs.MinRequiredApprovals = a.minRequiredApprovals;
@@ -262,7 +267,8 @@ export function script<I, O extends Record<string, unknown>>(
   a: StepOptions & { handler: ScriptHandler<I, O>; input: Inputs<I> },
 ): Step<{ readonly [K in keyof O]: Ref<O[K]> }> {
   const outputs: Record<string, OutputDecl> = {};
-  for (const [k, type] of Object.entries(a.handler.outputs) as Array<[string, OutputType]>) outputs[k] = { selector: `$.Payload.${k}`, type };
+  for (const [k, type] of Object.entries(a.handler.outputs) as Array<[string, OutputType]>)
+    outputs[k] = { selector: `$.Payload.${k}`, type };
   return build({
     options: a,
     action: 'aws:invokeLambdaFunction',

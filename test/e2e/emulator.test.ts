@@ -38,7 +38,10 @@ describe('emulator: install messages', () => {
 
   it('summarizes any other pip failure by its first ERROR line', () => {
     const s = summarizePipFailure('Collecting x\nERROR: x-1.0 has an invalid wheel\nTraceback ...');
-    expect(s).to.deep.equal({ code: 'INSTALL_FAILED', message: 'cannot install the AWS emulator: pip failed (x-1.0 has an invalid wheel)' });
+    expect(s).to.deep.equal({
+      code: 'INSTALL_FAILED',
+      message: 'cannot install the AWS emulator: pip failed (x-1.0 has an invalid wheel)',
+    });
   });
 
   it('fails with PYTHON_MISSING and one actionable line when the Python it is given does not exist', async () => {
@@ -67,7 +70,11 @@ describe('emulator: install messages', () => {
       .filter(Boolean);
     expect(lines[0]).to.equal('moto[server]==5.2.5');
     for (const l of lines) expect(l, l).to.match(/^[A-Za-z0-9_.[\]-]+==[^=\s]+$/);
-    for (const pkg of ['cryptography', 'joserfc', 'Flask', 'flask-cors', 'boto3']) expect(lines.some((l) => l.startsWith(`${pkg}==`)), pkg).to.equal(true);
+    for (const pkg of ['cryptography', 'joserfc', 'Flask', 'flask-cors', 'boto3'])
+      expect(
+        lines.some((l) => l.startsWith(`${pkg}==`)),
+        pkg,
+      ).to.equal(true);
   });
 });
 
@@ -111,7 +118,12 @@ describe('emulator: the moto behaviour hubfix relies on', () => {
 
   it('gives credentials that act in the other account when AssumeRole names a role there', async () => {
     const sdk = new SdkInvoker({ endpoint: emu.current().endpoint });
-    const out = await sdk.call({ service: 'sts', operation: 'AssumeRole', region, input: { RoleArn: 'arn:aws:iam::111111111111:role/probe', RoleSessionName: 'probe' } });
+    const out = await sdk.call({
+      service: 'sts',
+      operation: 'AssumeRole',
+      region,
+      input: { RoleArn: 'arn:aws:iam::111111111111:role/probe', RoleSessionName: 'probe' },
+    });
     const c = out.Credentials as Record<string, string>;
     const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
     const id = await sdk.call({ service: 'sts', operation: 'GetCallerIdentity', region, credentials, input: {} });
@@ -146,7 +158,12 @@ describe('emulator: the moto behaviour hubfix relies on', () => {
       Resources: [{ Type: 'Other', Id: 'probe' }],
     });
     await sdk.call({ service: 'securityhub', operation: 'BatchImportFindings', region, input: { Findings: [finding('a'), finding('b')] } });
-    const out = await sdk.call({ service: 'securityhub', operation: 'GetFindings', region, input: { Filters: { Id: [{ Value: 'b', Comparison: 'EQUALS' }] } } });
+    const out = await sdk.call({
+      service: 'securityhub',
+      operation: 'GetFindings',
+      region,
+      input: { Filters: { Id: [{ Value: 'b', Comparison: 'EQUALS' }] } },
+    });
     expect((out.Findings as Array<{ Id: string }>).map((f) => f.Id)).to.deep.equal(['a', 'b']);
   });
 
@@ -154,7 +171,12 @@ describe('emulator: the moto behaviour hubfix relies on', () => {
     const sdk = new SdkInvoker({ endpoint: emu.current().endpoint });
     let error: unknown;
     try {
-      await sdk.call({ service: 'securityhub', operation: 'BatchUpdateFindings', region, input: { FindingIdentifiers: [{ Id: 'a', ProductArn: 'p' }], Workflow: { Status: 'NOTIFIED' } } });
+      await sdk.call({
+        service: 'securityhub',
+        operation: 'BatchUpdateFindings',
+        region,
+        input: { FindingIdentifiers: [{ Id: 'a', ProductArn: 'p' }], Workflow: { Status: 'NOTIFIED' } },
+      });
     } catch (err) {
       error = err;
     }

@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import {
-  type SecurityGroupRule,
   adminPortsRunbook,
   classifyIngress,
   describeAdminPorts,
   parsePorts,
   ruleCoversPort,
-  toIpPermission,
   worldOpenFamily,
 } from '../../runbooks/ec2-admin-ports';
+import { type SecurityGroupRule, toIpPermission } from '../../runbooks/support/security-group';
 import { patterns } from '../../src/model/parameters';
 import { callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
 

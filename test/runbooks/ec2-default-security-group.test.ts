@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { GroupInfo, SecurityGroupRule } from '../../runbooks/ec2-admin-ports';
+import type { GroupInfo, SecurityGroupRule } from '../../runbooks/support/security-group';
 import { decideDefaultGroup, defaultSecurityGroupRunbook, listSome } from '../../runbooks/ec2-default-security-group';
 import { callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
 

@@ -28,7 +28,12 @@ describe('password policy merge (pure)', () => {
   });
 
   it('raises weak settings and names each change', () => {
-    const weak: PasswordPolicy = { MinimumPasswordLength: 6, RequireSymbols: false, PasswordReusePrevention: 0, AllowUsersToChangePassword: false };
+    const weak: PasswordPolicy = {
+      MinimumPasswordLength: 6,
+      RequireSymbols: false,
+      PasswordReusePrevention: 0,
+      AllowUsersToChangePassword: false,
+    };
     const { policy, changes } = mergePasswordPolicy(weak, CIS_PASSWORD_TARGETS);
     expect(policy.MinimumPasswordLength).to.equal(14);
     expect(policy.RequireSymbols).to.equal(true);
@@ -61,7 +66,9 @@ describe('password policy merge (pure)', () => {
   });
 
   it('rejects targets outside what IAM accepts', () => {
-    expect(() => checkTargets({ ...CIS_PASSWORD_TARGETS, MinimumPasswordLength: 5 })).to.throw(/MinimumPasswordLength must be an integer from 6 to 128/);
+    expect(() => checkTargets({ ...CIS_PASSWORD_TARGETS, MinimumPasswordLength: 5 })).to.throw(
+      /MinimumPasswordLength must be an integer from 6 to 128/,
+    );
     expect(() => checkTargets({ ...CIS_PASSWORD_TARGETS, PasswordReusePrevention: 25 })).to.throw(/PasswordReusePrevention/);
     expect(() => checkTargets(CIS_PASSWORD_TARGETS)).not.to.throw();
   });

@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import {
   type UserCredentials,
-  checkDays,
   credentialState,
   describeUnused,
   findUnusedCredentials,
-  isoDate,
   lastActivity,
   unusedCredentialsRunbook,
 } from '../../runbooks/iam-unused-credentials';
+import { checkDays, isoDate } from '../../runbooks/support/iam-user';
 import { callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
 
 const now = new Date('2024-06-01T00:00:00Z');
