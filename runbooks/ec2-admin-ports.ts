@@ -1,4 +1,3 @@
-import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
@@ -15,6 +14,7 @@ import {
   type SecurityGroupRule,
   SECURITY_GROUP_EXTRACT,
   describeRule,
+  isRuleGone,
   normalProtocol,
   readGroup,
   readGroupRules,
@@ -188,7 +188,7 @@ export const revokeAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
         'ingress',
       );
     } catch (err) {
-      if (!hasErrorCode(err, 'InvalidSecurityGroupRuleId.NotFound')) throw err;
+      if (!isRuleGone(err)) throw err;
       // a rule went away between the read and the revoke: read once more and revoke what is left
       c = classifyIngress(await readGroupRules(ctx, input.GroupId), scope);
       if (c.offending.length)

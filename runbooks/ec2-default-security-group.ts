@@ -1,4 +1,3 @@
-import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
@@ -16,6 +15,7 @@ import {
   type SecurityGroupRule,
   SECURITY_GROUP_EXTRACT,
   describeRule,
+  isRuleGone,
   readGroup,
   readGroupRules,
   revokeRules,
@@ -188,7 +188,7 @@ export const emptyDefaultGroup = defineHandler<DefaultGroupInput, ChangeResult>(
       if (ingress.length) await revokeRules(ctx, input.GroupId, ingress, 'ingress');
       if (egress.length) await revokeRules(ctx, input.GroupId, egress, 'egress');
     } catch (err) {
-      if (!hasErrorCode(err, 'InvalidSecurityGroupRuleId.NotFound')) throw err;
+      if (!isRuleGone(err)) throw err;
       // a rule went away meanwhile: revoke whatever is still there
       const left = await readGroupRules(ctx, input.GroupId);
       const leftIngress = left.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId);

@@ -19,6 +19,8 @@ export interface DemoResult {
   second: PassResult;
   findings: number;
   resources: number;
+  /** Runbooks in the catalog with no seeded resource (named in the report, never silent). */
+  unseeded: string[];
 }
 
 export interface DemoOptions {
@@ -86,6 +88,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
         second,
         findings: scenario.world.findings.length,
         resources: scenario.world.resources.length,
+        unseeded: scenario.world.unseeded,
       };
     } finally {
       await scenario.close();
@@ -118,8 +121,9 @@ export function formatReport(r: DemoResult): string {
     `hubfix demo: ${r.findings} findings on ${r.resources} resources, member accounts ${MEMBER_ACCOUNTS.join(' and ')}, Regions ${REGIONS.join(' and ')}`,
     "AWS is emulated by moto (server mode). Stand-ins, named: SSM automation executions run in hubfix's local engine;",
     'Security Hub BatchUpdateFindings / CreateActionTarget (and GetFindings filters) are emulated beside moto, which lacks them.',
-    '',
   );
+  if (r.unseeded.length) lines.push(`NOT DEMONSTRATED (no seeder for them yet in src/emulator/seeders.ts): ${r.unseeded.join(', ')}`);
+  lines.push('');
   let group = '';
   for (const f of reports) {
     const g = `account ${f.account} · ${f.region}`;

@@ -123,6 +123,14 @@ export async function readGroupRules(ctx: ScriptContext, groupId: string): Promi
 }
 
 /** Revokes rules by id, in batches of 50; a `Return: false` answer fails the step. */
+/**
+ * True when a revoke failed because the rule is no longer there (another run, or a person, removed
+ * it meanwhile). AWS documents both codes for an unknown rule; moto answers the second.
+ */
+export function isRuleGone(err: unknown): boolean {
+  return hasErrorCode(err, 'InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound');
+}
+
 export async function revokeRules(
   ctx: ScriptContext,
   groupId: string,
