@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // The CLI is compiled by `npm ci` (the prepare script runs tsc into build/).
 const path = require('node:path');
 const fs = require('node:fs');
@@ -8,4 +8,8 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('hubfix: not compiled yet; run `npm ci` (or `npx tsc`) in the hubfix checkout first\n');
   process.exit(2);
 }
-require(entry).main(process.argv).then((code) => { process.exitCode = code; });
+require(entry)
+  .main(process.argv)
+  .then((code) => {
+    process.exitCode = code;
+  });

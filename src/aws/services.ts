@@ -31,5 +31,5 @@ export const SERVICES: Readonly<Record<string, ServiceInfo>> = {
 };
 
 export function serviceInfo(name: string): ServiceInfo | undefined {
-  return Object.prototype.hasOwnProperty.call(SERVICES, name) ? SERVICES[name] : undefined;
+  return Object.hasOwn(SERVICES, name) ? SERVICES[name] : undefined;
 }

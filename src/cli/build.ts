@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as path from 'node:path';
-import { buildCatalog } from '../compiler/catalog';
-import { compileRunbook, RunbookDefinitionError } from '../compiler/compile';
+import { buildCatalog, type Catalog } from '../compiler/catalog';
+import { type CompiledRunbook, compileRunbook, RunbookDefinitionError } from '../compiler/compile';
 import { writeArtifacts } from '../compiler/build';
 import { bundleLambdas } from '../compiler/bundle';
 import { RUNBOOKS } from '../../runbooks';
@@ -19,7 +19,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
 
 export async function runBuild(opts: { out: string; json?: boolean }): Promise<number> {
   const started = Date.now();
-  let compiled;
+  let compiled: CompiledRunbook[];
   try {
     compiled = RUNBOOKS.map(compileRunbook);
   } catch (err) {
@@ -32,7 +32,7 @@ export async function runBuild(opts: { out: string; json?: boolean }): Promise<n
     process.stderr.write(`hubfix: build failed: ${problems.length} problem(s); nothing written\n`);
     return 1;
   }
-  let catalog;
+  let catalog: Catalog;
   try {
     catalog = buildCatalog(compiled);
   } catch (err) {

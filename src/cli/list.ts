@@ -15,7 +15,8 @@ export function listRows(): ListRow[] {
   return compileAll().map(({ runbook }) => {
     const aliases: Partial<Record<Standard, string[]>> = {};
     for (const c of runbook.controls)
-      for (const [std, ids] of Object.entries(c.aliases ?? {}) as Array<[Standard, string[]]>) aliases[std] = [...(aliases[std] ?? []), ...ids];
+      for (const [std, ids] of Object.entries(c.aliases ?? {}) as Array<[Standard, string[]]>)
+        aliases[std] = [...(aliases[std] ?? []), ...ids];
     for (const std of Object.keys(aliases) as Standard[]) aliases[std] = [...new Set(aliases[std])].sort(compareIds);
     return {
       document: runbook.document,

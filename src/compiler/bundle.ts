@@ -23,7 +23,10 @@ export function repoRoot(): string {
  * the Node.js 20 Lambda runtime, which provides it; everything else is inlined. Deterministic:
  * no timestamps, no absolute paths in the output.
  */
-export async function bundleLambdas(outDir: string, names: readonly string[] = Object.keys(LAMBDAS)): Promise<Array<{ name: string; file: string; bytes: number }>> {
+export async function bundleLambdas(
+  outDir: string,
+  names: readonly string[] = Object.keys(LAMBDAS),
+): Promise<Array<{ name: string; file: string; bytes: number }>> {
   const esbuild = await import('esbuild');
   const root = repoRoot();
   const out: Array<{ name: string; file: string; bytes: number }> = [];

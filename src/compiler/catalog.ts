@@ -46,7 +46,8 @@ export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
     const rb = c.runbook;
     const permissions = [...new Set(c.policy.Statement.flatMap((s) => s.Action))].sort();
     for (const ctl of rb.controls) {
-      if (controls[ctl.id]) throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `is served by ${controls[ctl.id].document} already`);
+      if (controls[ctl.id])
+        throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `is served by ${controls[ctl.id].document} already`);
       controls[ctl.id] = {
         control: ctl.id,
         title: ctl.title,
@@ -65,7 +66,8 @@ export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
       for (const [std, ids] of Object.entries(ctl.aliases ?? {}) as Array<[Standard, string[]]>) {
         for (const id of ids) {
           const taken = aliases[std][id];
-          if (taken && taken !== ctl.id) throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `alias ${std} ${id} already maps to ${taken}`);
+          if (taken && taken !== ctl.id)
+            throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `alias ${std} ${id} already maps to ${taken}`);
           aliases[std][id] = ctl.id;
         }
       }

@@ -30,7 +30,13 @@ export function renderControlsDoc(catalog: Catalog): string {
     const aliases = STANDARDS.flatMap((s) => (c.aliases[s] ?? []).map((id) => `${STANDARD_LABELS[s]} ${id}`)).join(', ') || '—';
     lines.push(`| ${c.control} ${cell(c.title)} | ${aliases} | \`${c.document}\` | ${c.class} | ${c.defaultMode} | ${cell(c.changes)} |`);
   }
-  lines.push('', '## Permissions per runbook', '', 'Each runbook runs as its own role; these are the actions its derived policy allows.', '');
+  lines.push(
+    '',
+    '## Permissions per runbook',
+    '',
+    'Each runbook runs as its own role; these are the actions its derived policy allows.',
+    '',
+  );
   const seen = new Set<string>();
   for (const c of Object.values(catalog.controls)) {
     if (seen.has(c.document)) continue;

@@ -261,7 +261,14 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
   } else if (roleArn) account = parseRoleArn(roleArn)?.account ?? account;
   const scriptCtx: ScriptContext = {
     aws: ((service: string, operation: string, input: Record<string, unknown> = {}, options: { region?: string } = {}) =>
-      exec.aws(service, operation, input, { run: ctx.run, credentials, account, checkPolicy: true, signal, region: options.region })) as ScriptContext['aws'],
+      exec.aws(service, operation, input, {
+        run: ctx.run,
+        credentials,
+        account,
+        checkPolicy: true,
+        signal,
+        region: options.region,
+      })) as ScriptContext['aws'],
     region: exec.region,
     account,
     partition: exec.partition,

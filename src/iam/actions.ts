@@ -27,7 +27,9 @@ const ACTION_EXCEPTIONS: Readonly<Record<string, string>> = {
 
 export class UnknownServiceError extends Error {
   constructor(readonly service: string) {
-    super(`unknown service "${service}": hubfix knows ${'iam, ec2, s3, cloudtrail, kms, logs, cloudwatch, sns, sts, ssm, securityhub, events, config, lambda'}`);
+    super(
+      `unknown service "${service}": hubfix knows ${'iam, ec2, s3, cloudtrail, kms, logs, cloudwatch, sns, sts, ssm, securityhub, events, config, lambda'}`,
+    );
     this.name = 'UnknownServiceError';
   }
 }
@@ -46,11 +48,17 @@ export function iamActionFor(service: string, api: string): string {
  */
 const RESOURCE_BY_ACTION: ReadonlyArray<[RegExp, string]> = [
   [/^lambda:InvokeFunction$/, 'arn:aws:lambda:*:*:function:hubfix-step-runner'],
-  [/^ec2:(RevokeSecurityGroupIngress|RevokeSecurityGroupEgress|AuthorizeSecurityGroupIngress|AuthorizeSecurityGroupEgress)$/, 'arn:aws:ec2:*:*:security-group/*'],
+  [
+    /^ec2:(RevokeSecurityGroupIngress|RevokeSecurityGroupEgress|AuthorizeSecurityGroupIngress|AuthorizeSecurityGroupEgress)$/,
+    'arn:aws:ec2:*:*:security-group/*',
+  ],
   [/^ec2:CreateFlowLogs$/, '*'],
   [/^cloudtrail:(UpdateTrail|GetTrail|GetTrailStatus|StartLogging|GetEventSelectors)$/, 'arn:aws:cloudtrail:*:*:trail/*'],
   [/^kms:(EnableKeyRotation|GetKeyRotationStatus|DescribeKey)$/, 'arn:aws:kms:*:*:key/*'],
-  [/^s3:(Get|Put)Bucket\w*$|^s3:ListBucket$|^s3:(Get|Put)(EncryptionConfiguration|LifecycleConfiguration)$|^s3:CreateBucket$/, 'arn:aws:s3:::*'],
+  [
+    /^s3:(Get|Put)Bucket\w*$|^s3:ListBucket$|^s3:(Get|Put)(EncryptionConfiguration|LifecycleConfiguration)$|^s3:CreateBucket$/,
+    'arn:aws:s3:::*',
+  ],
   [/^iam:(UpdateAccessKey|ListAccessKeys|GetAccessKeyLastUsed|DeleteLoginProfile|GetLoginProfile|GetUser)$/, 'arn:aws:iam::*:user/*'],
   [/^iam:(GetRole|CreateRole|PutRolePolicy|GetRolePolicy|AttachRolePolicy|PassRole)$/, 'arn:aws:iam::*:role/hubfix-*'],
   // DescribeLogGroups lists across groups: it is not scoped to one, so it keeps `*`

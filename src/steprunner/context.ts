@@ -21,7 +21,12 @@ export function scriptContext(o: ContextOptions): ScriptContext {
     partition: o.partition ?? 'aws',
     executionId: o.executionId,
     now: o.now ?? (() => new Date()),
-    async aws<T = AwsOutput>(service: string, operation: string, input: Record<string, unknown> = {}, options: { region?: string } = {}): Promise<T> {
+    async aws<T = AwsOutput>(
+      service: string,
+      operation: string,
+      input: Record<string, unknown> = {},
+      options: { region?: string } = {},
+    ): Promise<T> {
       o.beforeCall?.(service, operation, input);
       const region = options.region ?? o.region;
       const out = await o.invoker.call({ service, operation, input, region, account: o.account, credentials: o.credentials });

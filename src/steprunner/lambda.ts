@@ -26,7 +26,8 @@ export function parseEvent(event: unknown, handlers: Map<string, AnyHandler>): S
   const e = (event ?? {}) as Partial<StepRunnerEvent>;
   if (typeof e.handler !== 'string' || !handlers.has(e.handler)) throw new Error(`unknown script handler ${JSON.stringify(e.handler)}`);
   if (typeof e.roleArn !== 'string' || !ROLE_ARN.test(e.roleArn)) throw new Error('roleArn must be an IAM role ARN');
-  if (typeof e.executionId !== 'string' || !EXECUTION_ID.test(e.executionId)) throw new Error('executionId must be an automation execution id');
+  if (typeof e.executionId !== 'string' || !EXECUTION_ID.test(e.executionId))
+    throw new Error('executionId must be an automation execution id');
   if (e.input === null || typeof e.input !== 'object' || Array.isArray(e.input)) throw new Error('input must be an object');
   return { handler: e.handler, roleArn: e.roleArn, executionId: e.executionId, input: e.input, run: handlers.get(e.handler)! };
 }

@@ -113,7 +113,14 @@ describe('compiler', () => {
 
   it('gives every document the common parameters with strict patterns', () => {
     const params = compileRunbook(tinyRunbook()).document.parameters ?? {};
-    expect(Object.keys(params)).to.include.members(['AutomationAssumeRole', 'FindingId', 'FindingProductArn', 'DryRun', 'NotificationTopicArn', 'GroupId']);
+    expect(Object.keys(params)).to.include.members([
+      'AutomationAssumeRole',
+      'FindingId',
+      'FindingProductArn',
+      'DryRun',
+      'NotificationTopicArn',
+      'GroupId',
+    ]);
     expect(new RegExp(params.AutomationAssumeRole.allowedPattern ?? '').test('arn:aws:iam::123456789012:role/hubfix-x')).to.equal(true);
     expect(new RegExp(params.AutomationAssumeRole.allowedPattern ?? '').test('arn:aws:iam::123456789012:role/x; rm -rf /')).to.equal(false);
     expect(params.DryRun).to.deep.equal({ type: 'Boolean', description: 'Plan and report only: make no change.', default: false });
@@ -127,11 +134,17 @@ describe('compiler', () => {
   describe('rejects a runbook source that breaks a rule, naming runbook, step and field', () => {
     it('a String parameter without a pattern', () => {
       const rb = tinyRunbook({ parameters: { GroupId: param.string({ description: 'g' }) } });
-      expect(() => compileRunbook(rb)).to.throw(RunbookDefinitionError, 'runbook Test-Tiny: parameter GroupId: a String parameter needs a pattern or allowed values');
+      expect(() => compileRunbook(rb)).to.throw(
+        RunbookDefinitionError,
+        'runbook Test-Tiny: parameter GroupId: a String parameter needs a pattern or allowed values',
+      );
     });
     it('an extraction for a parameter that does not exist', () => {
       const rb = tinyRunbook({ extract: [{ parameter: 'Nope', from: 'resourceId', pattern: '^(x)$' }] });
-      expect(() => compileRunbook(rb)).to.throw(RunbookDefinitionError, 'runbook Test-Tiny: extract Nope: names a parameter the runbook does not have');
+      expect(() => compileRunbook(rb)).to.throw(
+        RunbookDefinitionError,
+        'runbook Test-Tiny: extract Nope: names a parameter the runbook does not have',
+      );
     });
     it('two steps with one name', () => {
       const base = tinyRunbook();
@@ -172,6 +185,8 @@ describe('compiler', () => {
     expect(catalog.aliases['cis-1.4.0']['1.8']).to.equal('IAM.15');
     expect(Object.keys(catalog.controls)).to.deep.equal(['IAM.7', 'IAM.11', 'IAM.12', 'IAM.13', 'IAM.14', 'IAM.15', 'IAM.16', 'IAM.17']);
     const twice = { ...tinyRunbook(), document: 'Test-Other' };
-    expect(() => buildCatalog([compileRunbook(tinyRunbook()), compileRunbook(twice)])).to.throw(/control EC2.99: is served by Test-Tiny already/);
+    expect(() => buildCatalog([compileRunbook(tinyRunbook()), compileRunbook(twice)])).to.throw(
+      /control EC2.99: is served by Test-Tiny already/,
+    );
   });
 });

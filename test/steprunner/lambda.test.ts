@@ -37,10 +37,22 @@ describe('step runner Lambda', () => {
   });
 
   for (const [what, event, message] of [
-    ['an unknown handler', { handler: 'nope.nope', roleArn: ROLE, executionId: EXECUTION, input: {} }, /unknown script handler "nope.nope"/],
-    ['a role that is not a role ARN', { handler: 'test.whoami', roleArn: 'arn:aws:iam::1:user/x', executionId: EXECUTION, input: {} }, /roleArn must be/],
+    [
+      'an unknown handler',
+      { handler: 'nope.nope', roleArn: ROLE, executionId: EXECUTION, input: {} },
+      /unknown script handler "nope.nope"/,
+    ],
+    [
+      'a role that is not a role ARN',
+      { handler: 'test.whoami', roleArn: 'arn:aws:iam::1:user/x', executionId: EXECUTION, input: {} },
+      /roleArn must be/,
+    ],
     ['an execution id that is not one', { handler: 'test.whoami', roleArn: ROLE, executionId: '../x', input: {} }, /executionId must be/],
-    ['an input that is not an object', { handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: [1] }, /input must be an object/],
+    [
+      'an input that is not an object',
+      { handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: [1] },
+      /input must be an object/,
+    ],
   ] as const) {
     it(`refuses ${what} without calling AWS`, async () => {
       const { invoker, call } = stubInvoker();
