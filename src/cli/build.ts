@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as path from 'node:path';
 import { buildCatalog, type Catalog } from '../compiler/catalog';
 import { type CompiledRunbook, compileRunbook, RunbookDefinitionError } from '../compiler/compile';
-import { writeArtifacts } from '../compiler/build';
+import { OutputDirError, writeArtifacts } from '../compiler/build';
 import { bundleLambdas } from '../compiler/bundle';
 import { RUNBOOKS } from '../../runbooks';
 import { validateCompiled } from '../validator';
@@ -40,7 +40,13 @@ export async function runBuild(opts: { out: string; json?: boolean }): Promise<n
     throw err;
   }
   const outDir = path.resolve(opts.out);
-  const files = writeArtifacts(outDir, compiled, catalog);
+  let files: string[];
+  try {
+    files = writeArtifacts(outDir, compiled, catalog);
+  } catch (err) {
+    if (err instanceof OutputDirError) throw new UsageError(err.message);
+    throw err;
+  }
   const lambdas = await bundleLambdas(outDir);
   const summary = {
     outDir,
