@@ -2,6 +2,7 @@ import { SdkInvoker } from '../aws/sdk-invoker';
 import type { Invoker } from '../aws/invoker';
 import { handlerRegistry } from '../compiler';
 import type { AnyHandler } from '../model/handlers';
+import { ROLE_PREFIX } from '../findings/naming';
 import { patterns } from '../model/parameters';
 import { accountOfRoleArn, partitionOfArn, scriptContext } from './context';
 
@@ -21,11 +22,17 @@ export interface StepRunnerEvent {
 const ROLE_ARN = new RegExp(patterns.roleArn);
 const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Check the payload before acting on it: SSM builds it, but the function can be invoked by others. */
-export function parseEvent(event: unknown, handlers: Map<string, AnyHandler>): StepRunnerEvent & { run: AnyHandler } {
+/**
+ * Check the payload before acting on it: SSM builds it, but anyone allowed to invoke the function
+ * could send one. The role must be a hubfix runbook role (`role/hubfix-…`) of the function's own
+ * account, so the runner can never be used to act as some other role.
+ */
+export function parseEvent(event: unknown, handlers: Map<string, AnyHandler>, ownAccount?: string): StepRunnerEvent & { run: AnyHandler } {
   const e = (event ?? {}) as Partial<StepRunnerEvent>;
   if (typeof e.handler !== 'string' || !handlers.has(e.handler)) throw new Error(`unknown script handler ${JSON.stringify(e.handler)}`);
   if (typeof e.roleArn !== 'string' || !ROLE_ARN.test(e.roleArn)) throw new Error('roleArn must be an IAM role ARN');
+  if (!/:role\/(.*\/)?hubfix-[^/]+$/.test(e.roleArn)) throw new Error(`roleArn must name a hubfix runbook role (${ROLE_PREFIX}…)`);
+  if (ownAccount && accountOfRoleArn(e.roleArn) !== ownAccount) throw new Error(`roleArn must be a role of this account (${ownAccount})`);
   if (typeof e.executionId !== 'string' || !EXECUTION_ID.test(e.executionId))
     throw new Error('executionId must be an automation execution id');
   if (e.input === null || typeof e.input !== 'object' || Array.isArray(e.input)) throw new Error('input must be an object');
@@ -33,8 +40,8 @@ export function parseEvent(event: unknown, handlers: Map<string, AnyHandler>): S
 }
 
 export function makeStepRunner(invoker: Invoker, region: string, handlers: Map<string, AnyHandler> = handlerRegistry()) {
-  return async (event: unknown): Promise<Record<string, unknown>> => {
-    const e = parseEvent(event, handlers);
+  return async (event: unknown, ownAccount?: string): Promise<Record<string, unknown>> => {
+    const e = parseEvent(event, handlers, ownAccount);
     const assumed = (await invoker.call({
       service: 'sts',
       operation: 'AssumeRole',
@@ -58,10 +65,12 @@ export function makeStepRunner(invoker: Invoker, region: string, handlers: Map<s
   };
 }
 
-let runner: ((event: unknown) => Promise<Record<string, unknown>>) | undefined;
+let runner: ReturnType<typeof makeStepRunner> | undefined;
 
-/** The Lambda entry point. */
-export async function handler(event: unknown): Promise<Record<string, unknown>> {
+/** The Lambda entry point; the function's own account comes from its ARN. */
+export async function handler(event: unknown, context?: { invokedFunctionArn?: string }): Promise<Record<string, unknown>> {
   runner ??= makeStepRunner(new SdkInvoker(), process.env.AWS_REGION ?? 'us-east-1');
-  return runner(event);
+  const ownAccount = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:(\d{12}):function:/.exec(context?.invokedFunctionArn ?? '')?.[1];
+  if (!ownAccount) throw new Error('cannot tell the function its own account (no invokedFunctionArn)');
+  return runner(event, ownAccount);
 }

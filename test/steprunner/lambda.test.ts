@@ -36,6 +36,17 @@ describe('step runner Lambda', () => {
     expect(out).to.deep.equal({ Account: '111111111111', Caller: 'signed-with-AK' });
   });
 
+  it('refuses a hubfix role of another account than its own', async () => {
+    const { invoker, call } = stubInvoker();
+    const run = makeStepRunner(invoker, 'us-east-1', new Map([[whoami.id, whoami]]));
+    let error: Error | undefined;
+    await run({ handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: {} }, '222222222222').catch(
+      (e: Error) => (error = e),
+    );
+    expect(error?.message).to.equal('roleArn must be a role of this account (222222222222)');
+    expect(call.called).to.equal(false);
+  });
+
   for (const [what, event, message] of [
     [
       'an unknown handler',
@@ -46,6 +57,11 @@ describe('step runner Lambda', () => {
       'a role that is not a role ARN',
       { handler: 'test.whoami', roleArn: 'arn:aws:iam::1:user/x', executionId: EXECUTION, input: {} },
       /roleArn must be/,
+    ],
+    [
+      'a role that is not a hubfix runbook role',
+      { handler: 'test.whoami', roleArn: 'arn:aws:iam::111111111111:role/Admin', executionId: EXECUTION, input: {} },
+      /must name a hubfix runbook role/,
     ],
     ['an execution id that is not one', { handler: 'test.whoami', roleArn: ROLE, executionId: '../x', input: {} }, /executionId must be/],
     [
