@@ -55,11 +55,12 @@ export function resolveDocument(ref: string, build: DocumentResolver): RunnableD
     throw err;
   }
   const name = path.parse(ref).name;
-  return checked({ name, document: doc as unknown as AutomationDocument }, doc, sizeBytes);
+  // a document from outside the build (AWS-managed, a colleague's) need only be one SSM would run
+  return checked({ name, document: doc as unknown as AutomationDocument }, doc, sizeBytes, true);
 }
 
-function checked(d: RunnableDocument, raw: unknown, sizeBytes: number | undefined): RunnableDocument {
-  const problems = validateDocument(raw, { name: d.name, sizeBytes });
+function checked(d: RunnableDocument, raw: unknown, sizeBytes: number | undefined, forRunning = false): RunnableDocument {
+  const problems = validateDocument(raw, { name: d.name, sizeBytes, forRunning });
   if (problems.length) {
     const more =
       problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: hubfix validate shows them)` : '';

@@ -9,6 +9,8 @@ export interface ValidateOptions {
   name?: string;
   /** Size of the document as it is stored; defaults to the size of its compact JSON. */
   sizeBytes?: number;
+  /** Only what running the document needs: skip the publishing rules (for others' documents). */
+  forRunning?: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export function validateDocument(doc: unknown, opts: ValidateOptions = {}): Vali
   let wellFormed = true;
   let facts: DocumentFacts | undefined;
   for (const rule of RULES) {
+    if (opts.forRunning && rule.publishing) continue;
     if (rule.scope === 'file') {
       const found = rule.check(file);
       if (rule.gate && found.length > 0) wellFormed = false;

@@ -7,6 +7,8 @@ import { parseParams, runLocal } from '../../src/cli/run-local';
 import { main } from '../../src/cli/main';
 import { UsageError } from '../../src/cli/errors';
 import type { CallRecord } from '../../src/engine/record';
+import { validateDocument } from '../../src/validator';
+import * as yaml from 'js-yaml';
 
 const ROLE = 'arn:aws:iam::111122223333:role/HubfixPasswordPolicy';
 const DOC = 'Hubfix-IAM-PasswordPolicy';
@@ -214,6 +216,20 @@ describe('run-local: input errors exit 2 and run nothing', () => {
     const r = await cli(ext, '--mock', mock, '--account', '123456789012');
     expect(r.code, r.err + r.out).to.equal(0);
     expect(r.out).to.include('Get.Arn = arn:aws:iam::123456789012:user/web');
+  });
+  it("runs an AWS-style document (an AWS- name, a String parameter without a pattern): those rules are for publishing, not running", async () => {
+    const ext = file(
+      'AWS-Style-Doc.yaml',
+      "schemaVersion: '0.3'\nparameters:\n  UserName: {type: String}\nmainSteps:\n  - name: Get\n    action: aws:executeAwsApi\n    inputs: {Service: iam, Api: GetUser, UserName: '{{ UserName }}'}\n",
+    );
+    const mock = file('aws-style.yaml', {
+      mocks: [{ service: 'iam', operation: 'GetUser', input: { UserName: 'bob' }, output: { User: {} } }],
+    });
+    const r = await cli(ext, '--mock', mock, '--account', '123456789012', '--param', 'UserName=bob');
+    expect(r.code, r.err + r.out).to.equal(0);
+    // hubfix validate still reports both for a document one would ship
+    const problems = validateDocument(yaml.load(fs.readFileSync(ext, 'utf8')), { name: 'AWS-Style-Doc' });
+    expect(problems.map((p) => p.message).join('\n')).to.match(/reserved/).and.to.match(/UserName/);
   });
 });
 

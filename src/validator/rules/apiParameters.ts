@@ -17,6 +17,7 @@ function unconstrainedText(p: DocumentParameter | undefined): boolean {
 export const apiParametersAreConstrained: Rule = {
   id: 'api-parameters-constrained',
   scope: 'document',
+  publishing: true,
   check({ doc, steps }) {
     const firstUse = new Map<string, string>();
     const note = (name: string, where: string) => {

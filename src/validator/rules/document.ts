@@ -6,6 +6,7 @@ import type { Rule } from './rule';
 export const documentNameFollowsSsmRules: Rule = {
   id: 'document-name',
   scope: 'file',
+  publishing: true,
   check({ name }) {
     if (name === undefined) return [];
     if (!DOCUMENT_NAME_PATTERN.test(name)) {

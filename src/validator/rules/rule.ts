@@ -4,7 +4,10 @@ import type { ValidationProblem } from '../problems';
 /**
  * One validator rule: a small pure function with a name. `file` rules look at any parsed value;
  * `document` rules get the typed view and run only once the schema has passed (`gate`).
+ * `publishing` marks a rule about a document one ships (its name, hubfix's own hardening policy)
+ * rather than about running it: an AWS-managed or a colleague's document that breaks only such
+ * rules still runs (in SSM and in `run-local`).
  */
 export type Rule =
-  | { id: string; scope: 'file'; gate?: boolean; check(facts: FileFacts): ValidationProblem[] }
-  | { id: string; scope: 'document'; check(facts: DocumentFacts): ValidationProblem[] };
+  | { id: string; scope: 'file'; gate?: boolean; publishing?: boolean; check(facts: FileFacts): ValidationProblem[] }
+  | { id: string; scope: 'document'; publishing?: boolean; check(facts: DocumentFacts): ValidationProblem[] };
