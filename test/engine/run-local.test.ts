@@ -217,7 +217,7 @@ describe('run-local: input errors exit 2 and run nothing', () => {
     expect(r.code, r.err + r.out).to.equal(0);
     expect(r.out).to.include('Get.Arn = arn:aws:iam::123456789012:user/web');
   });
-  it("runs an AWS-style document (an AWS- name, a String parameter without a pattern): those rules are for publishing, not running", async () => {
+  it('runs an AWS-style document (an AWS- name, a String parameter without a pattern): those rules are for publishing, not running', async () => {
     const ext = file(
       'AWS-Style-Doc.yaml',
       "schemaVersion: '0.3'\nparameters:\n  UserName: {type: String}\nmainSteps:\n  - name: Get\n    action: aws:executeAwsApi\n    inputs: {Service: iam, Api: GetUser, UserName: '{{ UserName }}'}\n",
@@ -229,7 +229,9 @@ describe('run-local: input errors exit 2 and run nothing', () => {
     expect(r.code, r.err + r.out).to.equal(0);
     // hubfix validate still reports both for a document one would ship
     const problems = validateDocument(yaml.load(fs.readFileSync(ext, 'utf8')), { name: 'AWS-Style-Doc' });
-    expect(problems.map((p) => p.message).join('\n')).to.match(/reserved/).and.to.match(/UserName/);
+    expect(problems.map((p) => p.message).join('\n'))
+      .to.match(/reserved/)
+      .and.to.match(/UserName/);
   });
 });
 
