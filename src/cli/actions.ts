@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { errorCode, errorMessage, type Invoker } from '../aws/invoker';
-import { SdkInvoker } from '../aws/sdk-invoker';
+import { endpointInvoker } from './endpoint';
 import { ACTION_TARGETS, type ActionTarget, type EnsuredActionTarget, ensureActionTargets, listActionTargets } from '../finalizer/actions';
 import { UsageError } from './errors';
 import { formatTable } from './list';
@@ -71,7 +71,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     actions.command('create').description('Create the "Remediate" and "Remediate (dry run)" custom actions (idempotent)'),
   ).action(async (opts: ActionsOptions) => {
     const regions = regionsFrom(opts);
-    const rows = await createActions(new SdkInvoker(opts.endpoint ? { endpoint: opts.endpoint } : {}), regions);
+    const rows = await createActions(endpointInvoker(opts.endpoint), regions);
     if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else {
       const table = [['REGION', 'ID', 'NAME', 'RESULT', 'ARN']];
@@ -83,7 +83,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
   withCommonOptions(actions.command('list').description('List the custom actions in each Region (hubfix ones marked)')).action(
     async (opts: ActionsOptions) => {
       const regions = regionsFrom(opts);
-      const rows = await listActions(new SdkInvoker(opts.endpoint ? { endpoint: opts.endpoint } : {}), regions);
+      const rows = await listActions(endpointInvoker(opts.endpoint), regions);
       if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else if (rows.length === 0) process.stdout.write(`no custom actions in ${regions.join(', ')}; run \`hubfix actions create\`\n`);
       else {

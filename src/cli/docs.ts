@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { shippedCatalog } from '../compiler';
 import { repoRoot } from '../compiler/bundle';
 import { renderControlsDoc } from '../docs/controls';
+import { UsageError } from './errors';
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program
@@ -13,6 +14,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--out <file>', 'where to write', path.join(repoRoot(), 'docs', 'controls.md'))
     .action((opts: { check?: boolean; out: string }) => {
       const text = renderControlsDoc(shippedCatalog());
+      if (fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory())
+        throw new UsageError(`--out ${opts.out} is a directory; give the file to write`);
       const current = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : undefined;
       if (opts.check) {
         const ok = current === text;
@@ -20,8 +23,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
         setExit(ok ? 0 : 1);
         return;
       }
-      fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-      fs.writeFileSync(opts.out, text);
+      try {
+        fs.mkdirSync(path.dirname(opts.out), { recursive: true });
+        fs.writeFileSync(opts.out, text);
+      } catch (err) {
+        throw new UsageError(`cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
       process.stdout.write(`wrote ${opts.out}\n`);
       setExit(0);
     });

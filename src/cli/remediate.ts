@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Invoker } from '../aws/invoker';
 import { errorCode, errorMessage } from '../aws/invoker';
-import { SdkInvoker } from '../aws/sdk-invoker';
+import { endpointInvoker } from './endpoint';
 import { shippedCatalog } from '../compiler';
 import { REGION_RE } from '../findings/identity';
 import { handleFindings } from '../findings/orchestrate';
@@ -37,7 +37,7 @@ export async function runRemediate(
   const region = opts.region ?? /^arn:[a-z-]+:securityhub:([a-z0-9-]+):/.exec(opts.findingId)?.[1];
   if (!region || !REGION_RE.test(region)) throw new UsageError(`--region ${JSON.stringify(region ?? '')} is not a Region`);
   const config = configOption(opts.config);
-  const aws = invoker ?? new SdkInvoker(opts.endpoint ? { endpoint: opts.endpoint } : {});
+  const aws = invoker ?? endpointInvoker(opts.endpoint);
   let findings: unknown[];
   try {
     const out = await aws.call({

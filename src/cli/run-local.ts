@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Invoker } from '../aws/invoker';
 import { MockInvoker, MockTableError } from '../aws/mock-invoker';
-import { SdkInvoker } from '../aws/sdk-invoker';
+import { endpointInvoker } from './endpoint';
 import { buildDocuments, buildHandlers, buildResolver, resolveDocument } from '../engine/documents';
 import { type AutomationResult, type RunnableDocument, runAutomation } from '../engine/engine';
 import { EngineInputError } from '../engine/errors';
@@ -62,9 +62,7 @@ function invokerFor(opts: RunLocalOptions): Invoker {
       throw err;
     }
   }
-  if (opts.endpoint && !/^https?:\/\/[^\s]+$/.test(opts.endpoint))
-    throw new UsageError(`--endpoint ${opts.endpoint} is not an http(s) URL`);
-  return new SdkInvoker({ endpoint: opts.endpoint });
+  return endpointInvoker(opts.endpoint);
 }
 
 function clip(text: string, max = 200): string {

@@ -3,25 +3,6 @@ import * as path from 'node:path';
 import type { CompiledRunbook } from './compile';
 import type { Catalog } from './catalog';
 
-export interface BuildOutput {
-  outDir: string;
-  files: string[];
-}
-
-export interface BuildProblem {
-  file: string;
-  path: string;
-  message: string;
-}
-
-/** Thrown when a compiled document fails validation: the build writes nothing it cannot stand behind. */
-export class BuildValidationError extends Error {
-  constructor(readonly problems: BuildProblem[]) {
-    super(`${problems.length} problem(s) in compiled documents`);
-    this.name = 'BuildValidationError';
-  }
-}
-
 /** The output directory cannot be created or written: a user mistake, said in one line. */
 export class OutputDirError extends Error {
   constructor(

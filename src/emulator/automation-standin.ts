@@ -57,6 +57,32 @@ function executionId(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * The Parameters of a StartAutomationExecution request, refused as SSM would refuse them (a value
+ * over 512 characters) or as the stand-ins cannot run them (Targets, TargetLocations). Pure.
+ */
+export function startParameters(request: Record<string, unknown>): Record<string, string[]> {
+  if (request.TargetLocations || request.Targets)
+    throw new AwsServiceError(
+      'InvalidAutomationExecutionParametersException',
+      'the stand-in runs single-account, single-Region automations only',
+      'ssm',
+      'StartAutomationExecution',
+    );
+  const parameters = (request.Parameters as Record<string, string[]> | undefined) ?? {};
+  for (const [k, v] of Object.entries(parameters)) {
+    for (const value of v)
+      if (value.length > 512)
+        throw new AwsServiceError(
+          'ValidationException',
+          `parameter ${k}: a value is longer than 512 characters`,
+          'ssm',
+          'StartAutomationExecution',
+        );
+  }
+  return parameters;
+}
+
 export class AutomationStandIn {
   readonly started: StartedAutomation[] = [];
   private pending: Array<() => Promise<void>> = [];
@@ -72,13 +98,7 @@ export class AutomationStandIn {
       const same = this.started.find((s) => s.clientToken === token && s.account === caller.account && s.region === call.region);
       if (same) return { AutomationExecutionId: same.id };
     }
-    if (call.input.TargetLocations || call.input.Targets)
-      throw new AwsServiceError(
-        'InvalidAutomationExecutionParametersException',
-        'the stand-in runs single-account, single-Region automations only',
-        'ssm',
-        'StartAutomationExecution',
-      );
+    const parameters = startParameters(call.input);
     const doc = await this.o.sdk.call({
       service: 'ssm',
       operation: 'GetDocument',
@@ -89,17 +109,6 @@ export class AutomationStandIn {
     if (doc.DocumentType !== 'Automation')
       throw new AwsServiceError('InvalidDocument', `${name} is not an Automation document`, 'ssm', 'StartAutomationExecution');
     const document = (doc.DocumentFormat === 'JSON' ? JSON.parse(String(doc.Content)) : load(String(doc.Content))) as AutomationDocument;
-    const parameters = (call.input.Parameters as Record<string, string[]> | undefined) ?? {};
-    for (const [k, v] of Object.entries(parameters)) {
-      for (const value of v)
-        if (value.length > 512)
-          throw new AwsServiceError(
-            'ValidationException',
-            `parameter ${k}: a value is longer than 512 characters`,
-            'ssm',
-            'StartAutomationExecution',
-          );
-    }
     const entry: StartedAutomation = {
       id: executionId(),
       document: name,

@@ -167,6 +167,16 @@ export function applyFindingUpdate(finding: Finding, request: Record<string, unk
   return out;
 }
 
+export type FindingIdentifier = { Id?: unknown; ProductArn?: unknown };
+
+/** The FindingIdentifiers of a BatchUpdateFindings request; InvalidInputException unless 1 to 100. Pure. */
+export function findingIdentifiers(request: Record<string, unknown>): FindingIdentifier[] {
+  const ids = Array.isArray(request.FindingIdentifiers) ? (request.FindingIdentifiers as FindingIdentifier[]) : [];
+  if (ids.length < 1 || ids.length > 100)
+    throw new AwsServiceError('InvalidInputException', 'FindingIdentifiers holds 1 to 100 findings', 'securityhub', 'BatchUpdateFindings');
+  return ids;
+}
+
 export interface SecurityHubStandInOptions {
   /** The emulator's own invoker (moto). */
   sdk: Invoker;
@@ -220,14 +230,7 @@ export class SecurityHubStandIn {
 
   async batchUpdateFindings(call: AwsCall): Promise<AwsOutput> {
     const caller = await this.o.identify(call);
-    const ids = (call.input.FindingIdentifiers as Array<{ Id?: string; ProductArn?: string }> | undefined) ?? [];
-    if (ids.length < 1 || ids.length > 100)
-      throw new AwsServiceError(
-        'InvalidInputException',
-        'FindingIdentifiers holds 1 to 100 findings',
-        'securityhub',
-        'BatchUpdateFindings',
-      );
+    const ids = findingIdentifiers(call.input);
     const now = this.now().toISOString();
     const own = await this.allFindings(call.region, call.credentials);
     const processed: Array<{ Id: string; ProductArn: string }> = [];

@@ -1,5 +1,5 @@
 import { type AwsCredentials, THROTTLING_CODES, errorCode } from '../aws/invoker';
-import type { ScriptContext } from '../model/handlers';
+import { scriptContext } from '../steprunner/context';
 import { Interrupt, type Signal } from './clock';
 import type { CompiledSequence, CompiledStep } from './compile';
 import { evaluateCondition } from './conditions';
@@ -259,22 +259,26 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
       throw new StepError(`FunctionError: the step runner could not assume ${roleArn}: ${(err as Error).message}`, 'FunctionError');
     }
   } else if (roleArn) account = parseRoleArn(roleArn)?.account ?? account;
-  const scriptCtx: ScriptContext = {
-    aws: ((service: string, operation: string, input: Record<string, unknown> = {}, options: { region?: string } = {}) =>
-      exec.aws(service, operation, input, {
-        run: ctx.run,
-        credentials,
-        account,
-        checkPolicy: true,
-        signal,
-        region: options.region,
-      })) as ScriptContext['aws'],
+  // the step runner Lambda's context, its calls going through the execution (recorded, policy-checked, interruptible)
+  const scriptCtx = scriptContext({
+    invoker: {
+      call: (c) =>
+        exec.aws(c.service, c.operation, c.input, {
+          run: ctx.run,
+          credentials: c.credentials,
+          account: c.account,
+          checkPolicy: true,
+          signal,
+          region: c.region,
+        }),
+    },
+    ...(credentials ? { credentials } : {}),
     region: exec.region,
     account,
     partition: exec.partition,
     executionId: typeof payload.executionId === 'string' ? payload.executionId : exec.executionId,
     now: () => new Date(exec.env.clock.now()),
-  };
+  });
   let result: unknown;
   try {
     result = await handler.run(payload.input, scriptCtx);

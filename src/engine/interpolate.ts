@@ -158,8 +158,3 @@ export function compileTemplate(value: unknown, known?: KnownNames, where = 'doc
   }
   return () => value;
 }
-
-/** True when `text` holds at least one `{{ }}` reference. */
-export function hasReference(text: unknown): boolean {
-  return typeof text === 'string' && text.includes('{{');
-}

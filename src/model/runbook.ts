@@ -5,7 +5,6 @@ import type { Step } from './steps';
 
 /** How the orchestrator treats a control's automatic findings (DESIGN.md, config). */
 export type Mode = 'auto' | 'dry-run' | 'notify-only' | 'disabled';
-export const MODES: readonly Mode[] = ['auto', 'dry-run', 'notify-only', 'disabled'];
 
 /** Reference classes: A fix automatically, B fix with guardrails, C notify with guidance. */
 export type ControlClass = 'A' | 'B' | 'C';

@@ -4,8 +4,9 @@ import * as sinon from 'sinon';
 import { MockInvoker, loadMockTable } from '../../src/aws/mock-invoker';
 import { UsageError } from '../../src/cli/errors';
 import { main } from '../../src/cli/main';
-import { SecurityHubStandIn, simulate } from '../../src/cli/simulate';
+import { simulate } from '../../src/cli/simulate';
 import { notificationProblems } from '../../src/notify/schema';
+import { InMemorySecurityHub } from '../../src/simulate/standins';
 
 const FIX = path.join(__dirname, 'fixtures');
 const EVENT = path.join(FIX, 'password-policy-event.json');
@@ -96,7 +97,7 @@ describe('hubfix simulate', () => {
   });
 
   it('the Security Hub stand-in answers GetFindings for the event’s findings and reports others unprocessed', () => {
-    const hub = new SecurityHubStandIn([{ Id: FINDING_ID, Note: { Text: 'x' } }], () => NOW);
+    const hub = new InMemorySecurityHub([{ Id: FINDING_ID, Note: { Text: 'x' } }], () => NOW);
     const got = hub.answer({
       service: 'securityhub',
       operation: 'GetFindings',
@@ -126,6 +127,35 @@ describe('hubfix simulate', () => {
       },
     ]);
     expect(hub.updates).to.have.length(1);
+  });
+
+  it('the Security Hub stand-in applies updates and filters by the emulator stand-in’s rules', () => {
+    const hub = new InMemorySecurityHub([{ Id: FINDING_ID, ProductArn: 'p' }], () => NOW);
+    const call = (operation: string, input: Record<string, unknown>) =>
+      hub.answer({ service: 'securityhub', operation, input, region: 'us-east-1' });
+    call('BatchUpdateFindings', {
+      FindingIdentifiers: [{ Id: FINDING_ID, ProductArn: 'p' }],
+      Note: { Text: 'n', UpdatedBy: 'hubfix' },
+      Workflow: { Status: 'NOTIFIED' },
+    });
+    const got = call('GetFindings', { Filters: { Id: [{ Value: FINDING_ID, Comparison: 'EQUALS' }] } });
+    expect(got?.Findings).to.deep.equal([
+      {
+        Id: FINDING_ID,
+        ProductArn: 'p',
+        Note: { Text: 'n', UpdatedBy: 'hubfix', UpdatedAt: new Date(NOW).toISOString() },
+        Workflow: { Status: 'NOTIFIED' },
+        WorkflowState: 'ASSIGNED',
+      },
+    ]);
+    const other = call('GetFindings', {
+      Filters: { Id: [{ Value: FINDING_ID, Comparison: 'EQUALS' }], ProductArn: [{ Value: 'q', Comparison: 'EQUALS' }] },
+    });
+    expect(other?.Findings).to.deep.equal([]);
+    expect(() => call('BatchUpdateFindings', { FindingIdentifiers: [{ Id: FINDING_ID }], Workflow: { Status: 'DONE' } })).to.throw(
+      /Workflow.Status DONE/,
+    );
+    expect(() => call('BatchUpdateFindings', { FindingIdentifiers: [], Note: { Text: 'n', UpdatedBy: 'hubfix' } })).to.throw(/1 to 100/);
   });
 });
 
