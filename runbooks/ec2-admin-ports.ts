@@ -22,6 +22,7 @@ import {
   sourceOf,
   toIpPermission,
 } from './support/security-group';
+import { InvalidSettingError } from './support/settings';
 
 /** Which protocols count: `tcp` (EC2.13/14: SSH and RDP over TCP) or `tcp-and-udp` (CIS 3.0.0 5.2/5.3, EC2.53/54). */
 export const PROTOCOL_SCOPES = ['tcp', 'tcp-and-udp'] as const;
@@ -31,19 +32,10 @@ export type ProtocolScope = (typeof PROTOCOL_SCOPES)[number];
 export const SOURCE_SCOPES = ['ipv4-and-ipv6', 'ipv4', 'ipv6'] as const;
 export type SourceScope = (typeof SOURCE_SCOPES)[number];
 
-/** A run setting the runbook cannot act on (the step fails; nothing was changed). */
-export class AdminPortsInputError extends Error {
-  readonly code = 'InvalidSetting';
-  constructor(message: string) {
-    super(message);
-    this.name = 'AdminPortsInputError';
-  }
-}
-
 /** `22,3389` → [22, 3389]; anything else (spaces, 0, > 65535, duplicates kept once) is refused. Pure. */
 export function parsePorts(value: string): number[] {
   if (typeof value !== 'string' || !new RegExp(patterns.portList).test(value))
-    throw new AdminPortsInputError(`Ports ${JSON.stringify(value)} must be 1 to 10 ports from 1 to 65535, comma-separated (e.g. 22,3389)`);
+    throw new InvalidSettingError(`Ports ${JSON.stringify(value)} must be 1 to 10 ports from 1 to 65535, comma-separated (e.g. 22,3389)`);
   return [...new Set(value.split(',').map(Number))].sort((a, b) => a - b);
 }
 
@@ -118,9 +110,9 @@ interface AdminPortsInput {
 
 function checkInput(input: AdminPortsInput): RuleScope {
   if (typeof input.GroupId !== 'string' || !new RegExp(patterns.securityGroupId).test(input.GroupId))
-    throw new AdminPortsInputError(`GroupId ${JSON.stringify(input.GroupId)} is not a security group id`);
-  if (!PROTOCOL_SCOPES.includes(input.Protocols)) throw new AdminPortsInputError(`Protocols must be one of ${PROTOCOL_SCOPES.join(', ')}`);
-  if (!SOURCE_SCOPES.includes(input.Sources)) throw new AdminPortsInputError(`Sources must be one of ${SOURCE_SCOPES.join(', ')}`);
+    throw new InvalidSettingError(`GroupId ${JSON.stringify(input.GroupId)} is not a security group id`);
+  if (!PROTOCOL_SCOPES.includes(input.Protocols)) throw new InvalidSettingError(`Protocols must be one of ${PROTOCOL_SCOPES.join(', ')}`);
+  if (!SOURCE_SCOPES.includes(input.Sources)) throw new InvalidSettingError(`Sources must be one of ${SOURCE_SCOPES.join(', ')}`);
   return { ports: parsePorts(input.Ports), protocols: input.Protocols, sources: input.Sources };
 }
 

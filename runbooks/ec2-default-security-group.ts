@@ -21,6 +21,7 @@ import {
   revokeRules,
   toIpPermission,
 } from './support/security-group';
+import { InvalidSettingError } from './support/settings';
 
 /** A network interface that uses the group, as the summary names it. */
 export interface InterfaceInfo {
@@ -28,15 +29,6 @@ export interface InterfaceInfo {
   InterfaceType?: string;
   Description?: string;
   InstanceId?: string;
-}
-
-/** A run setting the runbook cannot act on (the step fails; nothing was changed). */
-export class DefaultGroupInputError extends Error {
-  readonly code = 'InvalidSetting';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DefaultGroupInputError';
-  }
 }
 
 /** Every network interface that has the group attached (DescribeNetworkInterfaces, group-id filter, paginated). */
@@ -123,7 +115,7 @@ interface DefaultGroupInput {
 
 function checkInput(input: DefaultGroupInput): void {
   if (typeof input.GroupId !== 'string' || !new RegExp(patterns.securityGroupId).test(input.GroupId))
-    throw new DefaultGroupInputError(`GroupId ${JSON.stringify(input.GroupId)} is not a security group id`);
+    throw new InvalidSettingError(`GroupId ${JSON.stringify(input.GroupId)} is not a security group id`);
 }
 
 function ruleState(rules: readonly SecurityGroupRule[]): Record<string, unknown> {

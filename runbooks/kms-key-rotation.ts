@@ -11,7 +11,7 @@ import {
   scriptPhases,
 } from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
-import { integerSetting } from './support/settings';
+import { InvalidSettingError, integerSetting } from './support/settings';
 
 /** The fields of DescribeKey's KeyMetadata that decide whether automatic rotation applies. */
 export interface KeyMetadata {
@@ -30,15 +30,6 @@ export interface RotationStatus {
   KeyRotationEnabled: boolean;
   RotationPeriodInDays?: number;
   NextRotationDate?: string;
-}
-
-/** A run setting the runbook cannot act on (the step fails; nothing was changed). */
-export class KeyRotationInputError extends Error {
-  readonly code = 'InvalidSetting';
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeyRotationInputError';
-  }
 }
 
 /** KMS accepts rotation periods from 90 to 2560 days. */
@@ -142,13 +133,8 @@ interface RotationInput {
 
 function checkInput(input: RotationInput): number {
   if (typeof input.KeyId !== 'string' || !new RegExp(patterns.kmsKeyId).test(input.KeyId))
-    throw new KeyRotationInputError(`KeyId ${JSON.stringify(input.KeyId)} is not a KMS key id (a UUID or mrk-...)`);
-  return integerSetting(
-    'RotationPeriodDays',
-    input.RotationPeriodDays,
-    ROTATION_PERIOD_BOUNDS,
-    (message) => new KeyRotationInputError(message),
-  );
+    throw new InvalidSettingError(`KeyId ${JSON.stringify(input.KeyId)} is not a KMS key id (a UUID or mrk-...)`);
+  return integerSetting('RotationPeriodDays', input.RotationPeriodDays, ROTATION_PERIOD_BOUNDS);
 }
 
 export const planKeyRotation = defineHandler<RotationInput, PlanResult>({

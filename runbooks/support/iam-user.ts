@@ -3,7 +3,7 @@ import type { ScriptContext } from '../../src/model/handlers';
 import { patterns } from '../../src/model/parameters';
 import type { ChangeResult, PlanResult, VerifyResult } from '../../src/model/phases';
 import type { Extraction } from '../../src/model/runbook';
-import { integerSetting } from './settings';
+import { InvalidSettingError, integerSetting } from './settings';
 
 /**
  * An IAM user's access keys as the IAM runbooks (unused credentials, key rotation) read, judge and
@@ -12,26 +12,17 @@ import { integerSetting } from './settings';
 
 export const DAY_MS = 86_400_000;
 
-/** A run setting outside what the runbook accepts (the step fails; nothing was changed). */
-export class CredentialSettingError extends Error {
-  readonly code = 'InvalidSetting';
-  constructor(message: string) {
-    super(message);
-    this.name = 'CredentialSettingError';
-  }
-}
-
 /** Age thresholds below a month deactivate working credentials too easily; above ten years mean nothing. */
 export const DAYS_BOUNDS = [30, 3650] as const;
 
 export function checkDays(name: string, raw: unknown): number {
-  return integerSetting(name, raw, DAYS_BOUNDS, (message) => new CredentialSettingError(message));
+  return integerSetting(name, raw, DAYS_BOUNDS);
 }
 
 /** The user name and the day threshold of a run; the threshold as a number. */
 export function checkUserAndDays(userName: unknown, daysName: string, days: unknown): number {
   if (typeof userName !== 'string' || !new RegExp(patterns.iamUserName).test(userName))
-    throw new CredentialSettingError(`UserName ${JSON.stringify(userName)} is not an IAM user name`);
+    throw new InvalidSettingError(`UserName ${JSON.stringify(userName)} is not an IAM user name`);
   return checkDays(daysName, days);
 }
 
