@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SdkInvoker } from '../src/aws/sdk-invoker';
 import { shippedCatalog } from '../src/compiler';
+import { configParameter, type ConfigParameterCache } from '../src/findings/config-parameter';
 import { configFromText, defaultConfig, type HubfixConfig, loadConfigFile } from '../src/findings/config';
 import { credentialsFor, type EventResult, handleEvent, jsonLog, type OrchestratorDeps } from '../src/findings/orchestrate';
 
@@ -11,6 +12,9 @@ import { credentialsFor, type EventResult, handleEvent, jsonLog, type Orchestrat
  * container; each event goes through handleEvent, which logs one JSON line per finding.
  *
  * Environment:
+ *   HUBFIX_CONFIG_PARAMETER  the SSM parameter holding the configuration (what the admin template
+ *                       sets: re-read at most once a minute, so an operator's change applies
+ *                       without redeploying), or
  *   HUBFIX_CONFIG       the configuration itself (YAML or JSON), or
  *   HUBFIX_CONFIG_FILE  a path to hubfix.config.yaml (default: hubfix.config.yaml beside this file,
  *                       when present; otherwise the defaults, which are dry-run for every control)
@@ -18,6 +22,7 @@ import { credentialsFor, type EventResult, handleEvent, jsonLog, type Orchestrat
  */
 
 let deps: OrchestratorDeps | undefined;
+let parameter: ConfigParameterCache | undefined;
 
 function loadConfig(): HubfixConfig {
   if (process.env.HUBFIX_CONFIG) return configFromText(process.env.HUBFIX_CONFIG, 'HUBFIX_CONFIG');
@@ -31,6 +36,8 @@ function setup(): OrchestratorDeps {
     const invoker = new SdkInvoker(process.env.HUBFIX_ENDPOINT ? { endpoint: process.env.HUBFIX_ENDPOINT } : {});
     const base = { invoker, catalog: shippedCatalog(), config: loadConfig() };
     deps = { ...base, credentials: credentialsFor(base), log: jsonLog };
+    if (process.env.HUBFIX_CONFIG_PARAMETER)
+      parameter = configParameter(invoker, process.env.HUBFIX_CONFIG_PARAMETER, process.env.AWS_REGION ?? 'us-east-1');
   }
   return deps;
 }
@@ -39,6 +46,7 @@ export async function handler(event: unknown): Promise<Pick<EventResult, 'eventI
   let d: OrchestratorDeps;
   try {
     d = setup();
+    if (parameter) d = { ...d, config: await parameter.get() };
   } catch (err) {
     jsonLog({ level: 'error', msg: 'hubfix.setup-failed', error: err instanceof Error ? err.message : String(err) });
     throw err;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type PrincipalName, principalPolicies, principalPolicyFile } from '../iam/principals';
 import type { CompiledRunbook } from './compile';
 import type { Catalog } from './catalog';
 
@@ -46,13 +47,16 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** Write the compiled runbooks, their policies and the catalog under outDir. Deterministic. */
+/** Write the compiled runbooks, their policies, hubfix's own principals' policies and the catalog under outDir. Deterministic. */
 export function writeArtifacts(outDir: string, compiled: readonly CompiledRunbook[], catalog: Catalog): string[] {
   const files: Array<[string, string]> = [];
   for (const c of compiled) {
     files.push([path.join('runbooks', `${c.name}.yaml`), c.yaml]);
     files.push([path.join('policies', `${c.name}.json`), json(c.policy)]);
   }
+  const principals = principalPolicies(compiled.map((c) => c.name));
+  for (const name of Object.keys(principals) as PrincipalName[])
+    files.push([path.join('policies', principalPolicyFile(name)), json(principals[name])]);
   files.push(['catalog.json', json(catalog)]);
   ensureOutputDir(outDir);
   for (const dir of ['runbooks', 'policies']) fs.rmSync(path.join(outDir, dir), { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { type AwsCredentials, AwsServiceError, type Invoker } from '../aws/invoker';
+import { PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
 import { isTransient, type Sleep, withRetry } from './retry';
 
 /**
@@ -80,3 +81,15 @@ export class CredentialsCache {
     };
   }
 }
+
+/**
+ * What assuming member roles needs (the orchestrator role's policy): sts:AssumeRole on the one
+ * member role name in any account, and only inside the Organization when its id is given.
+ */
+export const MEMBER_ROLE_ASSUMPTION: readonly PrincipalPermission[] = [
+  {
+    action: 'sts:AssumeRole',
+    resource: `arn:${PLACEHOLDERS.partition}:iam::*:role/${PLACEHOLDERS.memberRoleName}`,
+    condition: { StringEquals: { 'aws:ResourceOrgID': PLACEHOLDERS.organizationId } },
+  },
+];

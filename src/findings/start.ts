@@ -1,6 +1,7 @@
 import type { Catalog } from '../compiler/catalog';
 import { type AwsCredentials, errorCode, errorMessage, hasErrorCode, type Invoker } from '../aws/invoker';
 import { notifyOnly } from '../finalizer/notify-only';
+import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
 import type { AwsCallFn } from '../finalizer/record';
 import { clip } from '../finalizer/text';
 import type { CredentialsCache } from './credentials';
@@ -16,6 +17,7 @@ import {
   STATUS_STARTED,
   withOurFields,
 } from './fields';
+import { runbookRoleName } from './naming';
 import { groupedStartedNote, startedNote, startFailedNote } from './notes';
 import { isThrottling, isTransient, type Sleep, withRetry } from './retry';
 import type { Decision, ParameterValue, StartTarget } from './types';
@@ -304,4 +306,28 @@ export async function act(decisions: readonly Decision[], deps: ActDeps): Promis
     outcomes[i] = notified[k];
   });
   return outcomes;
+}
+
+/** The start path's calls as the orchestrator role (administrator account): the records and notify-only notifications. */
+export const START_PATH_ORCHESTRATOR_PERMISSIONS: readonly PrincipalPermission[] = [
+  { action: 'securityhub:BatchUpdateFindings', resource: arnPattern('securityhub', '*', PLACEHOLDERS.account, 'hub/default') },
+  { action: 'sns:Publish', resource: PLACEHOLDERS.notificationTopic },
+];
+
+/**
+ * The start path's calls as the member role (startOne): StartAutomationExecution of hubfix's own
+ * documents, passing only their runbook roles, and only to SSM.
+ */
+export function startPathMemberPermissions(documents: readonly string[]): PrincipalPermission[] {
+  return documents.flatMap((document) => [
+    {
+      action: 'ssm:StartAutomationExecution',
+      resource: arnPattern('ssm', '*', PLACEHOLDERS.account, `automation-definition/${document}:*`),
+    },
+    {
+      action: 'iam:PassRole',
+      resource: arnPattern('iam', '', PLACEHOLDERS.account, `role/${runbookRoleName(document)}`),
+      condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+    },
+  ]);
 }

@@ -2,7 +2,8 @@ import { SdkInvoker } from '../aws/sdk-invoker';
 import type { Invoker } from '../aws/invoker';
 import { handlerRegistry } from '../compiler';
 import type { AnyHandler } from '../model/handlers';
-import { ROLE_PREFIX } from '../findings/naming';
+import { ROLE_PREFIX, runbookRoleName } from '../findings/naming';
+import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
 import { patterns } from '../model/parameters';
 import { accountOfRoleArn, partitionOfArn, scriptContext } from './context';
 
@@ -73,4 +74,21 @@ export async function handler(event: unknown, context?: { invokedFunctionArn?: s
   const ownAccount = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:(\d{12}):function:/.exec(context?.invokedFunctionArn ?? '')?.[1];
   if (!ownAccount) throw new Error('cannot tell the function its own account (no invokedFunctionArn)');
   return runner(event, ownAccount);
+}
+
+/**
+ * The step runner's execution role: assume exactly the runbook roles of its own account, and read
+ * the automation execution a payload claims to run under (to confirm it is real and running).
+ */
+export function stepRunnerPermissions(documents: readonly string[]): PrincipalPermission[] {
+  return [
+    ...documents.map((document) => ({
+      action: 'sts:AssumeRole',
+      resource: arnPattern('iam', '', PLACEHOLDERS.account, `role/${runbookRoleName(document)}`),
+    })),
+    {
+      action: 'ssm:GetAutomationExecution',
+      resource: arnPattern('ssm', PLACEHOLDERS.region, PLACEHOLDERS.account, 'automation-execution/*'),
+    },
+  ];
 }

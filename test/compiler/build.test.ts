@@ -39,6 +39,9 @@ describe('hubfix build', () => {
       'catalog.json',
       'runbooks/Hubfix-IAM-PasswordPolicy.yaml',
       'policies/Hubfix-IAM-PasswordPolicy.json',
+      'policies/hubfix-orchestrator.json',
+      'policies/hubfix-member.json',
+      'policies/hubfix-step-runner.json',
       'lambda/step-runner/index.js',
       'lambda/orchestrator/index.js',
     ]);
