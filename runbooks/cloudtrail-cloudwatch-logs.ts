@@ -197,7 +197,8 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
     {
       id: 'CloudTrail.5',
       title: 'CloudTrail trails should be integrated with Amazon CloudWatch Logs',
-      aliases: { 'cis-1.2.0': ['2.4'], 'cis-1.4.0': ['3.4'], fsbp: ['CloudTrail.5'] },
+      aliases: { 'cis-1.2.0': ['2.4'], 'cis-1.4.0': ['3.4'] },
+      fsbp: true,
     },
   ],
   extract: TRAIL_EXTRACT,

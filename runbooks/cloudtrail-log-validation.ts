@@ -81,7 +81,8 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --no-enable-log-file-va
     {
       id: 'CloudTrail.4',
       title: 'CloudTrail log file validation should be enabled',
-      aliases: { 'cis-1.2.0': ['2.2'], 'cis-1.4.0': ['3.2'], 'cis-3.0.0': ['3.2'], fsbp: ['CloudTrail.4'] },
+      aliases: { 'cis-1.2.0': ['2.2'], 'cis-1.4.0': ['3.2'], 'cis-3.0.0': ['3.2'] },
+      fsbp: true,
     },
   ],
   extract: TRAIL_EXTRACT,

@@ -235,6 +235,7 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
       id: 'EC2.2',
       title: 'VPC default security groups should not allow inbound or outbound traffic',
       aliases: { 'cis-1.2.0': ['4.3'], 'cis-1.4.0': ['5.3'], 'cis-3.0.0': ['5.4'] },
+      fsbp: true,
     },
   ],
   extract: SECURITY_GROUP_EXTRACT,

@@ -153,6 +153,7 @@ To undo: \`aws iam update-access-key --user-name <UserName> --access-key-id <id>
       id: 'IAM.3',
       title: "IAM users' access keys should be rotated every 90 days or less",
       aliases: { 'cis-1.2.0': ['1.4'], 'cis-1.4.0': ['1.14'], 'cis-3.0.0': ['1.14'] },
+      fsbp: true,
     },
   ],
   extract: IAM_USER_EXTRACT,

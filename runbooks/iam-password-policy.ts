@@ -193,7 +193,7 @@ To undo: take \`Plan.Before\` from this execution and pass it to \`aws iam updat
       aliases: { 'cis-1.2.0': ['1.10'], 'cis-1.4.0': ['1.9'], 'cis-3.0.0': ['1.9'] },
     },
     { id: 'IAM.17', title: 'Password policy expires passwords within 90 days', aliases: { 'cis-1.2.0': ['1.11'] } },
-    { id: 'IAM.7', title: 'Password policies for IAM users have strong configurations', aliases: { fsbp: ['IAM.7'] } },
+    { id: 'IAM.7', title: 'Password policies for IAM users have strong configurations', fsbp: true },
   ],
   extract: [],
   parameters: {

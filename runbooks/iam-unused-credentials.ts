@@ -210,7 +210,7 @@ Disables the credentials of one IAM user that have not been used for more than \
 5. **Finalize** records the outcome on the finding (RESOLVED only when verified) and notifies.
 
 To undo: reactivate a key with \`aws iam update-access-key --user-name <UserName> --access-key-id <id> --status Active\` (ids are in \`Plan.Before.AccessKeys\`). A deleted password cannot be restored: give the user a new one with \`aws iam create-login-profile --user-name <UserName> --password <temporary> --password-reset-required\`.`,
-  controls: [{ id: 'IAM.8', title: 'Unused IAM user credentials should be removed', aliases: { 'cis-1.2.0': ['1.3'] } }],
+  controls: [{ id: 'IAM.8', title: 'Unused IAM user credentials should be removed', aliases: { 'cis-1.2.0': ['1.3'] }, fsbp: true }],
   extract: IAM_USER_EXTRACT,
   parameters: {
     UserName: param.string({ description: 'The IAM user whose unused credentials are disabled.', pattern: patterns.iamUserName }),

@@ -261,7 +261,8 @@ To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`Creat
     {
       id: 'EC2.6',
       title: 'VPC flow logging should be enabled in all VPCs',
-      aliases: { 'cis-1.2.0': ['2.9'], 'cis-1.4.0': ['3.9'], 'cis-3.0.0': ['3.7'], fsbp: ['EC2.6'] },
+      aliases: { 'cis-1.2.0': ['2.9'], 'cis-1.4.0': ['3.9'], 'cis-3.0.0': ['3.7'] },
+      fsbp: true,
     },
   ],
   extract: [

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { compileAll } from '../compiler';
 import { compareIds } from '../compiler/catalog';
-import type { Standard } from '../model/runbook';
+import { controlAliases, type Standard } from '../model/runbook';
 
 export interface ListRow {
   document: string;
@@ -15,7 +15,7 @@ export function listRows(): ListRow[] {
   return compileAll().map(({ runbook }) => {
     const aliases: Partial<Record<Standard, string[]>> = {};
     for (const c of runbook.controls)
-      for (const [std, ids] of Object.entries(c.aliases ?? {}) as Array<[Standard, string[]]>)
+      for (const [std, ids] of Object.entries(controlAliases(c)) as Array<[Standard, string[]]>)
         aliases[std] = [...(aliases[std] ?? []), ...ids];
     for (const std of Object.keys(aliases) as Standard[]) aliases[std] = [...new Set(aliases[std])].sort(compareIds);
     return {
@@ -42,13 +42,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const rows = listRows();
       if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else {
-        const table = [['DOCUMENT', 'CLASS', 'MODE', 'CONTROLS', 'CIS 1.2.0', 'CIS 1.4.0 / 3.0.0']];
+        const table = [['DOCUMENT', 'CLASS', 'MODE', 'CONTROLS', 'FSBP', 'CIS 1.2.0', 'CIS 1.4.0 / 3.0.0']];
         for (const r of rows)
           table.push([
             r.document,
             r.class,
             r.defaultMode,
             r.controls.join(' '),
+            (r.aliases.fsbp ?? []).join(' ') || '—',
             (r.aliases['cis-1.2.0'] ?? []).join(' ') || '—',
             `${(r.aliases['cis-1.4.0'] ?? []).join(' ') || '—'} / ${(r.aliases['cis-3.0.0'] ?? []).join(' ') || '—'}`,
           ]);

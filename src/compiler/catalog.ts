@@ -1,7 +1,7 @@
 import type { CompiledRunbook } from './compile';
 import { RunbookDefinitionError } from './compile';
 import type { ControlClass, Extraction, Mode, Standard } from '../model/runbook';
-import { STANDARDS } from '../model/runbook';
+import { controlAliases, STANDARDS } from '../model/runbook';
 
 /** What the orchestrator needs to know about one control (catalog.json). */
 export interface CatalogControl {
@@ -13,6 +13,8 @@ export interface CatalogControl {
   scope: 'account' | 'resource';
   resourceType: string;
   aliases: Partial<Record<Standard, string[]>>;
+  /** Part of FSBP: an FSBP finding names it by its own id. */
+  fsbp?: boolean;
   /** Parameter values the control implies (passed with the extracted ones). */
   parameters: Record<string, string | number | boolean>;
   extract: Extraction[];
@@ -24,7 +26,7 @@ export interface CatalogControl {
 export interface Catalog {
   version: 1;
   controls: Record<string, CatalogControl>;
-  /** Standard → alias id → consolidated control id. */
+  /** Standard → alias id → consolidated control id (FSBP: each FSBP control to itself, for display). */
   aliases: Record<Standard, Record<string, string>>;
 }
 
@@ -48,6 +50,7 @@ export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
     for (const ctl of rb.controls) {
       if (controls[ctl.id])
         throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `is served by ${controls[ctl.id].document} already`);
+      const ids = controlAliases(ctl);
       controls[ctl.id] = {
         control: ctl.id,
         title: ctl.title,
@@ -56,15 +59,16 @@ export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
         defaultMode: rb.defaultMode,
         scope: rb.scope,
         resourceType: rb.resourceType,
-        aliases: ctl.aliases ?? {},
+        aliases: ids,
+        fsbp: ctl.fsbp === true,
         parameters: ctl.parameters ?? {},
         extract: rb.extract,
         changes: rb.changes,
         guidance: rb.guidance,
         permissions,
       };
-      for (const [std, ids] of Object.entries(ctl.aliases ?? {}) as Array<[Standard, string[]]>) {
-        for (const id of ids) {
+      for (const [std, list] of Object.entries(ids) as Array<[Standard, string[]]>) {
+        for (const id of list) {
           const taken = aliases[std][id];
           if (taken && taken !== ctl.id)
             throw new RunbookDefinitionError(rb.document, `control ${ctl.id}`, `alias ${std} ${id} already maps to ${taken}`);

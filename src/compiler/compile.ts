@@ -5,7 +5,7 @@ import { type IamPolicy, permissionFor, policyFrom } from '../iam/actions';
 import type { AnyHandler, Permission } from '../model/handlers';
 import type { ParamSpec } from '../model/parameters';
 import { Ref, globals } from '../model/refs';
-import { type Runbook, commonParameters, paramRefs } from '../model/runbook';
+import { type Runbook, commonParameters, controlAliases, paramRefs } from '../model/runbook';
 import { type Step, branch, flattenSteps, script } from '../model/steps';
 import { toYaml } from './yaml';
 
@@ -59,7 +59,7 @@ function assemble(rb: Runbook): { steps: Step<unknown>[]; finalize: Step<unknown
   const resource: Record<string, Ref<unknown>> = {};
   for (const e of rb.extract) resource[e.parameter] = new Ref(e.parameter);
   const aliases = rb.controls.flatMap((c) =>
-    Object.entries(c.aliases ?? {}).flatMap(([std, ids]) => (ids ?? []).map((id) => `${std}:${id}`)),
+    Object.entries(controlAliases(c)).flatMap(([std, ids]) => (ids ?? []).map((id) => `${std}:${id}`)),
   );
   const finalizeInput: { [K in keyof FinalizeInput]: unknown } = {
     document: rb.document,

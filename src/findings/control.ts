@@ -66,6 +66,8 @@ function byStandard(catalog: Catalog, std: StandardRef, id: IdRef): ControlResol
   const standard = STANDARD_KEYS[std.key];
   const label = std.key.replace('/', ' ');
   if (!standard) return fail('NO_RUNBOOK', `standard ${label} (${std.from}) is not one hubfix maps`);
+  // an FSBP control id is the consolidated id: no table to keep in sync
+  if (standard === 'fsbp') return byConsolidated(catalog, id.id, `${id.from} ${id.id} (fsbp)`);
   const aliases = catalog.aliases[standard] ?? {};
   const consolidated = Object.hasOwn(aliases, id.id) ? aliases[id.id] : undefined;
   if (!consolidated) return fail('NO_RUNBOOK', `${standard} control ${id.id} has no hubfix runbook`);

@@ -13,13 +13,32 @@ export type ControlClass = 'A' | 'B' | 'C';
 export type Standard = 'cis-1.2.0' | 'cis-1.4.0' | 'cis-3.0.0' | 'fsbp';
 export const STANDARDS: readonly Standard[] = ['cis-1.2.0', 'cis-1.4.0', 'cis-3.0.0', 'fsbp'];
 
+/**
+ * The standards whose ids differ from the consolidated id and so are declared per control. An
+ * FSBP control id IS the consolidated id (Security Hub derived the consolidated ids from FSBP's),
+ * so FSBP needs no table: a control only says whether it is part of FSBP.
+ */
+export type CisStandard = Exclude<Standard, 'fsbp'>;
+export const CIS_STANDARDS: readonly CisStandard[] = ['cis-1.2.0', 'cis-1.4.0', 'cis-3.0.0'];
+
 export interface ControlSpec {
   /** Consolidated Security Hub control id, the canonical key (`IAM.15`). */
   id: string;
   title: string;
-  aliases?: Partial<Record<Standard, string[]>>;
+  /** The CIS ids of this control (checked against docs/reference/standard-aliases.md by a test). */
+  aliases?: Partial<Record<CisStandard, string[]>>;
+  /** Part of the AWS Foundational Security Best Practices standard (its FSBP id is `id`). */
+  fsbp?: boolean;
   /** Parameter values this control implies (the port for EC2.13 vs EC2.14). */
   parameters?: Record<string, string | number | boolean>;
+}
+
+/** Every standard's ids of a control: its CIS aliases, and its own id for FSBP when it is part of FSBP. Pure. */
+export function controlAliases(c: Pick<ControlSpec, 'id' | 'aliases' | 'fsbp'>): Partial<Record<Standard, string[]>> {
+  const out: Partial<Record<Standard, string[]>> = {};
+  for (const std of CIS_STANDARDS) if (c.aliases?.[std]?.length) out[std] = [...(c.aliases[std] ?? [])];
+  if (c.fsbp) out.fsbp = [c.id];
+  return out;
 }
 
 /**
