@@ -13,6 +13,8 @@ export interface SdkInvokerOptions {
   endpoint?: string;
   /** Credentials used when a call brings none; default: the SDK's default provider chain. */
   credentials?: AwsCredentials;
+  /** A named profile of the shared config/credentials files (the SDK resolves its credentials). */
+  profile?: string;
   /** Loads a client package; tests replace it. Default: require. */
   load?: (pkg: string) => Record<string, unknown>;
 }
@@ -106,6 +108,7 @@ export class SdkInvoker implements Invoker {
     if (!client) {
       const config: Record<string, unknown> = { region: call.region };
       if (creds) config.credentials = creds;
+      else if (this.options.profile) config.profile = this.options.profile;
       if (this.options.endpoint) {
         config.endpoint = this.options.endpoint;
         if (call.service === 's3') config.forcePathStyle = true;
@@ -118,7 +121,7 @@ export class SdkInvoker implements Invoker {
 
   /** An emulator accepts any credentials; give fixed ones when none are configured. */
   private emulatorCredentials(): AwsCredentials | undefined {
-    if (!this.options.endpoint || process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return undefined;
+    if (!this.options.endpoint || this.options.profile || process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return undefined;
     return { accessKeyId: 'testing', secretAccessKey: 'testing' };
   }
 }

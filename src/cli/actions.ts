@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { errorCode, errorMessage, type Invoker } from '../aws/invoker';
-import { endpointInvoker } from './endpoint';
+import { invokerFor, REGION_NAME, resolveAws, resolveOutput, withOutputOption } from './aws-options';
 import { ACTION_TARGETS, type ActionTarget, type EnsuredActionTarget, ensureActionTargets, listActionTargets } from '../finalizer/actions';
 import { UsageError } from './errors';
 import { formatTable } from './list';
@@ -12,21 +12,23 @@ import { formatTable } from './list';
 
 interface ActionsOptions {
   region?: string[];
+  profile?: string;
   endpoint?: string;
+  output?: string;
   json?: boolean;
 }
 
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
+/** The Regions asked for: every --region (repeatable, comma-separated), else AWS_REGION or the profile's, like aws-cli. */
 export function regionsFrom(opts: ActionsOptions, env: NodeJS.ProcessEnv = process.env): string[] {
   const given = (opts.region ?? [])
     .flatMap((r) => r.split(','))
     .map((r) => r.trim())
     .filter(Boolean);
-  const regions = given.length ? given : [env.AWS_REGION || env.AWS_DEFAULT_REGION || ''].filter(Boolean);
-  if (regions.length === 0) throw new UsageError('no Region: pass --region R (repeatable) or set AWS_REGION');
-  for (const r of regions) if (!REGION_PATTERN.test(r)) throw new UsageError(`"${r}" is not a Region name (like us-east-1)`);
-  return [...new Set(regions)];
+  for (const r of given) if (!REGION_NAME.test(r)) throw new UsageError(`"${r}" is not a Region name (like us-east-1)`);
+  if (given.length) return [...new Set(given)];
+  const region = resolveAws({ profile: opts.profile, endpoint: opts.endpoint }, env, false).region;
+  if (!region) throw new UsageError('no Region: pass --region R (repeatable), set AWS_REGION, or set region in the profile');
+  return [region];
 }
 
 function awsFailure(region: string, err: unknown): UsageError {
@@ -59,10 +61,17 @@ export async function listActions(invoker: Invoker, regions: string[]): Promise<
 }
 
 function withCommonOptions(cmd: Command): Command {
-  return cmd
-    .option('--region <region...>', 'Region(s) to act in (repeatable; default AWS_REGION)')
-    .option('--endpoint <url>', 'endpoint override for every AWS call (a local emulator)')
-    .option('--json', 'print the result as JSON');
+  return withOutputOption(
+    cmd
+      .option('--profile <name>', 'named profile from the shared AWS config/credentials files (default: AWS_PROFILE)')
+      .option('--region <region...>', "Region(s) to act in (repeatable; default AWS_REGION, else the profile's region)")
+      .option('--endpoint <url>', 'endpoint override for every AWS call (a local emulator)'),
+    ['table', 'json'],
+  );
+}
+
+function actionsInvoker(opts: ActionsOptions) {
+  return invokerFor(resolveAws({ profile: opts.profile, endpoint: opts.endpoint }, process.env, false));
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {
@@ -70,9 +79,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
   withCommonOptions(
     actions.command('create').description('Create the "Remediate" and "Remediate (dry run)" custom actions (idempotent)'),
   ).action(async (opts: ActionsOptions) => {
+    const format = resolveOutput(opts, ['table', 'json']);
     const regions = regionsFrom(opts);
-    const rows = await createActions(endpointInvoker(opts.endpoint), regions);
-    if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    const rows = await createActions(actionsInvoker(opts), regions);
+    if (format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else {
       const table = [['REGION', 'ID', 'NAME', 'RESULT', 'ARN']];
       for (const r of rows) table.push([r.region, r.id, r.name, r.result, r.arn]);
@@ -82,9 +92,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
   });
   withCommonOptions(actions.command('list').description('List the custom actions in each Region (hubfix ones marked)')).action(
     async (opts: ActionsOptions) => {
+      const format = resolveOutput(opts, ['table', 'json']);
       const regions = regionsFrom(opts);
-      const rows = await listActions(endpointInvoker(opts.endpoint), regions);
-      if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      const rows = await listActions(actionsInvoker(opts), regions);
+      if (format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else if (rows.length === 0) process.stdout.write(`no custom actions in ${regions.join(', ')}; run \`hubfix actions create\`\n`);
       else {
         const table = [['REGION', 'ID', 'NAME', 'HUBFIX', 'ARN']];

@@ -5,6 +5,7 @@ import { ConfigError, defaultConfig, type HubfixConfig, loadConfigFile } from '.
 import { decide } from '../findings/decide';
 import { parseEvent } from '../findings/intake';
 import type { Decision } from '../findings/types';
+import { resolveOutput, withOutputOption } from './aws-options';
 import { UsageError } from './errors';
 import { formatTable } from './list';
 
@@ -70,28 +71,31 @@ export function decisionsTable(decisions: readonly Decision[]): string {
 
 export function runDecide(
   file: string,
-  opts: { config?: string; json?: boolean; now?: string },
+  opts: { config?: string; json?: boolean; output?: string; now?: string },
 ): { output: string; decisions: Decision[] } {
+  const format = resolveOutput(opts, ['table', 'json']);
   const config = configOption(opts.config);
   const now = opts.now ? Date.parse(opts.now) : Date.now();
   if (!Number.isFinite(now)) throw new UsageError(`--now ${JSON.stringify(opts.now)} is not an ISO 8601 time`);
   const intake = parseEvent(readText(file));
   if (!intake.ok) throw new UsageError(`${file}: ${intake.detail}`);
   const decisions = decide(intake.event.findings, { catalog: shippedCatalog(), config, now, trigger: intake.event.trigger });
-  const output = opts.json ? `${JSON.stringify(decisions.map(decisionRow), null, 2)}\n` : decisionsTable(decisions);
+  const output = format === 'json' ? `${JSON.stringify(decisions.map(decisionRow), null, 2)}\n` : decisionsTable(decisions);
   return { output, decisions };
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('decide')
     .description('Show what the orchestrator would do with a Security Hub event (no AWS call)')
     .argument('<event>', 'EventBridge event JSON file (Findings - Imported or Custom Action)')
     .option('--config <file>', 'hubfix.config.yaml (default: the defaults, dry-run)')
-    .option('--now <time>', 'decide as at this ISO 8601 time (loop guard, expiries)')
-    .option('--json', 'print [{findingId, decision, reason, control, document, account, region, parameters}]')
-    .action((file: string, opts: { config?: string; json?: boolean; now?: string }) => {
+    .option('--now <time>', 'decide as at this ISO 8601 time (loop guard, expiries)');
+  // JSON: [{findingId, decision, reason, control, document, account, region, parameters}]
+  withOutputOption(cmd, ['table', 'json']).action(
+    (file: string, opts: { config?: string; json?: boolean; output?: string; now?: string }) => {
       process.stdout.write(runDecide(file, opts).output);
       setExit(0);
-    });
+    },
+  );
 }

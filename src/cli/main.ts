@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import * as actions from './actions';
+import { EXIT_CODES_HELP } from './aws-options';
 import * as build from './build';
 import * as decide from './decide';
 import * as docs from './docs';
@@ -31,13 +34,27 @@ function commandModules(): CommandModule[] {
   ];
 }
 
+/** The version in package.json (build/src/cli → the repository root, or src/cli under tsx). */
+export function hubfixVersion(): string {
+  for (const up of ['../../..', '../..']) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'hubfix' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command();
   program
     .name('hubfix')
     .description('Automated response and remediation for AWS Security Hub findings')
-    .version('0.1.0')
+    .version(hubfixVersion(), '-V, --version', 'print the hubfix version')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError(false);

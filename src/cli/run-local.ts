@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { Invoker } from '../aws/invoker';
 import { MockInvoker, MockTableError } from '../aws/mock-invoker';
-import { endpointInvoker } from './endpoint';
+import { invokerFor as sdkInvokerFor } from './aws-options';
 import { buildDocuments, buildHandlers, buildResolver, resolveDocument } from '../engine/documents';
 import { type AutomationResult, type RunnableDocument, runAutomation } from '../engine/engine';
 import { EngineInputError } from '../engine/errors';
 import type { ExecutionRecord } from '../engine/record';
+import { resolveAws } from './aws-options';
 import { UsageError } from './errors';
 
 /**
@@ -20,6 +21,7 @@ export interface RunLocalOptions {
   mock?: string;
   endpoint?: string;
   region?: string;
+  profile?: string;
   account?: string;
   json?: boolean;
   approve?: boolean;
@@ -51,7 +53,7 @@ export function parseParams(pairs: readonly string[]): Record<string, string | s
   return out;
 }
 
-function invokerFor(opts: RunLocalOptions): Invoker {
+function invokerFor(opts: RunLocalOptions, profile: string | undefined): Invoker {
   if (opts.mock && opts.endpoint)
     throw new UsageError('give --mock or --endpoint, not both (with a mock table nothing reaches an endpoint)');
   if (opts.mock) {
@@ -62,7 +64,7 @@ function invokerFor(opts: RunLocalOptions): Invoker {
       throw err;
     }
   }
-  return endpointInvoker(opts.endpoint);
+  return sdkInvokerFor({ ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(profile ? { profile } : {}) });
 }
 
 function clip(text: string, max = 200): string {
@@ -125,10 +127,12 @@ export async function runLocal(
   if (opts.approve && opts.reject) throw new UsageError('give --approve or --reject, not both');
   if (opts.account !== undefined && !/^\d{12}$/.test(opts.account))
     throw new UsageError(`--account ${opts.account} is not a 12-digit account id`);
-  if (opts.region !== undefined && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(opts.region))
-    throw new UsageError(`--region ${opts.region} is not a Region name`);
+  // like aws-cli: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region; a mock table
+  // needs no real Region, so there (and only there) us-east-1 stands in, said on standard error
+  const aws = resolveAws({ region: opts.region, profile: opts.profile, endpoint: opts.endpoint }, process.env, !opts.mock);
+  const region = aws.region ?? 'us-east-1';
   const params = parseParams(opts.param ?? []);
-  const invoker = deps.invoker ?? invokerFor(opts);
+  const invoker = deps.invoker ?? invokerFor(opts, aws.profile);
   const docs = deps.documents ?? buildDocuments();
   const resolver = buildResolver(docs);
   let result: AutomationResult;
@@ -136,7 +140,7 @@ export async function runLocal(
     const doc = resolveDocument(ref, resolver);
     result = await runAutomation(doc, params, {
       invoker,
-      region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      region,
       account: opts.account,
       handlers: buildHandlers(docs),
       documents: resolver,
@@ -148,6 +152,7 @@ export async function runLocal(
     if (err instanceof EngineInputError) throw new UsageError(err.message);
     throw err;
   }
+  if (!aws.region) output.err('hubfix: no Region given (--region, AWS_REGION, profile): the mock run used us-east-1\n');
   output.out(opts.json ? `${JSON.stringify(result.record, null, 2)}\n` : formatRecord(result.record));
   return { ...result, exitCode: result.status === 'Success' ? 0 : 1 };
 }
@@ -164,7 +169,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--param <KEY=VALUE>', 'a parameter (repeat; a key given twice makes a list)', collect, [])
     .option('--mock <file>', 'answer every AWS call from this mock table (YAML or JSON); nothing reaches AWS')
     .option('--endpoint <url>', 'send AWS calls to this endpoint (a local emulator)')
-    .option('--region <region>', 'Region of the execution (default AWS_REGION, else us-east-1)')
+    .option('--region <region>', "Region of the execution (default AWS_REGION, else the profile's region)")
+    .option('--profile <name>', 'named profile from the shared AWS config/credentials files (default: AWS_PROFILE)')
     .option('--account <id>', 'account of the execution when the document assumes no role')
     .option('--approve', 'approve every aws:approve step')
     .option('--reject', 'reject every aws:approve step')

@@ -114,7 +114,7 @@ describe('run-local: the password-policy runbook against mock tables', () => {
   it('--json prints the execution record', async () => {
     const mock = file('strong.json', { mocks: [getPolicy(STRONG)] });
     const o = quiet();
-    await runLocal(DOC, { mock, json: true, param: [`AutomationAssumeRole=${ROLE}`] }, { output: o });
+    await runLocal(DOC, { mock, json: true, region: 'us-east-1', param: [`AutomationAssumeRole=${ROLE}`] }, { output: o });
     const record = JSON.parse(o.text());
     expect(record.DocumentName).to.equal(DOC);
     expect(record.AutomationExecutionStatus).to.equal('Success');

@@ -132,14 +132,17 @@ describe('cli: hubfix remediate', () => {
   it('an unknown finding exits 1; a bad finding id or Region is a usage error', async () => {
     const fake = fakeAws();
     let out = '';
+    let err = '';
     expect(
       await runRemediate(
         { findingId: 'arn:aws:securityhub:us-east-1:111122223333:security-control/IAM.15/finding/x' },
         fake.invoker,
         (s) => (out += s),
+        (s) => (err += s),
       ),
     ).to.equal(1);
-    expect(out).to.contain('no finding');
+    expect(err, 'errors go to standard error').to.contain('no finding');
+    expect(out).to.equal('');
     await runRemediate({ findingId: 'sg-0abc; rm -rf /' }, fake.invoker).then(
       () => expect.fail('accepted a bad finding id'),
       (err) => expect(err).to.be.instanceOf(UsageError),
