@@ -89,6 +89,9 @@ function assemble(rb: Runbook): { steps: Step<unknown>[]; finalize: Step<unknown
     // biome-ignore lint/suspicious/noExplicitAny: the input mixes literals and references by design
     input: finalizeInput as any,
     isEnd: true,
+    // a record that could not be made fails the step (never a blind write); SSM tries it again,
+    // and when it still fails the automation ends Failed, where an operator sees it
+    maxAttempts: 3,
     onFailure: 'Abort',
   });
   const gate = branch({

@@ -41,11 +41,10 @@ export function stateOfFinding(finding: unknown): FindingState {
   return { ...(note !== undefined ? { note } : {}), fields, ...(workflow ? { workflow } : {}) };
 }
 
-/** The state from a GetFindings response, or undefined when the finding is not in it. */
-export function stateFromGetFindings(response: unknown, findingId: string): FindingState | undefined {
+/** The finding in a GetFindings response, or undefined when it is not in it. */
+export function findingFromGetFindings(response: unknown, findingId: string): unknown {
   const list = isRecord(response) && Array.isArray(response.Findings) ? response.Findings : [];
-  const finding = list.find((f) => isRecord(f) && f.Id === findingId);
-  return finding === undefined ? undefined : stateOfFinding(finding);
+  return list.find((f) => isRecord(f) && f.Id === findingId);
 }
 
 /** Existing fields with ours on top, each key and value within the ASFF limits. */

@@ -1,15 +1,19 @@
 import { errorCode, errorMessage } from '../aws/invoker';
+import { shippedCatalog } from '../compiler';
 import { defineHandler, type ScriptContext } from '../model/handlers';
 import type { FinalizeInput, FinalizeOutput } from './contract';
-import { accountOfArn } from './finding-update';
+import { accountOfArn, type FindingState, regionOfArn } from './finding-update';
+import { findingMismatch } from './match';
 import { noteTextOf, type Outcome, outcomeOf, parseExecution, unreadableOutcome } from './outcome';
-import { type AwsCallFn, recordOutcome } from './record';
+import { type AwsCallFn, readFinding, recordOutcome } from './record';
 
 /**
- * The finalizer step: reads its own execution to learn what happened, then records it (note,
- * workflow and fields on the finding; RESOLVED only when verified) and notifies. It completes
- * whatever it meets: an unreadable finding, an unprocessed update or a missing topic is recorded
- * in its outputs, and the automation's own status (Failed when a step failed) stays as it is.
+ * The finalizer step: reads its own execution to learn what happened (and which finding, topic
+ * and resource the run was for: the execution's parameters, not the step's payload), then records
+ * it (note, workflow and fields on the finding; RESOLVED only when verified) and notifies. It
+ * writes only to the run's own finding (same account, a control the runbook serves, the run's
+ * resource); any other gets nothing, and the output says why. A finding that cannot be read or
+ * written fails the step (SSM tries it again; the automation ends Failed): never a blind write.
  */
 
 function toBoolean(v: unknown): boolean {
@@ -28,18 +32,69 @@ function callIn(ctx: ScriptContext): AwsCallFn {
   return (service, operation, input, region) => ctx.aws(service, operation, input, { region });
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The execution's parameters, single values; empty when the record has none. */
+function parametersOf(response: unknown): Record<string, string> | undefined {
+  const x = isRecord(response) && isRecord(response.AutomationExecution) ? response.AutomationExecution : undefined;
+  if (!x || !isRecord(x.Parameters)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(x.Parameters)) if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
+  return out;
+}
+
+/**
+ * The run's facts: what the execution record says (its parameters, as SSM holds them) wins over
+ * what the step's payload claims; the payload fills in only what the record lacks.
+ */
+function runFacts(input: FinalizeInput, params: Record<string, string> | undefined) {
+  const p = params ?? {};
+  const resource: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input.resource ?? {})) resource[k] = p[k] ?? v;
+  return {
+    findingId: (params ? (p.FindingId ?? '') : (input.findingId ?? '')).trim(),
+    productArn: params ? (p.FindingProductArn ?? '') : input.productArn,
+    topicArn: (params ? (p.NotificationTopicArn ?? '') : (input.topicArn ?? '')).trim(),
+    dryRun: toBoolean(params && 'DryRun' in p ? p.DryRun : input.dryRun),
+    resource,
+  };
+}
+
 export async function finalize(input: FinalizeInput, ctx: ScriptContext): Promise<FinalizeOutput> {
-  const executionId = input.executionId || ctx.executionId;
-  const dryRun = toBoolean(input.dryRun);
-  let outcome: Outcome;
-  try {
-    const response = await ctx.aws('ssm', 'GetAutomationExecution', { AutomationExecutionId: executionId });
-    outcome = outcomeOf(parseExecution(response), { dryRun, facts: input.facts });
-  } catch (err) {
-    outcome = unreadableOutcome(executionId, `${errorCode(err)}: ${errorMessage(err)}`);
+  const executionId = ctx.execution ? ctx.executionId : input.executionId || ctx.executionId;
+  let outcome: Outcome | undefined;
+  let response: unknown = ctx.execution?.record;
+  if (!response) {
+    try {
+      response = await ctx.aws('ssm', 'GetAutomationExecution', { AutomationExecutionId: executionId });
+    } catch (err) {
+      outcome = unreadableOutcome(executionId, `${errorCode(err)}: ${errorMessage(err)}`);
+    }
   }
-  const findingId = input.findingId?.trim() ?? '';
+  const run = runFacts(input, parametersOf(response));
+  outcome ??= outcomeOf(parseExecution(response), { dryRun: run.dryRun, facts: input.facts });
+  const findingId = run.findingId;
   const controls = input.controls ?? [];
+  let findingSkipped: string | undefined;
+  let finding: { id: string; productArn: string; state?: FindingState } | undefined;
+  if (findingId) {
+    const read = await readFinding(callIn(ctx), findingId, run.productArn, regionOfArn(findingId));
+    if (read.result === 'not found') findingSkipped = 'the finding was not found';
+    else if (read.result !== 'read') throw new Error(`the finding could not be read (${read.result}); nothing was written`);
+    else {
+      const single: Record<string, string> = {};
+      for (const [k, v] of Object.entries(run.resource)) if (typeof v === 'string') single[k] = v;
+      findingSkipped = findingMismatch(
+        read.finding,
+        { document: input.document, account: ctx.account, region: ctx.region, parameters: single },
+        shippedCatalog(),
+      );
+      if (findingSkipped) findingSkipped = `not this run's finding: ${findingSkipped}`;
+    }
+    finding = { id: findingId, productArn: run.productArn, ...(read.state ? { state: read.state } : {}) };
+  }
   const result = await recordOutcome(
     { ...outcome, noteText: noteTextOf(outcome) },
     {
@@ -54,9 +109,11 @@ export async function finalize(input: FinalizeInput, ctx: ScriptContext): Promis
       account: ctx.account || (findingId ? (accountOfArn(findingId) ?? '') : ''),
       region: ctx.region,
       partition: ctx.partition,
-      resource: { type: input.resourceType ?? null, parameters: input.resource ?? {} },
-      ...(findingId ? { finding: { id: findingId, productArn: input.productArn } } : {}),
-      ...(input.topicArn?.trim() ? { topicArn: input.topicArn.trim() } : {}),
+      resource: { type: input.resourceType ?? null, parameters: run.resource },
+      ...(finding ? { finding } : {}),
+      ...(findingSkipped ? { findingSkipped } : {}),
+      failOnFindingError: true,
+      ...(run.topicArn ? { topicArn: run.topicArn } : {}),
     },
   );
   return {

@@ -7,8 +7,9 @@ import {
   findingUpdateRequest,
   getFindingRequest,
   outcomeFields,
+  findingFromGetFindings,
   regionOfArn,
-  stateFromGetFindings,
+  stateOfFinding,
   type Workflow,
 } from './finding-update';
 import { composeTrail } from './note';
@@ -30,6 +31,8 @@ function failed(err: unknown): string {
 
 export interface FindingRead {
   state?: FindingState;
+  /** The finding as GetFindings returned it. */
+  finding?: unknown;
   /** `read`, `not found`, or `failed: …`. */
   result: string;
 }
@@ -37,18 +40,45 @@ export interface FindingRead {
 export async function readFinding(call: AwsCallFn, findingId: string, productArn: string, region?: string): Promise<FindingRead> {
   try {
     const out = await call('securityhub', 'GetFindings', getFindingRequest(findingId, productArn), region);
-    const state = stateFromGetFindings(out, findingId);
-    return state ? { state, result: 'read' } : { result: 'not found' };
+    const finding = findingFromGetFindings(out, findingId);
+    return finding !== undefined ? { state: stateOfFinding(finding), finding, result: 'read' } : { result: 'not found' };
   } catch (err) {
     return { result: failed(err) };
   }
 }
 
-export async function writeFinding(call: AwsCallFn, request: Record<string, unknown>, region?: string): Promise<string> {
-  try {
-    return describeUpdateResponse(await call('securityhub', 'BatchUpdateFindings', request, region));
-  } catch (err) {
-    return failed(err);
+/** Unprocessed codes another try cannot fix. */
+const FINAL_UNPROCESSED = /^unprocessed: (FindingNotFound|InvalidInput|FindingSizeExceeded|AccessDenied)/;
+const UNPROCESSED_TRIES = 3;
+
+/**
+ * One BatchUpdateFindings; a finding Security Hub reports unprocessed for a passing reason
+ * (ConcurrentUpdateError, …) is tried again. Throttling and 5xx are the SDK's retry's business.
+ */
+export async function writeFinding(
+  call: AwsCallFn,
+  request: Record<string, unknown>,
+  region?: string,
+  pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<string> {
+  let result = '';
+  for (let n = 0; n < UNPROCESSED_TRIES; n++) {
+    if (n > 0) await pause(100 * 2 ** n);
+    try {
+      result = describeUpdateResponse(await call('securityhub', 'BatchUpdateFindings', request, region));
+    } catch (err) {
+      return failed(err);
+    }
+    if (!result.startsWith('unprocessed') || FINAL_UNPROCESSED.test(result)) return result;
+  }
+  return result;
+}
+
+/** A record that could not be made: the step fails (and is retried) rather than write blind. */
+export class RecordFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordFailedError';
   }
 }
 
@@ -109,6 +139,13 @@ export interface RecordContext {
     /** Known already (the orchestrator has the finding from the event): no read is made. */
     state?: FindingState;
   };
+  /** Set when the finding must not be written (not the run's): the reason, recorded instead. */
+  findingSkipped?: string;
+  /**
+   * Throw a RecordFailedError, before notifying, when the finding could not be read or written:
+   * the finalizer's step then fails and is tried again, and in the end the automation is Failed.
+   */
+  failOnFindingError?: boolean;
   topicArn?: string;
 }
 
@@ -133,14 +170,20 @@ export async function recordOutcome(o: OutcomeToRecord, c: RecordContext): Promi
   let findingUpdate = 'skipped: no finding (operator run)';
   let findingRequest: Record<string, unknown> | undefined;
 
-  if (c.finding?.id) {
+  if (c.finding?.id && c.findingSkipped) findingUpdate = clip(`skipped: ${c.findingSkipped}`, 600);
+  else if (c.finding?.id) {
     const region = c.finding.region ?? regionOfArn(c.finding.id);
     let state = c.finding.state;
     let readNote = '';
     if (!state) {
       const read = await readFinding(c.call, c.finding.id, c.finding.productArn, region);
+      // never a blind write: without the finding's fields, a write would wipe the attempt count,
+      // the note trail and other teams' fields
+      if (read.result !== 'read') {
+        if (c.failOnFindingError) throw new RecordFailedError(`reading the finding ${read.result}`);
+        readNote = `; read ${read.result}`;
+      }
       state = read.state;
-      if (read.result !== 'read') readNote = `; read ${read.result}`;
     }
     workflow = workflowFor(o.status, o.verified);
     const noteText = composeTrail({ time: c.now, outcome: o.status, executionId: c.executionId, text: o.noteText }, state?.note);
@@ -153,7 +196,11 @@ export async function recordOutcome(o: OutcomeToRecord, c: RecordContext): Promi
       fields: outcomeFields(o.status, c.executionId, c.now),
       state,
     });
-    findingUpdate = clip(`${await writeFinding(c.call, findingRequest, region)}${readNote}`, 600);
+    if (state || !c.failOnFindingError) {
+      findingUpdate = clip(`${await writeFinding(c.call, findingRequest, region)}${readNote}`, 600);
+      if (c.failOnFindingError && /^(failed|unprocessed)/.test(findingUpdate) && !FINAL_UNPROCESSED.test(findingUpdate))
+        throw new RecordFailedError(`writing the finding ${findingUpdate}`);
+    }
   }
 
   const message = buildNotification({

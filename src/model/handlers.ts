@@ -18,7 +18,19 @@ export interface ScriptContext {
   readonly account: string;
   readonly partition: string;
   readonly executionId: string;
+  /** The execution as SSM reported it when the step runner confirmed the invocation (absent in
+   *  the local engine, which runs the steps itself). */
+  readonly execution?: ExecutionFacts;
   now(): Date;
+}
+
+/** What GetAutomationExecution said about the execution a script step runs in: facts, not claims. */
+export interface ExecutionFacts {
+  document: string;
+  parameters: Record<string, string[]>;
+  step: string;
+  /** The whole GetAutomationExecution response. */
+  record: Record<string, unknown>;
 }
 
 /**

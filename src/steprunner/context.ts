@@ -1,5 +1,5 @@
 import type { AwsCredentials, AwsOutput, Invoker } from '../aws/invoker';
-import type { ScriptContext } from '../model/handlers';
+import type { ExecutionFacts, ScriptContext } from '../model/handlers';
 
 export interface ContextOptions {
   invoker: Invoker;
@@ -8,6 +8,7 @@ export interface ContextOptions {
   account: string;
   partition?: string;
   executionId: string;
+  execution?: ExecutionFacts;
   now?: () => Date;
   /** Called before each call (the local engine's policy check and call log hook in here). */
   beforeCall?: (service: string, operation: string, input: Record<string, unknown>) => void;
@@ -20,6 +21,7 @@ export function scriptContext(o: ContextOptions): ScriptContext {
     account: o.account,
     partition: o.partition ?? 'aws',
     executionId: o.executionId,
+    ...(o.execution ? { execution: o.execution } : {}),
     now: o.now ?? (() => new Date()),
     async aws<T = AwsOutput>(
       service: string,
@@ -33,14 +35,4 @@ export function scriptContext(o: ContextOptions): ScriptContext {
       return out as T;
     },
   };
-}
-
-/** The account id inside a role ARN (`arn:aws:iam::123456789012:role/x`). */
-export function accountOfRoleArn(arn: string): string | undefined {
-  return /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(arn)?.[1];
-}
-
-/** The partition of an ARN. */
-export function partitionOfArn(arn: string): string {
-  return /^arn:(aws[a-z-]*):/.exec(arn)?.[1] ?? 'aws';
 }

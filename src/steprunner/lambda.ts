@@ -1,17 +1,20 @@
 import { SdkInvoker } from '../aws/sdk-invoker';
 import type { Invoker } from '../aws/invoker';
-import { handlerRegistry } from '../compiler';
-import type { AnyHandler } from '../model/handlers';
-import { ROLE_PREFIX, runbookRoleName } from '../findings/naming';
+import { compileAll, handlerRegistry } from '../compiler';
+import type { CompiledRunbook } from '../compiler/compile';
+import type { AnyHandler, ExecutionFacts } from '../model/handlers';
+import { runbookRoleName } from '../findings/naming';
 import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
-import { patterns } from '../model/parameters';
-import { accountOfRoleArn, partitionOfArn, scriptContext } from './context';
+import { scriptContext } from './context';
 
 /**
  * The step runner: one Node.js Lambda per member account and Region that runs every script
- * handler. It assumes the automation's own role (from the payload) before touching AWS, with the
- * session named after the automation execution, so each runbook keeps its least privilege and
- * CloudTrail shows which execution did what.
+ * handler. Anyone allowed to invoke it (every runbook role is) can send it a payload, so the
+ * payload is only a claim: before acting, the runner reads the execution it names with its own
+ * role (ssm:GetAutomationExecution) and acts only when that execution is in progress, runs a hubfix
+ * document as exactly that document's runbook role, and is at the step whose handler is asked for.
+ * The facts the handler acts on (document, parameters) come from that record. Then it assumes the
+ * role, with the session named after the execution, so CloudTrail shows which execution did what.
  */
 export interface StepRunnerEvent {
   handler: string;
@@ -20,29 +23,130 @@ export interface StepRunnerEvent {
   input: Record<string, unknown>;
 }
 
-const ROLE_ARN = new RegExp(patterns.roleArn);
 const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov']);
 
-/**
- * Check the payload before acting on it: SSM builds it, but anyone allowed to invoke the function
- * could send one. The role must be a hubfix runbook role (`role/hubfix-…`) of the function's own
- * account, so the runner can never be used to act as some other role.
- */
-export function parseEvent(event: unknown, handlers: Map<string, AnyHandler>, ownAccount?: string): StepRunnerEvent & { run: AnyHandler } {
-  const e = (event ?? {}) as Partial<StepRunnerEvent>;
-  if (typeof e.handler !== 'string' || !handlers.has(e.handler)) throw new Error(`unknown script handler ${JSON.stringify(e.handler)}`);
-  if (typeof e.roleArn !== 'string' || !ROLE_ARN.test(e.roleArn)) throw new Error('roleArn must be an IAM role ARN');
-  if (!/:role\/(.*\/)?hubfix-[^/]+$/.test(e.roleArn)) throw new Error(`roleArn must name a hubfix runbook role (${ROLE_PREFIX}…)`);
-  if (ownAccount && accountOfRoleArn(e.roleArn) !== ownAccount) throw new Error(`roleArn must be a role of this account (${ownAccount})`);
-  if (typeof e.executionId !== 'string' || !EXECUTION_ID.test(e.executionId))
-    throw new Error('executionId must be an automation execution id');
-  if (e.input === null || typeof e.input !== 'object' || Array.isArray(e.input)) throw new Error('input must be an object');
-  return { handler: e.handler, roleArn: e.roleArn, executionId: e.executionId, input: e.input, run: handlers.get(e.handler)! };
+/** Where the runner runs: its account and partition (from its own function ARN). */
+export interface RunnerHome {
+  account: string;
+  partition: string;
 }
 
-export function makeStepRunner(invoker: Invoker, region: string, handlers: Map<string, AnyHandler> = handlerRegistry()) {
-  return async (event: unknown, ownAccount?: string): Promise<Record<string, unknown>> => {
-    const e = parseEvent(event, handlers, ownAccount);
+/** What the runner knows of the documents it serves: document → step name → handler id. */
+export type StepHandlers = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+/** The script handler each step of each compiled document runs. */
+export function stepHandlersOf(compiled: readonly CompiledRunbook[]): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const c of compiled) {
+    const steps = new Map<string, string>();
+    for (const s of c.document.mainSteps) {
+      const payload = (s.inputs as { InputPayload?: { handler?: unknown } } | undefined)?.InputPayload;
+      if (s.action === 'aws:invokeLambdaFunction' && typeof payload?.handler === 'string') steps.set(s.name, payload.handler);
+    }
+    out.set(c.name, steps);
+  }
+  return out;
+}
+
+/** A refusal: what was wrong with the invocation, said in one line. */
+export class StepRunnerRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepRunnerRefusal';
+  }
+}
+
+/**
+ * The payload's shape, before anything is called. The role must be exactly one of the runbook
+ * roles (`role/hubfix-<runbook>`, no path) of the runner's own account and partition.
+ */
+export function parseEvent(
+  event: unknown,
+  handlers: ReadonlyMap<string, AnyHandler>,
+  home: RunnerHome,
+  roleNames: ReadonlySet<string>,
+): StepRunnerEvent & { run: AnyHandler; roleName: string } {
+  const e = (event ?? {}) as Partial<StepRunnerEvent>;
+  if (typeof e.handler !== 'string' || !handlers.has(e.handler))
+    throw new StepRunnerRefusal(`unknown script handler ${JSON.stringify(e.handler)}`);
+  if (typeof e.roleArn !== 'string') throw new StepRunnerRefusal('roleArn must be an IAM role ARN');
+  const m = /^arn:([a-z-]+):iam::(\d{12}):role\/([\w+=,.@-]{1,64})$/.exec(e.roleArn);
+  if (!m) throw new StepRunnerRefusal('roleArn must be an IAM role ARN without a path');
+  if (m[1] !== home.partition || m[2] !== home.account)
+    throw new StepRunnerRefusal(`roleArn must be a role of this account (arn:${home.partition}:iam::${home.account}:role/…)`);
+  if (!roleNames.has(m[3])) throw new StepRunnerRefusal(`roleArn must name a hubfix runbook role exactly (not ${m[3]})`);
+  if (typeof e.executionId !== 'string' || !EXECUTION_ID.test(e.executionId))
+    throw new StepRunnerRefusal('executionId must be an automation execution id');
+  if (e.input === null || typeof e.input !== 'object' || Array.isArray(e.input)) throw new StepRunnerRefusal('input must be an object');
+  return {
+    handler: e.handler,
+    roleArn: e.roleArn,
+    roleName: m[3],
+    executionId: e.executionId,
+    input: e.input,
+    run: handlers.get(e.handler)!,
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks the execution record against the payload, pure. Returns the facts the handler may rely
+ * on, or throws a refusal saying which claim the record does not bear out.
+ */
+export function confirmExecution(response: unknown, e: StepRunnerEvent & { roleName: string }, steps: StepHandlers): ExecutionFacts {
+  const x = isRecord(response) && isRecord(response.AutomationExecution) ? response.AutomationExecution : {};
+  const id = x.AutomationExecutionId;
+  if (id !== e.executionId) throw new StepRunnerRefusal(`execution ${e.executionId}: SSM returned no such execution`);
+  if (x.AutomationExecutionStatus !== 'InProgress')
+    throw new StepRunnerRefusal(`execution ${e.executionId} is ${String(x.AutomationExecutionStatus)}, not InProgress`);
+  const document = typeof x.DocumentName === 'string' ? x.DocumentName : '';
+  const handlers = steps.get(document);
+  if (!handlers) throw new StepRunnerRefusal(`execution ${e.executionId} runs ${document || 'no document'}, not a hubfix runbook`);
+  const parameters: Record<string, string[]> = {};
+  if (isRecord(x.Parameters))
+    for (const [k, v] of Object.entries(x.Parameters)) if (Array.isArray(v)) parameters[k] = v.map((s) => String(s));
+  const role = parameters.AutomationAssumeRole?.[0];
+  if (role !== e.roleArn) throw new StepRunnerRefusal(`execution ${e.executionId} runs as ${role ?? 'no role'}, not ${e.roleArn}`);
+  let expected: string;
+  try {
+    expected = runbookRoleName(document);
+  } catch {
+    expected = '';
+  }
+  if (e.roleName !== expected) throw new StepRunnerRefusal(`${e.roleArn} is not the runbook role of ${document} (${expected})`);
+  const step = typeof x.CurrentStepName === 'string' ? x.CurrentStepName : '';
+  if (handlers.get(step) !== e.handler)
+    throw new StepRunnerRefusal(`execution ${e.executionId} is at step ${step || '(none)'}, which does not run ${e.handler}`);
+  return { document, parameters, step, record: response as Record<string, unknown> };
+}
+
+export interface StepRunnerOptions {
+  handlers?: ReadonlyMap<string, AnyHandler>;
+  steps?: StepHandlers;
+  /** Role names the runner may assume (default: the runbook role of every shipped document). */
+  roleNames?: ReadonlySet<string>;
+}
+
+export function makeStepRunner(invoker: Invoker, region: string, options: StepRunnerOptions = {}) {
+  const compiled = options.handlers && options.steps && options.roleNames ? [] : compileAll();
+  const handlers = options.handlers ?? handlerRegistry(compiled);
+  const steps = options.steps ?? stepHandlersOf(compiled);
+  const roleNames = options.roleNames ?? new Set([...steps.keys()].map(runbookRoleName));
+  return async (event: unknown, home: RunnerHome): Promise<Record<string, unknown>> => {
+    const e = parseEvent(event, handlers, home, roleNames);
+    // the runner's own role reads the execution: the payload's role is not trusted yet
+    const response = await invoker.call({
+      service: 'ssm',
+      operation: 'GetAutomationExecution',
+      region,
+      account: home.account,
+      input: { AutomationExecutionId: e.executionId },
+    });
+    const execution = confirmExecution(response, e, steps);
     const assumed = (await invoker.call({
       service: 'sts',
       operation: 'AssumeRole',
@@ -58,22 +162,29 @@ export function makeStepRunner(invoker: Invoker, region: string, handlers: Map<s
         sessionToken: assumed.Credentials.SessionToken,
       },
       region,
-      account: accountOfRoleArn(e.roleArn) ?? '',
-      partition: partitionOfArn(e.roleArn),
+      account: home.account,
+      partition: home.partition,
       executionId: e.executionId,
+      execution,
     });
     return e.run.run(e.input, ctx);
   };
 }
 
+/** The runner's account and partition from the ARN it was invoked by. */
+export function homeOf(functionArn: string | undefined): RunnerHome | undefined {
+  const m = /^arn:([a-z-]+):lambda:[a-z0-9-]+:(\d{12}):function:/.exec(functionArn ?? '');
+  return m && PARTITIONS.has(m[1]) ? { partition: m[1], account: m[2] } : undefined;
+}
+
 let runner: ReturnType<typeof makeStepRunner> | undefined;
 
-/** The Lambda entry point; the function's own account comes from its ARN. */
+/** The Lambda entry point; the function's own account and partition come from its ARN. */
 export async function handler(event: unknown, context?: { invokedFunctionArn?: string }): Promise<Record<string, unknown>> {
   runner ??= makeStepRunner(new SdkInvoker(), process.env.AWS_REGION ?? 'us-east-1');
-  const ownAccount = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:(\d{12}):function:/.exec(context?.invokedFunctionArn ?? '')?.[1];
-  if (!ownAccount) throw new Error('cannot tell the function its own account (no invokedFunctionArn)');
-  return runner(event, ownAccount);
+  const home = homeOf(context?.invokedFunctionArn);
+  if (!home) throw new StepRunnerRefusal('cannot tell the function its own account (no invokedFunctionArn)');
+  return runner(event, home);
 }
 
 /**

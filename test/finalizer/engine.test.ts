@@ -4,7 +4,7 @@ import { compileAll } from '../../src/compiler';
 import { VirtualClock } from '../../src/engine/clock';
 import { type AutomationResult, runAutomation } from '../../src/engine/engine';
 import { notificationProblems } from '../../src/notify/schema';
-import { ACCOUNT, FINDING_ID, PRODUCT_ARN, TOPIC_ARN, type UpdateRequest } from './fixtures';
+import { ACCOUNT, asffFinding, FINDING_ID, PRODUCT_ARN, TOPIC_ARN, type UpdateRequest } from './fixtures';
 
 /**
  * The finalizer inside the real compiled runbook, run by the local engine: the engine answers the
@@ -30,7 +30,7 @@ function recordMocks(): MockEntry[] {
     {
       service: 'securityhub',
       operation: 'GetFindings',
-      output: { Findings: [{ Id: FINDING_ID, UserDefinedFields: { 'hubfix:attempts': '1' } }] },
+      output: { Findings: [{ ...asffFinding(), UserDefinedFields: { 'hubfix:attempts': '1' } }] },
     },
     { service: 'securityhub', operation: 'BatchUpdateFindings', output: { ProcessedFindings: [], UnprocessedFindings: [] } },
     { service: 'sns', operation: 'Publish', output: { MessageId: 'msg-1' } },

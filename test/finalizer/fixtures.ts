@@ -118,8 +118,7 @@ export function existingFinding(note?: string, fields: Record<string, string> = 
   return {
     Findings: [
       {
-        Id: FINDING_ID,
-        ProductArn: PRODUCT_ARN,
+        ...asffFinding(),
         ...(note ? { Note: { Text: note, UpdatedBy: 'someone', UpdatedAt: '2024-04-01T00:00:00Z' } } : {}),
         UserDefinedFields: fields,
         Workflow: { Status: 'NOTIFIED' },

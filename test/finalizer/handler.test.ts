@@ -6,6 +6,7 @@ import { finalize, finalizeHandler } from '../../src/finalizer/handler';
 import { NOTE_MAX } from '../../src/finalizer/note';
 import { notificationProblems } from '../../src/notify/schema';
 import {
+  ACCOUNT,
   APPLY_OK,
   callsTo,
   EXEC,
@@ -17,6 +18,7 @@ import {
   operations,
   PLAN_REMEDIATE,
   PRODUCT_ARN,
+  REGION,
   published,
   stubContext,
   TOPIC_ARN,
@@ -330,36 +332,104 @@ describe('finalizer', () => {
     expect(m.findingUpdate).to.equal('unprocessed: FindingNotFound (not found)');
   });
 
-  it('writes the new entry alone, and no attempt count, when the finding cannot be read', async () => {
+  it("resolves only its own run's finding: another control's finding gets nothing, and the output says why", async () => {
+    const other = existingFinding();
+    Object.assign(other.Findings[0], {
+      GeneratorId: 'security-control/CloudTrail.4',
+      Compliance: { Status: 'FAILED', SecurityControlId: 'CloudTrail.4' },
+    });
     const { ctx, aws } = stubContext({
       'ssm:GetAutomationExecution': executionResponse([PLAN_REMEDIATE, GATE, APPLY_OK, VERIFY_OK]),
-      'securityhub:GetFindings': new AwsServiceError('AccessDeniedException', 'not allowed'),
+      'securityhub:GetFindings': other,
+      'sns:Publish': {},
+    });
+    const out = await finalize(finalizeInput(), ctx);
+    expect(callsTo(aws, 'securityhub', 'BatchUpdateFindings')).to.have.length(0);
+    expect(out.FindingUpdate).to.equal(
+      "skipped: not this run's finding: the finding is about CloudTrail.4, which Hubfix-IAM-PasswordPolicy does not serve",
+    );
+  });
+
+  it("resolves only its own run's finding: another account's finding gets nothing", async () => {
+    const them = '444455556666';
+    const other = existingFinding();
+    Object.assign(other.Findings[0], {
+      Id: FINDING_ID.replace(ACCOUNT, them),
+      AwsAccountId: them,
+      Resources: [{ Type: 'AwsAccount', Id: `AWS::::Account:${them}`, Partition: 'aws', Region: REGION }],
+    });
+    const { ctx, aws } = stubContext({
+      'ssm:GetAutomationExecution': executionResponse([PLAN_REMEDIATE, GATE, APPLY_OK, VERIFY_OK]),
+      'securityhub:GetFindings': other,
+      'sns:Publish': {},
+    });
+    const out = await finalize(finalizeInput({ findingId: FINDING_ID.replace(ACCOUNT, them) }), ctx);
+    expect(callsTo(aws, 'securityhub', 'BatchUpdateFindings')).to.have.length(0);
+    expect(out.FindingUpdate).to.match(
+      /^skipped: not this run's finding: the finding belongs to account 444455556666, the run to 111122223333/,
+    );
+  });
+
+  it("takes the finding, the topic and dry run from the execution's parameters, not the step's payload", async () => {
+    const response = executionResponse([PLAN_REMEDIATE, GATE, APPLY_OK, VERIFY_OK]);
+    Object.assign(response.AutomationExecution as object, {
+      Parameters: { FindingId: [FINDING_ID], FindingProductArn: [PRODUCT_ARN], NotificationTopicArn: [''], DryRun: ['false'] },
+    });
+    const { ctx, aws } = stubContext({
+      'securityhub:GetFindings': existingFinding(),
+      'securityhub:BatchUpdateFindings': { UnprocessedFindings: [] },
+    });
+    const claimed = finalizeInput({ findingId: FINDING_ID.replace('000000000001', '0000000000ff'), topicArn: `${TOPIC_ARN}-evil` });
+    const out = await finalize(claimed, {
+      ...ctx,
+      execution: { document: 'Hubfix-IAM-PasswordPolicy', parameters: {}, step: 'Finalize', record: response },
+    });
+    expect(operations(aws)).to.deep.equal(['securityhub:GetFindings', 'securityhub:BatchUpdateFindings']);
+    expect(updateOf(aws).FindingIdentifiers).to.deep.equal([{ Id: FINDING_ID, ProductArn: PRODUCT_ARN }]);
+    expect(out.Notification).to.equal('skipped: no topic');
+  });
+
+  it('never writes blind when the finding cannot be read: the step fails before any write or message', async () => {
+    const { ctx, aws } = stubContext({
+      'ssm:GetAutomationExecution': executionResponse([PLAN_REMEDIATE, GATE, APPLY_OK, VERIFY_OK]),
+      'securityhub:GetFindings': new AwsServiceError('ThrottlingException', 'slow down'),
       'securityhub:BatchUpdateFindings': { UnprocessedFindings: [] },
       'sns:Publish': {},
     });
-    const out = await finalize(finalizeInput(), ctx);
-    const u = updateOf(aws);
-    expect(u.Note.Text).not.to.contain(' || ');
-    expect(u.UserDefinedFields).to.deep.equal({
-      'hubfix:status': 'SUCCEEDED',
-      'hubfix:execution': EXEC,
-      'hubfix:updatedAt': '2024-05-01T12:34:56.000Z',
-    });
-    expect(out.FindingUpdate).to.equal('updated; read failed: AccessDeniedException: not allowed');
-    expect(out.Workflow).to.equal('RESOLVED');
+    let error: Error | undefined;
+    await finalize(finalizeInput(), ctx).catch((e: Error) => (error = e));
+    expect(error?.message).to.match(/could not be read .*ThrottlingException.*nothing was written/);
+    expect(operations(aws)).to.deep.equal(['ssm:GetAutomationExecution', 'securityhub:GetFindings']);
   });
 
-  it('completes when BatchUpdateFindings itself throws', async () => {
+  it('fails the step, so SSM tries it again and the automation ends Failed, when BatchUpdateFindings fails', async () => {
     const { ctx, aws } = stubContext({
       'ssm:GetAutomationExecution': executionResponse([PLAN_REMEDIATE, GATE, APPLY_OK, VERIFY_OK]),
       'securityhub:GetFindings': existingFinding(),
-      'securityhub:BatchUpdateFindings': new AwsServiceError('InvalidInputException', 'bad\ninput'),
+      'securityhub:BatchUpdateFindings': new AwsServiceError('InternalServerError', 'bad\ninput'),
+      'sns:Publish': {},
+    });
+    let error: Error | undefined;
+    await finalize(finalizeInput(), ctx).catch((e: Error) => (error = e));
+    expect(error?.name).to.equal('RecordFailedError');
+    expect(error?.message).to.equal('writing the finding failed: InternalServerError: bad input');
+    expect(callsTo(aws, 'sns', 'Publish')).to.have.length(0);
+  });
+
+  it('tries a finding Security Hub left unprocessed for a passing reason again', async () => {
+    let n = 0;
+    const { ctx, aws } = stubContext({
+      'ssm:GetAutomationExecution': executionResponse([PLAN_REMEDIATE, GATE, APPLY_OK, VERIFY_OK]),
+      'securityhub:GetFindings': existingFinding(),
+      'securityhub:BatchUpdateFindings': () =>
+        ++n === 1
+          ? { UnprocessedFindings: [{ FindingIdentifier: { Id: FINDING_ID }, ErrorCode: 'ConcurrentUpdateError', ErrorMessage: 'busy' }] }
+          : { UnprocessedFindings: [] },
       'sns:Publish': {},
     });
     const out = await finalize(finalizeInput(), ctx);
-    expect(out.Status).to.equal('SUCCEEDED');
-    expect(out.FindingUpdate).to.equal('failed: InvalidInputException: bad input');
-    expectValidMessages(aws);
+    expect(out.FindingUpdate).to.equal('updated');
+    expect(callsTo(aws, 'securityhub', 'BatchUpdateFindings')).to.have.length(2);
   });
 
   it('reports FAILED, never RESOLVED, when its own execution cannot be read', async () => {

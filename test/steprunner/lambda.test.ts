@@ -1,82 +1,140 @@
 import { expect } from 'chai';
 import * as sinon from 'sinon';
 import type { AwsCall, Invoker } from '../../src/aws/invoker';
+import { compileAll } from '../../src/compiler';
 import { defineHandler } from '../../src/model/handlers';
-import { makeStepRunner } from '../../src/steprunner/lambda';
+import { homeOf, makeStepRunner, stepHandlersOf } from '../../src/steprunner/lambda';
 
 const EXECUTION = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
-const ROLE = 'arn:aws:iam::111111111111:role/hubfix-Hubfix-IAM-PasswordPolicy';
+const ACCOUNT = '111111111111';
+const DOCUMENT = 'Hubfix-IAM-PasswordPolicy';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/hubfix-IAM-PasswordPolicy`;
+const HOME = { account: ACCOUNT, partition: 'aws' };
 
-const whoami = defineHandler<Record<string, never>, { Account: string; Caller: string }>({
+const whoami = defineHandler<Record<string, never>, { Account: string; Caller: string; Finding: string }>({
   id: 'test.whoami',
   description: 'calls sts as the automation role',
   permissions: [{ action: 'sts:GetCallerIdentity' }],
-  outputs: { Account: 'String', Caller: 'String' },
+  outputs: { Account: 'String', Caller: 'String', Finding: 'String' },
   async run(_input, ctx) {
     const id = await ctx.aws<{ Arn: string }>('sts', 'GetCallerIdentity');
-    return { Account: ctx.account, Caller: id.Arn };
+    return { Account: ctx.account, Caller: id.Arn, Finding: ctx.execution?.parameters.FindingId?.[0] ?? '' };
   },
 });
 
-function stubInvoker(): { invoker: Invoker; call: sinon.SinonStub } {
+const OPTIONS = {
+  handlers: new Map([[whoami.id, whoami]]),
+  steps: new Map([[DOCUMENT, new Map([['Plan', 'test.whoami']])]]),
+  roleNames: new Set(['hubfix-IAM-PasswordPolicy', 'hubfix-KMS-KeyRotation']),
+};
+
+function execution(over: Record<string, unknown> = {}) {
+  return {
+    AutomationExecution: {
+      AutomationExecutionId: EXECUTION,
+      DocumentName: DOCUMENT,
+      AutomationExecutionStatus: 'InProgress',
+      CurrentStepName: 'Plan',
+      Parameters: { AutomationAssumeRole: [ROLE], FindingId: ['finding-from-ssm'] },
+      ...over,
+    },
+  };
+}
+
+function stubInvoker(record: unknown = execution()): { invoker: Invoker; call: sinon.SinonStub } {
   const call = sinon.stub().callsFake(async (c: AwsCall) => {
+    if (c.operation === 'GetAutomationExecution') return record;
     if (c.operation === 'AssumeRole') return { Credentials: { AccessKeyId: 'AK', SecretAccessKey: 'SK', SessionToken: 'ST' } };
     return { Arn: `signed-with-${c.credentials?.accessKeyId}` };
   });
   return { invoker: { call }, call };
 }
 
+const EVENT = { handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: {} };
+
+async function refusal(run: (e: unknown, h: typeof HOME) => Promise<unknown>, event: unknown, home = HOME): Promise<string> {
+  let error: Error | undefined;
+  await run(event, home).catch((e: Error) => (error = e));
+  return error?.message ?? '(no error)';
+}
+
 describe('step runner Lambda', () => {
-  it("assumes the automation's role, naming the session after the execution, before running the handler", async () => {
+  it('confirms the execution with its own role, then assumes the runbook role named after the execution', async () => {
     const { invoker, call } = stubInvoker();
-    const run = makeStepRunner(invoker, 'eu-west-1', new Map([[whoami.id, whoami]]));
-    const out = await run({ handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: {} });
-    expect(call.firstCall.args[0]).to.deep.include({ service: 'sts', operation: 'AssumeRole', region: 'eu-west-1' });
-    expect(call.firstCall.args[0].input).to.deep.equal({ RoleArn: ROLE, RoleSessionName: `hubfix-${EXECUTION}` });
-    expect(out).to.deep.equal({ Account: '111111111111', Caller: 'signed-with-AK' });
+    const run = makeStepRunner(invoker, 'eu-west-1', OPTIONS);
+    const out = await run(EVENT, HOME);
+    expect(call.firstCall.args[0]).to.deep.include({ service: 'ssm', operation: 'GetAutomationExecution', region: 'eu-west-1' });
+    expect(call.firstCall.args[0].credentials).to.equal(undefined);
+    expect(call.secondCall.args[0].input).to.deep.equal({ RoleArn: ROLE, RoleSessionName: `hubfix-${EXECUTION}` });
+    expect(out).to.deep.equal({ Account: ACCOUNT, Caller: 'signed-with-AK', Finding: 'finding-from-ssm' });
   });
 
-  it('refuses a hubfix role of another account than its own', async () => {
-    const { invoker, call } = stubInvoker();
-    const run = makeStepRunner(invoker, 'us-east-1', new Map([[whoami.id, whoami]]));
-    let error: Error | undefined;
-    await run({ handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: {} }, '222222222222').catch(
-      (e: Error) => (error = e),
-    );
-    expect(error?.message).to.equal('roleArn must be a role of this account (222222222222)');
-    expect(call.called).to.equal(false);
+  for (const [what, record, message] of [
+    ['an execution that has ended', execution({ AutomationExecutionStatus: 'Success' }), /is Success, not InProgress/],
+    ['an execution SSM does not know', { AutomationExecution: {} }, /SSM returned no such execution/],
+    [
+      'an execution of a document that is not a hubfix runbook',
+      execution({ DocumentName: 'Evil-Doc' }),
+      /runs Evil-Doc, not a hubfix runbook/,
+    ],
+    [
+      'an execution that runs as another role than the payload says',
+      execution({ Parameters: { AutomationAssumeRole: [ROLE.replace('PasswordPolicy', 'Other')] } }),
+      /runs as .*hubfix-IAM-Other, not/,
+    ],
+    [
+      'an execution at a step that does not run the handler',
+      execution({ CurrentStepName: 'Verify' }),
+      /is at step Verify, which does not run test.whoami/,
+    ],
+  ] as const) {
+    it(`refuses ${what}, before assuming any role`, async () => {
+      const { invoker, call } = stubInvoker(record);
+      const run = makeStepRunner(invoker, 'us-east-1', OPTIONS);
+      expect(await refusal(run, EVENT)).to.match(message);
+      expect(call.callCount).to.equal(1);
+    });
+  }
+
+  it("refuses a runbook role that is not the execution's document's own role", async () => {
+    const kms = `arn:aws:iam::${ACCOUNT}:role/hubfix-KMS-KeyRotation`;
+    const { invoker, call } = stubInvoker(execution({ Parameters: { AutomationAssumeRole: [kms] } }));
+    const run = makeStepRunner(invoker, 'us-east-1', OPTIONS);
+    expect(await refusal(run, { ...EVENT, roleArn: kms })).to.match(/is not the runbook role of Hubfix-IAM-PasswordPolicy/);
+    expect(call.callCount).to.equal(1);
   });
 
-  for (const [what, event, message] of [
+  for (const [what, event, message, home] of [
+    ['an unknown handler', { ...EVENT, handler: 'nope.nope' }, /unknown script handler "nope.nope"/, HOME],
+    ['a role that is not a role ARN', { ...EVENT, roleArn: 'arn:aws:iam::1:user/x' }, /roleArn must be/, HOME],
+    ['a role with a path', { ...EVENT, roleArn: `arn:aws:iam::${ACCOUNT}:role/x/hubfix-IAM-PasswordPolicy` }, /without a path/, HOME],
     [
-      'an unknown handler',
-      { handler: 'nope.nope', roleArn: ROLE, executionId: EXECUTION, input: {} },
-      /unknown script handler "nope.nope"/,
+      'the member role (hubfix- prefix, not a runbook role)',
+      { ...EVENT, roleArn: `arn:aws:iam::${ACCOUNT}:role/hubfix-member` },
+      /exactly/,
+      HOME,
     ],
-    [
-      'a role that is not a role ARN',
-      { handler: 'test.whoami', roleArn: 'arn:aws:iam::1:user/x', executionId: EXECUTION, input: {} },
-      /roleArn must be/,
-    ],
-    [
-      'a role that is not a hubfix runbook role',
-      { handler: 'test.whoami', roleArn: 'arn:aws:iam::111111111111:role/Admin', executionId: EXECUTION, input: {} },
-      /must name a hubfix runbook role/,
-    ],
-    ['an execution id that is not one', { handler: 'test.whoami', roleArn: ROLE, executionId: '../x', input: {} }, /executionId must be/],
-    [
-      'an input that is not an object',
-      { handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: [1] },
-      /input must be an object/,
-    ],
+    ['a role merely starting with hubfix-', { ...EVENT, roleArn: `arn:aws:iam::${ACCOUNT}:role/hubfix-Admin` }, /exactly/, HOME],
+    ['a role of another partition', { ...EVENT, roleArn: ROLE.replace('arn:aws:', 'arn:aws-cn:') }, /role of this account/, HOME],
+    ['a role of another account', EVENT, /role of this account \(arn:aws:iam::222222222222/, { account: '222222222222', partition: 'aws' }],
+    ['an execution id that is not one', { ...EVENT, executionId: '../x' }, /executionId must be/, HOME],
+    ['an input that is not an object', { ...EVENT, input: [1] }, /input must be an object/, HOME],
   ] as const) {
     it(`refuses ${what} without calling AWS`, async () => {
       const { invoker, call } = stubInvoker();
-      const run = makeStepRunner(invoker, 'us-east-1', new Map([[whoami.id, whoami]]));
-      let error: Error | undefined;
-      await run(event).catch((e: Error) => (error = e));
-      expect(error?.message).to.match(message);
+      const run = makeStepRunner(invoker, 'us-east-1', OPTIONS);
+      expect(await refusal(run, event, home)).to.match(message);
       expect(call.called).to.equal(false);
     });
   }
+
+  it("knows each shipped document's script steps and its runbook role by exact name", () => {
+    const steps = stepHandlersOf(compileAll());
+    expect(steps.get('Hubfix-IAM-PasswordPolicy')?.get('Finalize')).to.equal('hubfix.finalize');
+    expect(homeOf('arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hubfix-step-runner')).to.deep.equal({
+      partition: 'aws-us-gov',
+      account: '123456789012',
+    });
+    expect(homeOf('arn:evil:lambda:x:123456789012:function:f')).to.equal(undefined);
+  });
 });
