@@ -1,4 +1,5 @@
 import { type AwsCall, type AwsCredentials, type AwsOutput, AwsServiceError, type Invoker } from './invoker';
+import { loadSdkPackage } from './sdk-packages';
 import { serviceInfo } from './services';
 
 /**
@@ -15,7 +16,7 @@ export interface SdkInvokerOptions {
   credentials?: AwsCredentials;
   /** A named profile of the shared config/credentials files (the SDK resolves its credentials). */
   profile?: string;
-  /** Loads a client package; tests replace it. Default: require. */
+  /** Loads a client package; tests replace it. Default: the packages in ./sdk-packages (bundled into the Lambdas). */
   load?: (pkg: string) => Record<string, unknown>;
 }
 
@@ -54,7 +55,7 @@ export class SdkInvoker implements Invoker {
   private load: (pkg: string) => Record<string, unknown>;
 
   constructor(private readonly options: SdkInvokerOptions = {}) {
-    this.load = options.load ?? ((pkg) => require(pkg) as Record<string, unknown>);
+    this.load = options.load ?? loadSdkPackage;
   }
 
   async call(call: AwsCall): Promise<AwsOutput> {

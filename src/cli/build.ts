@@ -4,6 +4,7 @@ import { buildCatalog, type Catalog } from '../compiler/catalog';
 import { type CompiledRunbook, compileRunbook, RunbookDefinitionError } from '../compiler/compile';
 import { OutputDirError, writeArtifacts } from '../compiler/build';
 import { bundleLambdas } from '../compiler/bundle';
+import { buildTemplates, writeTemplates } from '../cfn';
 import { RUNBOOKS } from '../../runbooks';
 import { validateCompiled } from '../validator';
 import { UsageError } from './errors';
@@ -11,7 +12,7 @@ import { UsageError } from './errors';
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('build')
-    .description('Compile every runbook to an SSM Automation document, its IAM policy, the catalog and the Lambda bundles')
+    .description('Compile every runbook to an SSM Automation document, its IAM policy, the catalog, the Lambda bundles and the CloudFormation templates')
     .option('--out <dir>', 'output directory', 'dist')
     .option('--json', 'print what was written as JSON')
     .action(async (opts: { out: string; json?: boolean }) => setExit(await runBuild(opts)));
@@ -48,11 +49,12 @@ export async function runBuild(opts: { out: string; json?: boolean }): Promise<n
     throw err;
   }
   const lambdas = await bundleLambdas(outDir);
+  const templates = writeTemplates(outDir, buildTemplates(compiled, lambdas));
   const summary = {
     outDir,
     runbooks: compiled.map((c) => c.name),
     controls: Object.keys(catalog.controls).length,
-    files: [...files, ...lambdas.map((l) => l.file)],
+    files: [...files, ...lambdas.flatMap((l) => [l.file, l.zip]), ...templates],
     lambdas,
     milliseconds: Date.now() - started,
   };

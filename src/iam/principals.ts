@@ -35,9 +35,9 @@ export interface PrincipalPolicy {
 
 export type PrincipalName = 'orchestrator' | 'member' | 'step-runner';
 
-/** Writing its own log streams, into the log group the template creates for the function. */
-export function lambdaLogging(functionName: string): PrincipalPermission[] {
-  const group = arnPattern('logs', PLACEHOLDERS.region, PLACEHOLDERS.account, `log-group:/aws/lambda/${functionName}:*`);
+/** Writing its own log streams, into the log group the template creates for the function (in `region`: `*` for a role shared by every Region's function). */
+export function lambdaLogging(functionName: string, region: string = PLACEHOLDERS.region): PrincipalPermission[] {
+  const group = arnPattern('logs', region, PLACEHOLDERS.account, `log-group:/aws/lambda/${functionName}:*`);
   return [
     { action: 'logs:CreateLogStream', resource: group },
     { action: 'logs:PutLogEvents', resource: group },
@@ -94,7 +94,7 @@ export function principalPermissions(documents: readonly string[]): Record<Princ
       ...lambdaLogging(ORCHESTRATOR_FUNCTION),
     ],
     member: [...startPathMemberPermissions(documents)],
-    'step-runner': [...stepRunnerPermissions(documents), ...lambdaLogging(STEP_RUNNER_FUNCTION)],
+    'step-runner': [...stepRunnerPermissions(documents), ...lambdaLogging(STEP_RUNNER_FUNCTION, '*')],
   };
 }
 

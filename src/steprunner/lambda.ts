@@ -189,7 +189,8 @@ export async function handler(event: unknown, context?: { invokedFunctionArn?: s
 
 /**
  * The step runner's execution role: assume exactly the runbook roles of its own account, and read
- * the automation execution a payload claims to run under (to confirm it is real and running).
+ * the automation execution a payload claims to run under (to confirm it is real and running). The
+ * role is global and serves the step runner of every Region, hence Region `*`.
  */
 export function stepRunnerPermissions(documents: readonly string[]): PrincipalPermission[] {
   return [
@@ -199,7 +200,7 @@ export function stepRunnerPermissions(documents: readonly string[]): PrincipalPe
     })),
     {
       action: 'ssm:GetAutomationExecution',
-      resource: arnPattern('ssm', PLACEHOLDERS.region, PLACEHOLDERS.account, 'automation-execution/*'),
+      resource: arnPattern('ssm', '*', PLACEHOLDERS.account, 'automation-execution/*'),
     },
   ];
 }

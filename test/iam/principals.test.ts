@@ -35,7 +35,7 @@ describe('derived policies of hubfix own principals', () => {
       documents.map((d) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${runbookRoleName(d)}`).sort(),
     );
     const [read] = statementsFor(p['step-runner'], 'ssm:GetAutomationExecution');
-    expect(read.Resource).to.deep.equal(['arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:automation-execution/*']);
+    expect(read.Resource).to.deep.equal(['arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:automation-execution/*']);
   });
 
   it('let the member role start only hubfix documents and pass only their roles, only to SSM', () => {
