@@ -10,6 +10,7 @@ import { cloudTrailBucketPublicAccessRunbook } from './cloudtrail-bucket-public-
 import { cloudTrailCloudWatchLogsRunbook } from './cloudtrail-cloudwatch-logs';
 import { cloudTrailBucketAccessLoggingRunbook } from './cloudtrail-bucket-access-logging';
 import { vpcFlowLogsRunbook } from './vpc-flow-logs';
+import { metricAlarmsRunbook } from './cloudwatch-metric-alarms';
 
 /** Every runbook hubfix ships, in catalog order. Add a runbook here to ship it. */
 export const RUNBOOKS: readonly Runbook[] = [
@@ -24,4 +25,5 @@ export const RUNBOOKS: readonly Runbook[] = [
   cloudTrailCloudWatchLogsRunbook,
   cloudTrailBucketAccessLoggingRunbook,
   vpcFlowLogsRunbook,
+  metricAlarmsRunbook,
 ];

@@ -1,5 +1,6 @@
 import { type AwsOutput, hasErrorCode } from '../aws/invoker';
 import type { ResourceSpec } from './asff';
+import { metricAlarmsSeeder } from './seeders-alarms';
 
 /**
  * Non-compliant resources, one seeder per runbook (by document name), made through the emulator's
@@ -519,5 +520,6 @@ export const SEEDERS: ReadonlyMap<string, Seeder> = new Map(
     cloudWatchLogs,
     bucketPublicAccess,
     bucketAccessLogging,
+    metricAlarmsSeeder,
   ].map((s) => [s.document, s]),
 );
