@@ -1,3 +1,4 @@
+import { hasErrorCode } from '../src/aws/invoker';
 import { permissionFor } from '../src/iam/actions';
 import { defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
@@ -22,6 +23,7 @@ import {
   passRolePermission,
   planDelivery,
   roleReadPermissions,
+  onceRoleUsable,
 } from './support/log-delivery';
 import { GET_TRAIL, TRAIL_EXTRACT, TRAIL_NAME_PARAMETER, type Trail, lookUpTrail, trailIdentity } from './support/trail';
 
@@ -137,11 +139,17 @@ export const attachTrailLogs = defineHandler<AttachInput, ChangeResult>({
     if (sendsToCloudWatchLogs(found.trail)) {
       return { Changed: [...created, `nothing on the trail: it already sends to ${found.trail.CloudWatchLogsLogGroupArn}`].join('; ') };
     }
-    await ctx.aws('cloudtrail', 'UpdateTrail', {
-      Name: input.TrailArn,
-      CloudWatchLogsLogGroupArn: trailLogGroupArn(input.LogGroupArn),
-      CloudWatchLogsRoleArn: input.RoleArn,
-    });
+    // CloudTrail checks it can use the role: a new role (or policy) is refused until IAM has it
+    await onceRoleUsable(
+      ctx,
+      (err) => hasErrorCode(err, 'InvalidCloudWatchLogsRoleArnException'),
+      () =>
+        ctx.aws('cloudtrail', 'UpdateTrail', {
+          Name: input.TrailArn,
+          CloudWatchLogsLogGroupArn: trailLogGroupArn(input.LogGroupArn),
+          CloudWatchLogsRoleArn: input.RoleArn,
+        }),
+    );
     return { Changed: [...created, `trail ${found.trail.Name} now sends to ${input.LogGroupArn} as ${input.RoleArn}`].join('; ') };
   },
 });
@@ -188,9 +196,8 @@ Sends one trail's events to a CloudWatch Logs group, so the CIS 3.x metric filte
 2. **Gate**: with \`DryRun\` true, or when the trail already sends to a group, nothing is written.
 3. **EnsureLogGroup** creates the group with \`LogRetentionDays\` when it is missing; an existing group keeps its retention and encryption.
 4. **EnsureRole** creates the role when it is missing (trust: \`cloudtrail.amazonaws.com\`) and makes its inline policy \`hubfix-cloudtrail-log-delivery\` allow \`logs:CreateLogStream\` and \`logs:PutLogEvents\` on the groups it serves, nothing else.
-5. **RoleReady** / **WaitForRole**: a new role is given 20 seconds to propagate before CloudTrail is asked to use it.
-6. **Attach** re-reads the trail and, if it still sends nowhere, calls \`UpdateTrail\` with the group and role ARNs only.
-7. **Verify** reads the trail again. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
+5. **Attach** re-reads the trail and, if it still sends nowhere, calls \`UpdateTrail\` with the group and role ARNs only. CloudTrail refuses a role IAM has not propagated yet (\`InvalidCloudWatchLogsRoleArnException\`): the call is retried after 1, 2, 4, 8, 15, 15 and 15 s (60 s at most) while it says so, so a usable role costs no wait.
+6. **Verify** reads the trail again. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
 
 To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-group-arn "" --cloud-watch-logs-role-arn ""\` in the home Region; then delete the group and role if hubfix created them (\`Attach.Changed\` says so).`,
   controls: [

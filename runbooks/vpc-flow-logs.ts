@@ -1,4 +1,4 @@
-import { hasErrorCode } from '../src/aws/invoker';
+import { errorMessage, hasErrorCode } from '../src/aws/invoker';
 import { permissionFor } from '../src/iam/actions';
 import { type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
@@ -23,6 +23,7 @@ import {
   passRolePermission,
   planDelivery,
   roleReadPermissions,
+  onceRoleUsable,
 } from './support/log-delivery';
 
 /**
@@ -170,6 +171,11 @@ export class FlowLogCreationError extends Error {
   }
 }
 
+/** EC2's answer to a flow log role it cannot assume (yet). Pure. */
+export function roleNotAssumable(err: unknown): boolean {
+  return hasErrorCode(err, 'InvalidParameter') && /unable to assume/i.test(errorMessage(err));
+}
+
 export const createFlowLog = defineHandler<CreateInput, ChangeResult & { FlowLogId: string }>({
   id: 'vpcFlowLogs.create',
   description: 'Re-read the flow logs; when none covers rejected traffic, create a REJECT flow log of the VPC to the log group.',
@@ -188,19 +194,23 @@ export const createFlowLog = defineHandler<CreateInput, ChangeResult & { FlowLog
         FlowLogId: covering[0].FlowLogId ?? '',
       };
     }
-    const out = await ctx.aws<{
-      FlowLogIds?: string[];
-      Unsuccessful?: Array<{ ResourceId?: string; Error?: { Code?: string; Message?: string } }>;
-    }>('ec2', 'CreateFlowLogs', {
-      ResourceIds: [input.VpcId],
-      ResourceType: 'VPC',
-      TrafficType: 'REJECT',
-      LogDestinationType: 'cloud-watch-logs',
-      LogGroupName: input.LogGroupName,
-      DeliverLogsPermissionArn: input.RoleArn,
-      // the same token on a retried attempt makes the call idempotent
-      ClientToken: ctx.executionId.slice(0, 64),
-    });
+    // EC2 checks it can assume the role: a new one is refused ("InvalidParameter: Unable to assume
+    // given IAM role") until IAM has propagated it
+    const out = await onceRoleUsable(ctx, roleNotAssumable, () =>
+      ctx.aws<{
+        FlowLogIds?: string[];
+        Unsuccessful?: Array<{ ResourceId?: string; Error?: { Code?: string; Message?: string } }>;
+      }>('ec2', 'CreateFlowLogs', {
+        ResourceIds: [input.VpcId],
+        ResourceType: 'VPC',
+        TrafficType: 'REJECT',
+        LogDestinationType: 'cloud-watch-logs',
+        LogGroupName: input.LogGroupName,
+        DeliverLogsPermissionArn: input.RoleArn,
+        // the same token on a retried attempt makes the call idempotent
+        ClientToken: ctx.executionId.slice(0, 64),
+      }),
+    );
     const failed = out.Unsuccessful ?? [];
     if (failed.length || !out.FlowLogIds?.length) {
       const why =
@@ -252,9 +262,8 @@ Records rejected traffic of one VPC in CloudWatch Logs.
 2. **Gate**: with \`DryRun\` true, or when a flow log already covers rejected traffic, nothing is written.
 3. **EnsureLogGroup** creates the group with \`LogRetentionDays\` when it is missing; an existing group keeps its retention and encryption.
 4. **EnsureRole** creates the role when it is missing. Its trust lets \`vpc-flow-logs.amazonaws.com\` assume it only for flow logs of this account and Region (\`aws:SourceAccount\`, \`aws:SourceArn\`); its inline policy \`hubfix-vpc-flow-log-delivery\` allows \`logs:CreateLogStream\`, \`logs:DescribeLogStreams\` and \`logs:PutLogEvents\` on the groups it serves, and \`logs:DescribeLogGroups\`.
-5. **RoleReady** / **WaitForRole**: a new role is given 20 seconds to propagate.
-6. **CreateFlowLog** re-reads the flow logs and, when none covers rejected traffic, calls \`CreateFlowLogs\` (ResourceType \`VPC\`, TrafficType \`REJECT\`, destination the log group, the role) with the execution id as client token.
-7. **Verify** lists the flow logs again. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
+5. **CreateFlowLog** re-reads the flow logs and, when none covers rejected traffic, calls \`CreateFlowLogs\` (ResourceType \`VPC\`, TrafficType \`REJECT\`, destination the log group, the role) with the execution id as client token. EC2 refuses a role IAM has not propagated yet (\`InvalidParameter\`: unable to assume the role): the call is retried after 1, 2, 4, 8, 15, 15 and 15 s (60 s at most) while it says so, so a usable role costs no wait.
+6. **Verify** lists the flow logs again. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
 
 To undo: \`aws ec2 delete-flow-logs --flow-log-ids <id>\` with the id in \`CreateFlowLog.FlowLogId\`; then delete the group and role if hubfix created them (\`CreateFlowLog.Changed\` says so).`,
   controls: [

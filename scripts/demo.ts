@@ -1,18 +1,16 @@
 /**
- * `npm run demo`: build hubfix, start the AWS emulator (moto), seed an administrator and two member
+ * `npm run demo`: start the AWS emulator (moto), seed an administrator and two member
  * accounts in two Regions with non-compliant resources and their Security Hub findings, run the
  * pipeline (EventBridge events → orchestrator → runbooks in the member accounts → finalizer), print
  * what happened per finding, stop the emulator. The seeding and the pipeline are the ones the
  * end-to-end tests check (src/emulator/pipeline.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { EmulatorError, repoRoot, startEmulator } from '../src/emulator';
+import { EmulatorError, startEmulator } from '../src/emulator';
 import { type FindingReport, type PassResult, startScenario } from '../src/emulator/pipeline';
 import { MEMBER_ACCOUNTS, REGIONS } from '../src/emulator/scenario';
 
 export interface DemoResult {
   wallMs: number;
-  buildMs: number;
   seedMs: number;
   pipelineMs: number;
   first: PassResult;
@@ -24,8 +22,6 @@ export interface DemoResult {
 }
 
 export interface DemoOptions {
-  /** Run `npm run build` first (default true). */
-  build?: boolean;
   progress?: (line: string) => void;
 }
 
@@ -54,21 +50,9 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): { upd
   };
 }
 
-function build(progress: (line: string) => void): number {
-  const t0 = Date.now();
-  progress('building (npm run build: tsc, then hubfix build)');
-  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot(), encoding: 'utf8' });
-  if (r.status !== 0) {
-    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`the build failed (npm run build exited ${r.status ?? r.signal}):\n${tail}`);
-  }
-  return Date.now() - t0;
-}
-
 export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const progress = o.progress ?? (() => {});
   const t0 = Date.now();
-  const buildMs = o.build === false ? 0 : build(progress);
   const emulator = await startEmulator({ progress });
   try {
     const tSeed = Date.now();
@@ -81,7 +65,6 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       const second = await scenario.runPass({ progress });
       return {
         wallMs: Date.now() - t0,
-        buildMs,
         seedMs,
         pipelineMs: Date.now() - tPipe,
         first,
@@ -141,7 +124,7 @@ export function formatReport(r: DemoResult): string {
     `Summary: ${verified} of ${reports.length} findings fixed and verified, ${r.first.automations.length} automations in the member accounts;`,
     `  the ${r.first.followUpEvents} events Security Hub sent after hubfix's own updates ${followUp};`,
     `  a second pass over the same findings started ${r.second.automations.length} automations (${summarizeReasons(r.second.reports)}).`,
-    `Time: ${seconds(r.wallMs)} in all (build ${seconds(r.buildMs)}, seeding ${seconds(r.seedMs)}, pipeline ${seconds(r.pipelineMs)}); event → verified fix: ${eventToFix(reports)}.`,
+    `Time: ${seconds(r.wallMs)} in all (seeding ${seconds(r.seedMs)}, pipeline ${seconds(r.pipelineMs)}); event → verified fix: ${eventToFix(reports)}.`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,7 @@ import { permissionFor } from '../../src/iam/actions';
 import { type Permission, type ScriptContext, type ScriptHandler, defineHandler } from '../../src/model/handlers';
 import { param } from '../../src/model/parameters';
 import type { Ref, Value } from '../../src/model/refs';
-import { type Step, branch, script, sleep } from '../../src/model/steps';
+import { type Step, script } from '../../src/model/steps';
 import { type PolicyDocument, type PolicyStatement, asList, canonicalJson, parsePolicyDocument, trustsService } from './policy-document';
 
 /**
@@ -324,9 +324,32 @@ export interface DeliveryRefs {
 }
 
 /**
+ * The waits before each new attempt of a call that hands a role IAM may not have propagated yet
+ * (AWS: usually seconds, at worst about a minute): 1 + 2 + 4 + 8 + 15 + 15 + 15 = 60 s at most,
+ * three times the fixed 20 s wait this replaces, and no wait at all when the role is usable.
+ */
+export const ROLE_PROPAGATION_WAITS_MS: readonly number[] = [1000, 2000, 4000, 8000, 15_000, 15_000, 15_000];
+
+/**
+ * `call`, tried again after each wait while it fails with the service's "cannot use that role
+ * (yet)" error (`roleNotReady`); any other error, or the last attempt's, is thrown as it is.
+ */
+export async function onceRoleUsable<T>(ctx: ScriptContext, roleNotReady: (err: unknown) => boolean, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const wait = ROLE_PROPAGATION_WAITS_MS[attempt];
+      if (wait === undefined || !roleNotReady(err)) throw err;
+      await ctx.sleep(wait);
+    }
+  }
+}
+
+/**
  * The remediate steps of a runbook that sends logs to CloudWatch Logs: EnsureLogGroup, EnsureRole,
- * then RoleReady / WaitForRole (a new role is given 20 seconds to propagate) before `deliver`, the
- * step that hands the group and role to the service.
+ * then `deliver`, the step that hands the group and role to the service. No fixed wait for IAM:
+ * `deliver` retries its call while the service says it cannot use the role yet (onceRoleUsable).
  */
 export function deliverySteps<O>(a: {
   logGroupName: Value<string>;
@@ -352,12 +375,5 @@ export function deliverySteps<O>(a: {
     roleArn: role.out.RoleArn,
     roleCreated: role.out.Created,
   });
-  const wait = sleep({ name: 'WaitForRole', description: 'Give a new role time to propagate in IAM.', duration: 'PT20S' });
-  const ready = branch({
-    name: 'RoleReady',
-    description: 'A role that existed already is usable at once; a new one waits.',
-    choices: [{ next: deliver, when: { variable: role.out.Created, op: 'BooleanEquals', value: false } }],
-    default: wait,
-  });
-  return { steps: [group, role, ready, wait, deliver], deliver };
+  return { steps: [group, role, deliver], deliver };
 }

@@ -190,9 +190,81 @@ function isCurrent(venv: string, hash: string): boolean {
   }
 }
 
+/** The uv release used when `uv` is not on PATH (bootstrapped with pip into the venv). */
+export const UV_REQUIREMENT = 'uv==0.13.8';
+
+/** How the environment gets its packages: uv (fast), or plain pip (always available with venv). */
+export type Installer = 'uv' | 'pip';
+
+/** Which installer to try first: `HUBFIX_EMULATOR_INSTALLER=pip` forces plain pip. Pure. */
+export function preferredInstaller(env: NodeJS.ProcessEnv = process.env): Installer {
+  return env.HUBFIX_EMULATOR_INSTALLER === 'pip' ? 'pip' : 'uv';
+}
+
+const QUIET_ENV = { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', UV_NO_PROGRESS: '1' };
+
+async function makeVenv(base: string, venv: string, withPip: boolean): Promise<void> {
+  const mk = await run(base, ['-m', 'venv', '--clear', ...(withPip ? [] : ['--without-pip']), venv]);
+  if (mk.code !== 0) {
+    const why = `${mk.stderr}${mk.stdout}`.trim().split('\n').pop() ?? '';
+    throw new EmulatorError(
+      'VENV_FAILED',
+      `cannot create ${venv} with "${base} -m venv" (${truncate(why, 160)}); on Debian/Ubuntu install python3-venv`,
+    );
+  }
+}
+
+/**
+ * Install with uv: `uv` from PATH when there is one (no pip at all in the venv), else uv itself
+ * pip-installed into a fresh venv first. Resolves false when uv is not usable here, so the caller
+ * falls back to pip; the venv may then be half-made and is recreated.
+ */
+async function installWithUv(
+  base: string,
+  venv: string,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  progress: (l: string) => void,
+): Promise<boolean> {
+  const python = join(venv, 'bin', 'python');
+  const onPath = await run('uv', ['--version'], { env });
+  let uv = 'uv';
+  if (onPath.code === 0) {
+    const mk = await run(uv, ['venv', '--quiet', '--allow-existing', '--python', base, venv], { env, cwd: root });
+    if (mk.code !== 0) return false;
+  } else {
+    await makeVenv(base, venv, true);
+    progress(`installing the installer (${UV_REQUIREMENT})`);
+    const boot = await run(python, ['-m', 'pip', 'install', '--quiet', UV_REQUIREMENT], { env, cwd: root });
+    if (boot.code !== 0) return false;
+    uv = join(venv, 'bin', 'uv');
+  }
+  progress(`installing the AWS emulator (${REQUIREMENTS}, with uv)`);
+  const r = await run(uv, ['pip', 'install', '--quiet', '--python', python, '--requirement', join(root, REQUIREMENTS)], { env, cwd: root });
+  return r.code === 0;
+}
+
+async function installWithPip(
+  base: string,
+  venv: string,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  progress: (l: string) => void,
+): Promise<void> {
+  await makeVenv(base, venv, true);
+  progress(`installing the AWS emulator (${REQUIREMENTS}, with pip)`);
+  const python = join(venv, 'bin', 'python');
+  const pip = await run(python, ['-m', 'pip', 'install', '--quiet', '--requirement', join(root, REQUIREMENTS)], { env, cwd: root });
+  if (pip.code !== 0) {
+    const { code, message } = summarizePipFailure(`${pip.stderr}\n${pip.stdout}`);
+    throw new EmulatorError(code, message);
+  }
+}
+
 /**
  * Make sure the emulator is installed: reuse `.venv/moto` when it was built from the current
- * requirements, else (re)create it with `python3 -m venv` and `pip install -r`.
+ * requirements, else (re)create it — with uv where it can be had (seconds), else with plain
+ * `python3 -m venv` and `pip install -r` (the fallback, and the one whose errors are reported).
  */
 export async function ensureEmulator(options: EnsureOptions = {}): Promise<EmulatorInstall> {
   const root = options.root ?? repoRoot();
@@ -204,22 +276,13 @@ export async function ensureEmulator(options: EnsureOptions = {}): Promise<Emula
     if (isCurrent(venv, hash)) return { python, venv };
     const base = options.python ?? process.env.HUBFIX_PYTHON ?? 'python3';
     await checkPython(base);
-    options.progress?.(`creating the emulator's Python environment in ${venv}`);
-    const mk = await run(base, ['-m', 'venv', '--clear', venv]);
-    if (mk.code !== 0) {
-      const why = `${mk.stderr}${mk.stdout}`.trim().split('\n').pop() ?? '';
-      throw new EmulatorError(
-        'VENV_FAILED',
-        `cannot create ${venv} with "${base} -m venv" (${truncate(why, 160)}); on Debian/Ubuntu install python3-venv`,
-      );
-    }
-    options.progress?.(`installing the AWS emulator (${REQUIREMENTS}, about 30 s the first time)`);
-    const env = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
-    const pip = await run(python, ['-m', 'pip', 'install', '--quiet', '--requirement', join(root, REQUIREMENTS)], { env, cwd: root });
-    if (pip.code !== 0) {
-      const { code, message } = summarizePipFailure(`${pip.stderr}\n${pip.stdout}`);
-      throw new EmulatorError(code, message);
-    }
+    const progress = options.progress ?? (() => {});
+    progress(`creating the emulator's Python environment in ${venv}`);
+    // uv reads no pip configuration: hand it the index pip would use
+    const index = process.env.PIP_INDEX_URL && !process.env.UV_DEFAULT_INDEX ? { UV_DEFAULT_INDEX: process.env.PIP_INDEX_URL } : {};
+    const env = { ...process.env, ...QUIET_ENV, ...index };
+    const viaUv = preferredInstaller() === 'uv' && (await installWithUv(base, venv, root, env, progress));
+    if (!viaUv) await installWithPip(base, venv, root, env, progress);
     writeFileSync(join(venv, MARKER), `${hash}\n`);
     return { python, venv };
   });

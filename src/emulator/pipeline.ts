@@ -11,6 +11,7 @@ import { type NotificationInbox, startInbox } from './inbox';
 import { EmulatorInvoker } from './invoker';
 import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS, seedWorld, type SeededFinding, type World } from './scenario';
 import { SEEDERS } from './seeders';
+import { mapLimit } from '../util/pool';
 
 /**
  * The pipeline against the emulator, shared by the end-to-end tests and `npm run demo`:
@@ -98,19 +99,6 @@ export function scenarioConfig(catalog: Catalog, topicArn: string): HubfixConfig
 function clockFor(document: string): Clock | undefined {
   const days = SEEDERS.get(document)?.clockAheadDays;
   return days ? new ShiftedClock(days * DAY_MS) : undefined;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 export async function startScenario(o: ScenarioOptions): Promise<Scenario> {

@@ -1,4 +1,5 @@
-import type { AwsCredentials, AwsOutput } from '../aws/invoker';
+import type { AwsCall, AwsCredentials, AwsOutput } from '../aws/invoker';
+import { limiter } from '../util/pool';
 import type { Catalog } from '../compiler/catalog';
 import type { CompiledRunbook } from '../compiler/compile';
 import { DEFAULT_MEMBER_ROLE_NAME, runbookRoleName } from '../findings';
@@ -58,7 +59,11 @@ export interface SeedOptions {
   /** ISO time stamped on the findings (default now). */
   at?: string;
   progress?: (line: string) => void;
+  /** AWS calls in flight at once while seeding (default SEED_CONCURRENCY). */
+  concurrency?: number;
 }
+
+export const SEED_CONCURRENCY = 4;
 
 function credentialsOf(out: AwsOutput): AwsCredentials {
   const c = out.Credentials as Record<string, string>;
@@ -85,111 +90,133 @@ export function memberRolePolicy(account: string): Record<string, unknown> {
   };
 }
 
+/** The member role, the step runner's role and one role per runbook in a member account, all at once. */
+async function setUpRoles(iam: Aws, account: string, runbooks: readonly CompiledRunbook[]): Promise<void> {
+  const role = async (roleName: string, trustPolicy: string, policy?: { name: string; document: unknown }) => {
+    await iam('iam', 'CreateRole', { RoleName: roleName, AssumeRolePolicyDocument: trustPolicy });
+    if (policy)
+      await iam('iam', 'PutRolePolicy', { RoleName: roleName, PolicyName: policy.name, PolicyDocument: JSON.stringify(policy.document) });
+  };
+  const runbookTrust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:role/${STEP_RUNNER_ROLE}` }, Action: 'sts:AssumeRole' },
+    ],
+  });
+  await Promise.all([
+    role(DEFAULT_MEMBER_ROLE_NAME, trust({ AWS: `arn:aws:iam::${ADMIN_ACCOUNT}:role/${ORCHESTRATOR_ROLE}` }), {
+      name: 'hubfix-member',
+      document: memberRolePolicy(account),
+    }),
+    role(STEP_RUNNER_ROLE, trust({ Service: 'lambda.amazonaws.com' })),
+    ...runbooks.map((rb) => role(runbookRoleName(rb.name), runbookTrust, { name: rb.name, document: rb.policy })),
+  ]);
+}
+
+/** Security Hub and every runbook's document in a member account and Region. */
+async function deployDocuments(aws: Aws, runbooks: readonly CompiledRunbook[]): Promise<void> {
+  await Promise.all([
+    aws('securityhub', 'EnableSecurityHub', { EnableDefaultStandards: false }),
+    ...runbooks.map((rb) =>
+      aws('ssm', 'CreateDocument', { Name: rb.name, Content: rb.yaml, DocumentType: 'Automation', DocumentFormat: 'YAML' }),
+    ),
+  ]);
+}
+
+/** Every seeder that belongs in this account and Region, at once; resources in document order. */
+async function seedRegion(account: string, region: string, aws: Aws, documents: ReadonlySet<string>): Promise<SeededResource[]> {
+  const shared = new Map<string, Promise<unknown>>();
+  const env = {
+    account,
+    region,
+    aws,
+    once<T>(key: string, make: () => Promise<T>): Promise<T> {
+      let p = shared.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = make();
+        shared.set(key, p);
+      }
+      return p;
+    },
+  };
+  const seeders = [...documents]
+    .sort()
+    .map((d) => SEEDERS.get(d))
+    .filter((s): s is NonNullable<typeof s> => s !== undefined && (s.where === 'region' || region === HOME_REGION));
+  return (await Promise.all(seeders.map((s) => s.seed(env)))).flat();
+}
+
 export async function seedWorld(o: SeedOptions): Promise<World> {
   const inv = o.invoker;
   const at = o.at ?? new Date().toISOString();
   const progress = o.progress ?? (() => {});
+  // the emulator answers in threads under one interpreter lock: a few calls in flight keep it
+  // busy, many only make its threads fight
+  const gate = limiter(o.concurrency ?? SEED_CONCURRENCY);
+  const call = (c: AwsCall): Promise<AwsOutput> => gate(() => inv.sdk.call(c));
   const admin =
     (region: string): Aws =>
     (service, operation, input = {}) =>
-      inv.sdk.call({ service, operation, region, input }) as never;
+      call({ service, operation, region, input }) as never;
 
   // the administrator: Security Hub in both Regions, the notification topic with a subscriber
   progress('administrator account: Security Hub, notification topic');
-  for (const region of REGIONS) await admin(region)('securityhub', 'EnableSecurityHub', { EnableDefaultStandards: false });
-  const topic = await admin(HOME_REGION)<{ TopicArn: string }>('sns', 'CreateTopic', { Name: TOPIC_NAME });
-  await admin(HOME_REGION)('sns', 'Subscribe', { TopicArn: topic.TopicArn, Protocol: 'http', Endpoint: o.inbox.url });
-  await admin(HOME_REGION)('sns', 'SetTopicAttributes', {
-    TopicArn: topic.TopicArn,
-    AttributeName: 'Policy',
-    AttributeValue: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: MEMBER_ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`) },
-          Action: 'sns:Publish',
-          Resource: topic.TopicArn,
-        },
-      ],
+  const [topic] = await Promise.all([
+    admin(HOME_REGION)<{ TopicArn: string }>('sns', 'CreateTopic', { Name: TOPIC_NAME }),
+    ...REGIONS.map((region) => admin(region)('securityhub', 'EnableSecurityHub', { EnableDefaultStandards: false })),
+  ]);
+  await Promise.all([
+    admin(HOME_REGION)('sns', 'Subscribe', { TopicArn: topic.TopicArn, Protocol: 'http', Endpoint: o.inbox.url }),
+    admin(HOME_REGION)('sns', 'SetTopicAttributes', {
+      TopicArn: topic.TopicArn,
+      AttributeName: 'Policy',
+      AttributeValue: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: MEMBER_ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`) },
+            Action: 'sns:Publish',
+            Resource: topic.TopicArn,
+          },
+        ],
+      }),
     }),
-  });
+  ]);
 
   const memberCredentials = new Map<string, AwsCredentials>();
   const awsIn = (account: string, region: string): Aws => {
     const credentials = account === ADMIN_ACCOUNT ? undefined : memberCredentials.get(account);
     if (account !== ADMIN_ACCOUNT && !credentials) throw new Error(`account ${account} is not set up`);
     return (service, operation, input = {}) =>
-      inv.sdk.call({ service, operation, region, input, ...(credentials ? { credentials } : {}) }) as never;
+      call({ service, operation, region, input, ...(credentials ? { credentials } : {}) }) as never;
   };
 
-  const resources: SeededResource[] = [];
   const documents = new Set(Object.values(o.catalog.controls).map((c) => c.document));
   const unseeded = [...documents].filter((d) => !SEEDERS.has(d)).sort();
 
-  for (const account of MEMBER_ACCOUNTS) {
-    progress(`member ${account}: roles, documents, resources`);
-    const assumed = await inv.sdk.call({
-      service: 'sts',
-      operation: 'AssumeRole',
-      region: HOME_REGION,
-      input: { RoleArn: `arn:aws:iam::${account}:role/${SETUP_ROLE}`, RoleSessionName: 'hubfix-e2e-setup' },
-    });
-    memberCredentials.set(account, credentialsOf(assumed));
-    const iam = awsIn(account, HOME_REGION);
-    await iam('iam', 'CreateRole', {
-      RoleName: DEFAULT_MEMBER_ROLE_NAME,
-      AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ADMIN_ACCOUNT}:role/${ORCHESTRATOR_ROLE}` }),
-    });
-    await iam('iam', 'PutRolePolicy', {
-      RoleName: DEFAULT_MEMBER_ROLE_NAME,
-      PolicyName: 'hubfix-member',
-      PolicyDocument: JSON.stringify(memberRolePolicy(account)),
-    });
-    await iam('iam', 'CreateRole', { RoleName: STEP_RUNNER_ROLE, AssumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }) });
-    for (const rb of o.runbooks) {
-      const roleName = runbookRoleName(rb.name);
-      await iam('iam', 'CreateRole', {
-        RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Action: 'sts:AssumeRole' },
-            { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:role/${STEP_RUNNER_ROLE}` }, Action: 'sts:AssumeRole' },
-          ],
-        }),
+  // every member, Region and seeder at once (the emulator serves requests in threads); the
+  // resources keep a fixed order (account, Region, document) whatever finishes first
+  progress(`member accounts ${MEMBER_ACCOUNTS.join(', ')}: roles, documents, resources`);
+  const perAccount = await Promise.all(
+    MEMBER_ACCOUNTS.map(async (account) => {
+      const assumed = await call({
+        service: 'sts',
+        operation: 'AssumeRole',
+        region: HOME_REGION,
+        input: { RoleArn: `arn:aws:iam::${account}:role/${SETUP_ROLE}`, RoleSessionName: 'hubfix-e2e-setup' },
       });
-      await iam('iam', 'PutRolePolicy', { RoleName: roleName, PolicyName: rb.name, PolicyDocument: JSON.stringify(rb.policy) });
-    }
-    for (const region of REGIONS) {
-      const aws = awsIn(account, region);
-      await aws('securityhub', 'EnableSecurityHub', { EnableDefaultStandards: false });
-      for (const rb of o.runbooks)
-        await aws('ssm', 'CreateDocument', { Name: rb.name, Content: rb.yaml, DocumentType: 'Automation', DocumentFormat: 'YAML' });
-    }
-    for (const region of REGIONS) {
-      const shared = new Map<string, Promise<unknown>>();
-      const env = {
-        account,
-        region,
-        aws: awsIn(account, region),
-        once<T>(key: string, make: () => Promise<T>): Promise<T> {
-          let p = shared.get(key) as Promise<T> | undefined;
-          if (!p) {
-            p = make();
-            shared.set(key, p);
-          }
-          return p;
-        },
-      };
-      for (const document of [...documents].sort()) {
-        const seeder = SEEDERS.get(document);
-        if (!seeder) continue;
-        if (seeder.where === 'account' && region !== HOME_REGION) continue;
-        resources.push(...(await seeder.seed(env)));
-      }
-    }
-  }
+      memberCredentials.set(account, credentialsOf(assumed));
+      const [, , perRegion] = await Promise.all([
+        setUpRoles(awsIn(account, HOME_REGION), account, o.runbooks),
+        Promise.all(REGIONS.map((region) => deployDocuments(awsIn(account, region), o.runbooks))),
+        Promise.all(REGIONS.map((region) => seedRegion(account, region, awsIn(account, region), documents))),
+      ]);
+      return perRegion.flat();
+    }),
+  );
+  const resources: SeededResource[] = perAccount.flat();
 
   // one finding per seeded resource and control, in the member and (aggregated) in the administrator
   progress('importing findings (BatchImportFindings)');
@@ -214,17 +241,23 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
       findings.push({ finding, control: c.control, seeded });
     }
   }
-  for (const account of [...MEMBER_ACCOUNTS, ADMIN_ACCOUNT]) {
-    for (const region of REGIONS) {
+  const imports = [...MEMBER_ACCOUNTS, ADMIN_ACCOUNT].flatMap((account) =>
+    REGIONS.flatMap((region) => {
       const batch = findings
         .filter((f) => f.finding.Region === region && (account === ADMIN_ACCOUNT || f.finding.AwsAccountId === account))
         .map((f) => f.finding);
+      const chunks: Array<() => Promise<void>> = [];
       for (let i = 0; i < batch.length; i += 100) {
-        const out = await awsIn(account, region)('securityhub', 'BatchImportFindings', { Findings: batch.slice(i, i + 100) });
-        if (Number(out.FailedCount ?? 0) > 0)
-          throw new Error(`BatchImportFindings into ${account} ${region}: ${JSON.stringify(out.FailedFindings)}`);
+        const chunk = batch.slice(i, i + 100);
+        chunks.push(async () => {
+          const out = await awsIn(account, region)('securityhub', 'BatchImportFindings', { Findings: chunk });
+          if (Number(out.FailedCount ?? 0) > 0)
+            throw new Error(`BatchImportFindings into ${account} ${region}: ${JSON.stringify(out.FailedFindings)}`);
+        });
       }
-    }
-  }
+      return chunks;
+    }),
+  );
+  await Promise.all(imports.map((run) => run()));
   return { topicArn: topic.TopicArn, memberCredentials, resources, findings, unseeded, awsIn };
 }

@@ -278,6 +278,7 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
     partition: exec.partition,
     executionId: typeof payload.executionId === 'string' ? payload.executionId : exec.executionId,
     now: () => new Date(exec.env.clock.now()),
+    sleep: (ms) => exec.env.clock.sleep(ms, signal),
   });
   let result: unknown;
   try {

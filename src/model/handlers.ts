@@ -22,6 +22,8 @@ export interface ScriptContext {
    *  the local engine, which runs the steps itself). */
   readonly execution?: ExecutionFacts;
   now(): Date;
+  /** Wait (a bounded retry's back-off); the local engine runs it on its clock, interruptibly. */
+  sleep(ms: number): Promise<void>;
 }
 
 /** What GetAutomationExecution said about the execution a script step runs in: facts, not claims. */

@@ -10,6 +10,7 @@ export interface ContextOptions {
   executionId: string;
   execution?: ExecutionFacts;
   now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
   /** Called before each call (the local engine's policy check and call log hook in here). */
   beforeCall?: (service: string, operation: string, input: Record<string, unknown>) => void;
 }
@@ -23,6 +24,7 @@ export function scriptContext(o: ContextOptions): ScriptContext {
     executionId: o.executionId,
     ...(o.execution ? { execution: o.execution } : {}),
     now: o.now ?? (() => new Date()),
+    sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     async aws<T = AwsOutput>(
       service: string,
       operation: string,

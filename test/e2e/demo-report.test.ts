@@ -29,7 +29,6 @@ const fixed = {
 function demo(reports: PassResult['reports'], unseeded: string[] = []): DemoResult {
   return {
     wallMs: 30000,
-    buildMs: 1000,
     seedMs: 4000,
     pipelineMs: 25000,
     first: pass(reports),

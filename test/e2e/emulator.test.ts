@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { SdkInvoker } from '../../src/aws/sdk-invoker';
 import { EmulatorError, ensureEmulator, modelData, repoRoot, startEmulator } from '../../src/emulator';
-import { parsePythonVersion, summarizePipFailure } from '../../src/emulator/install';
+import { parsePythonVersion, preferredInstaller, summarizePipFailure } from '../../src/emulator/install';
 import { useEmulator } from './support';
 
 function alive(pid: number): boolean {
@@ -64,17 +64,29 @@ describe('emulator: install messages', () => {
     }
   });
 
-  it('pins every package of the emulator, moto[server] 5.2.5 first', () => {
+  it('pins every package of the emulator, moto 5.2.5 first, without the linters and tools of the server extra', () => {
     const lines = execFileSync('grep', ['-v', '^#', join(repoRoot(), 'requirements-emulator.txt')], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean);
-    expect(lines[0]).to.equal('moto[server]==5.2.5');
-    for (const l of lines) expect(l, l).to.match(/^[A-Za-z0-9_.[\]-]+==[^=\s]+$/);
-    for (const pkg of ['cryptography', 'joserfc', 'Flask', 'flask-cors', 'boto3'])
+    expect(lines[0]).to.equal('moto==5.2.5');
+    for (const l of lines) expect(l, l).to.match(/^[A-Za-z0-9_.-]+==[^=\s]+$/);
+    // server mode (Flask), the SSM and S3 parsers, and the SDK moto answers with
+    for (const pkg of ['cryptography', 'Flask', 'flask-cors', 'PyYAML', 'py-partiql-parser', 'boto3'])
       expect(
         lines.some((l) => l.startsWith(`${pkg}==`)),
         pkg,
       ).to.equal(true);
+    // what moto[server] would pull in for services hubfix never calls
+    for (const pkg of ['cfn-lint', 'docker', 'openapi-spec-validator', 'graphql-core', 'aws-xray-sdk', 'sympy'])
+      expect(
+        lines.some((l) => l.startsWith(`${pkg}==`)),
+        pkg,
+      ).to.equal(false);
+  });
+
+  it('installs with uv unless told to use plain pip', () => {
+    expect(preferredInstaller({})).to.equal('uv');
+    expect(preferredInstaller({ HUBFIX_EMULATOR_INSTALLER: 'pip' })).to.equal('pip');
   });
 });
 

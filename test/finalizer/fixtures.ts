@@ -92,6 +92,7 @@ export function stubContext(answers: Record<string, Answer>, over: Partial<Scrip
     partition: 'aws',
     executionId: EXEC,
     now: () => NOW,
+    sleep: async () => {},
     ...over,
   };
   return { ctx, aws };

@@ -59,17 +59,7 @@ describe('VPC flow logs runbook in the local engine', () => {
   it('creates the group, the role and a REJECT flow log, and verifies it', async () => {
     const run = await runRunbook(vpcFlowLogsRunbook, `${TABLE}/no-flow-logs.yaml`, { VpcId: VPC });
     expect(run.result.status).to.equal('Success');
-    expect(stepsRun(run)).to.deep.equal([
-      'Plan',
-      'Gate',
-      'EnsureLogGroup',
-      'EnsureRole',
-      'RoleReady',
-      'WaitForRole',
-      'CreateFlowLog',
-      'Verify',
-      'Finalize',
-    ]);
+    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'EnsureLogGroup', 'EnsureRole', 'CreateFlowLog', 'Verify', 'Finalize']);
     expect(mapOutput(run, 'Plan', 'Before')).to.deep.equal({
       VpcId: VPC,
       FlowLogs: 'none',
@@ -127,16 +117,7 @@ describe('VPC flow logs runbook in the local engine', () => {
   it('adds a REJECT flow log beside an ACCEPT-only one, reusing the group and role as they are', async () => {
     const run = await runRunbook(vpcFlowLogsRunbook, `${TABLE}/accept-only.yaml`, { VpcId: VPC });
     expect(run.result.status).to.equal('Success');
-    expect(stepsRun(run)).to.deep.equal([
-      'Plan',
-      'Gate',
-      'EnsureLogGroup',
-      'EnsureRole',
-      'RoleReady',
-      'CreateFlowLog',
-      'Verify',
-      'Finalize',
-    ]);
+    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'EnsureLogGroup', 'EnsureRole', 'CreateFlowLog', 'Verify', 'Finalize']);
     expect(mapOutput(run, 'Plan', 'Before')).to.include({ FlowLogs: 'fl-0aaaaaaaaaaaaaaaa (ACCEPT → s3:arn:aws:s3:::net-logs)' });
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['CreateFlowLogs']);
     expect(output(run, 'CreateFlowLog', 'Changed')).to.equal(

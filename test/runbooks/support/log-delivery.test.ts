@@ -7,8 +7,12 @@ import {
   ensureLogGroup,
   groupsInPolicy,
   mergeDeliveryPolicy,
+  ROLE_PROPAGATION_WAITS_MS,
+  onceRoleUsable,
   roleProblem,
 } from '../../../runbooks/support/log-delivery';
+import { roleNotAssumable } from '../../../runbooks/vpc-flow-logs';
+import { AwsServiceError, hasErrorCode } from '../../../src/aws/invoker';
 import { PolicyDocumentError, parsePolicyDocument, trustsService } from '../../../runbooks/support/policy-document';
 import { type MockEntry, MockInvoker } from '../../../src/aws/mock-invoker';
 import { scriptContext } from '../../../src/steprunner/context';
@@ -142,5 +146,60 @@ describe('log group and delivery role creation races', () => {
     await ensureDeliveryRole(ctx, CLOUDTRAIL_DELIVERY_ROLE, GROUP).catch((e) => (err = e));
     expect(err).to.be.instanceOf(DeliveryRoleError);
     expect(invoker.calls.map((c) => c.operation)).to.not.include('PutRolePolicy');
+  });
+});
+
+describe('a call that needs a role IAM may not have propagated yet', () => {
+  function withSleeps() {
+    const { ctx } = ctxWith([]);
+    const slept: number[] = [];
+    return { ctx: { ...ctx, sleep: async (ms: number) => void slept.push(ms) }, slept };
+  }
+  const notReady = (err: unknown) => hasErrorCode(err, 'InvalidCloudWatchLogsRoleArnException');
+
+  it('makes the call once, with no wait, when the role is usable', async () => {
+    const { ctx, slept } = withSleeps();
+    let calls = 0;
+    expect(await onceRoleUsable(ctx, notReady, async () => ++calls)).to.equal(1);
+    expect(slept).to.deep.equal([]);
+  });
+
+  it('tries again after growing waits while the service refuses the role, then succeeds', async () => {
+    const { ctx, slept } = withSleeps();
+    let calls = 0;
+    const out = await onceRoleUsable(ctx, notReady, async () => {
+      if (++calls < 4) throw new AwsServiceError('InvalidCloudWatchLogsRoleArnException', 'Access denied.');
+      return 'attached';
+    });
+    expect(out).to.equal('attached');
+    expect(slept).to.deep.equal([1000, 2000, 4000]);
+  });
+
+  it('gives up after about a minute with the service error, and never retries another error', async () => {
+    const { ctx, slept } = withSleeps();
+    let calls = 0;
+    const refuse = async () => {
+      calls++;
+      throw new AwsServiceError('InvalidCloudWatchLogsRoleArnException', 'Access denied.');
+    };
+    const err = await onceRoleUsable(ctx, notReady, refuse).catch((e: unknown) => e);
+    expect(hasErrorCode(err, 'InvalidCloudWatchLogsRoleArnException')).to.equal(true);
+    expect(calls).to.equal(ROLE_PROPAGATION_WAITS_MS.length + 1);
+    expect(slept.reduce((a, b) => a + b, 0)).to.equal(60_000);
+
+    const other = withSleeps();
+    const denied = await onceRoleUsable(other.ctx, notReady, async () => {
+      throw new AwsServiceError('AccessDeniedException', 'no');
+    }).catch((e: unknown) => e);
+    expect(hasErrorCode(denied, 'AccessDeniedException')).to.equal(true);
+    expect(other.slept).to.deep.equal([]);
+  });
+
+  it("recognises EC2's refusal of a flow log role it cannot assume, and nothing else", () => {
+    expect(roleNotAssumable(new AwsServiceError('InvalidParameter', "Unable to assume given IAM role: 'arn:aws:iam::1:role/x'"))).to.equal(
+      true,
+    );
+    expect(roleNotAssumable(new AwsServiceError('InvalidParameter', 'LogGroupName is invalid'))).to.equal(false);
+    expect(roleNotAssumable(new AwsServiceError('UnauthorizedOperation', 'Unable to assume'))).to.equal(false);
   });
 });
