@@ -12,7 +12,15 @@ import type { CallerIdentity } from './securityhub-standin';
  * (ssm GetDocument with the caller's credentials, in the caller's Region), then hubfix's local
  * engine runs it there, as SSM would: after the start call has returned (`kick()` starts what was
  * started, `drain()` waits for all of it); GetAutomationExecution answers from the engine's record.
+ * Like SSM, at most 100 automations run at once per account and Region (MAX_CONCURRENT); the rest
+ * wait, Pending, in a queue of at most MAX_QUEUED, and start in order as running ones end. Starts
+ * are indexed by id and by ClientToken, so each call costs the same however many came before.
  */
+
+/** SSM's default quota of automations running at once, per account and Region. */
+export const MAX_CONCURRENT = 100;
+/** SSM's queue of automations waiting for a slot, per account and Region; beyond it a start is refused. */
+export const MAX_QUEUED = 1000;
 
 export interface StartedAutomation {
   /** The id StartAutomationExecution returned. */
@@ -83,22 +91,74 @@ export function startParameters(request: Record<string, unknown>): Record<string
   return parameters;
 }
 
+interface Slot {
+  running: number;
+  queue: Array<() => Promise<void>>;
+  /** Started but not yet handed to the queue (the start call has not returned to its caller). */
+  held: Array<() => Promise<void>>;
+}
+
 export class AutomationStandIn {
   readonly started: StartedAutomation[] = [];
-  private pending: Array<() => Promise<void>> = [];
+  /** The most automations that ran at once in any one account and Region. */
+  peakConcurrent = 0;
+  private byId = new Map<string, StartedAutomation>();
+  private byToken = new Map<string, StartedAutomation>();
+  private slots = new Map<string, Slot>();
   private running = new Set<Promise<void>>();
+  private idle: Array<() => void> = [];
 
   constructor(private readonly o: AutomationStandInOptions) {}
+
+  private slot(account: string, region: string): Slot {
+    const key = `${account} ${region}`;
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { running: 0, queue: [], held: [] };
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** Start queued automations of a slot while it has room; each one's end starts the next. */
+  private fill(slot: Slot): void {
+    while (slot.running < MAX_CONCURRENT && slot.queue.length) {
+      const run = slot.queue.shift() as () => Promise<void>;
+      slot.running++;
+      this.peakConcurrent = Math.max(this.peakConcurrent, slot.running);
+      const p: Promise<void> = run().finally(() => {
+        slot.running--;
+        this.running.delete(p);
+        this.fill(slot);
+        // drain() looks again: done, or more was started meanwhile
+        for (const wake of this.idle.splice(0)) wake();
+      });
+      this.running.add(p);
+    }
+  }
+
+  private busy(): boolean {
+    if (this.running.size) return true;
+    for (const s of this.slots.values()) if (s.queue.length || s.held.length) return true;
+    return false;
+  }
 
   async start(call: AwsCall): Promise<AwsOutput> {
     const caller = await this.o.identify(call);
     const name = String(call.input.DocumentName ?? '');
     const token = typeof call.input.ClientToken === 'string' ? call.input.ClientToken : undefined;
-    if (token) {
-      const same = this.started.find((s) => s.clientToken === token && s.account === caller.account && s.region === call.region);
-      if (same) return { AutomationExecutionId: same.id };
-    }
+    const tokenKey = token ? `${caller.account} ${call.region} ${token}` : undefined;
+    const same = tokenKey ? this.byToken.get(tokenKey) : undefined;
+    if (same) return { AutomationExecutionId: same.id };
     const parameters = startParameters(call.input);
+    const slot = this.slot(caller.account, call.region);
+    if (slot.running + slot.queue.length + slot.held.length >= MAX_CONCURRENT + MAX_QUEUED)
+      throw new AwsServiceError(
+        'AutomationExecutionLimitExceededException',
+        `${MAX_CONCURRENT} automations are running and ${MAX_QUEUED} are queued in ${caller.account} ${call.region}`,
+        'ssm',
+        'StartAutomationExecution',
+      );
     const doc = await this.o.sdk.call({
       service: 'ssm',
       operation: 'GetDocument',
@@ -120,7 +180,9 @@ export class AutomationStandIn {
       ...(token ? { clientToken: token } : {}),
     };
     this.started.push(entry);
-    this.pending.push(async () => {
+    this.byId.set(entry.id, entry);
+    if (tokenKey) this.byToken.set(tokenKey, entry);
+    slot.held.push(async () => {
       try {
         const policy = this.o.policy?.(name);
         entry.result = await runAutomation({ name, document, ...(policy ? { policy } : {}) }, parameters, {
@@ -137,6 +199,7 @@ export class AutomationStandIn {
           pollIntervalSeconds: 0.2,
         });
         entry.engineId = entry.result.executionId;
+        this.byId.set(entry.engineId, entry);
       } catch (err) {
         entry.error = err instanceof Error ? err.message : String(err);
       } finally {
@@ -146,26 +209,25 @@ export class AutomationStandIn {
     return { AutomationExecutionId: entry.id };
   }
 
-  /** Start running every automation started so far, side by side as SSM would; returns at once. */
+  /** Release every automation started so far to run as SSM would (100 at once per account and Region); returns at once. */
   kick(): void {
-    const batch = this.pending;
-    this.pending = [];
-    for (const run of batch) {
-      const p: Promise<void> = run().finally(() => this.running.delete(p));
-      this.running.add(p);
+    for (const slot of this.slots.values()) {
+      slot.queue.push(...slot.held.splice(0));
+      this.fill(slot);
     }
   }
 
   /** Run every automation started so far (and any started meanwhile) to its end. */
   async drain(): Promise<void> {
-    while (this.pending.length || this.running.size) {
+    this.kick();
+    while (this.busy()) {
+      await new Promise<void>((resolve) => this.idle.push(resolve));
       this.kick();
-      await Promise.all([...this.running]);
     }
   }
 
   find(id: string): StartedAutomation | undefined {
-    return this.started.find((s) => s.id === id || s.engineId === id);
+    return this.byId.get(id);
   }
 
   async get(call: AwsCall): Promise<AwsOutput> {

@@ -11,6 +11,7 @@ import { type CallerIdentity, SecurityHubStandIn } from './securityhub-standin';
  * clients (endpoint override), except the few moto lacks, which go to the stand-ins named here:
  *   securityhub BatchUpdateFindings, CreateActionTarget, DescribeActionTargets → SecurityHubStandIn
  *   securityhub GetFindings → moto, with the Filters applied by SecurityHubStandIn (moto ignores them)
+ *   securityhub BatchImportFindings → moto, through SecurityHubStandIn (which keeps its indexed copy)
  *   ssm StartAutomationExecution, GetAutomationExecution → AutomationStandIn (hubfix's local engine)
  */
 
@@ -116,6 +117,9 @@ export class EmulatorInvoker implements Invoker {
       case 'securityhub.DescribeActionTargets':
         entry.answeredBy = 'securityhub-standin';
         return this.securityHub.describeActionTargets(call);
+      case 'securityhub.BatchImportFindings':
+        entry.answeredBy = 'securityhub-standin';
+        return this.securityHub.batchImportFindings(call);
       case 'securityhub.GetFindings':
         entry.answeredBy = 'securityhub-standin';
         return this.securityHub.getFindings(call);

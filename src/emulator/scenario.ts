@@ -250,7 +250,15 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
       for (let i = 0; i < batch.length; i += 100) {
         const chunk = batch.slice(i, i + 100);
         chunks.push(async () => {
-          const out = await awsIn(account, region)('securityhub', 'BatchImportFindings', { Findings: chunk });
+          // through the invoker, so the Security Hub stand-in's indexed copy sees them
+          const credentials = account === ADMIN_ACCOUNT ? undefined : memberCredentials.get(account);
+          const out = await inv.call({
+            service: 'securityhub',
+            operation: 'BatchImportFindings',
+            region,
+            input: { Findings: chunk },
+            ...(credentials ? { credentials } : {}),
+          });
           if (Number(out.FailedCount ?? 0) > 0)
             throw new Error(`BatchImportFindings into ${account} ${region}: ${JSON.stringify(out.FailedFindings)}`);
         });

@@ -10,6 +10,11 @@ import { importedEvent, type SecurityHubEvent } from './asff';
  * - CreateActionTarget / DescribeActionTargets (missing): kept in memory here.
  * - GetFindings Filters (moto ignores them): the findings come from moto, the filters are applied here.
  * Everything the stand-in does is recorded, so tests can name it.
+ *
+ * So that a call costs the same with 10 or 10,000 findings, the stand-in reads an account's
+ * findings in a Region from moto once, then keeps that copy indexed by id (and ProductArn) up to
+ * date with every write that goes through it: BatchImportFindings is routed here too (and passed
+ * on to moto). A write made straight to moto after the first read is not seen until `forget()`.
  */
 
 export interface FindingUpdateRecord {
@@ -187,8 +192,46 @@ export interface SecurityHubStandInOptions {
   now?: () => Date;
 }
 
+/** One account's findings in one Region: in moto's order, and by id. */
+class FindingStore {
+  private readonly all = new Map<string, Finding>();
+  private readonly ids = new Map<string, Set<string>>();
+
+  static key(id: string, productArn: string): string {
+    return `${productArn}\n${id}`;
+  }
+
+  put(f: Finding): void {
+    const id = String(f.Id ?? '');
+    const key = FindingStore.key(id, String(f.ProductArn ?? ''));
+    this.all.set(key, f);
+    let keys = this.ids.get(id);
+    if (!keys) {
+      keys = new Set();
+      this.ids.set(id, keys);
+    }
+    keys.add(key);
+  }
+
+  get(id: string, productArn: string): Finding | undefined {
+    return this.all.get(FindingStore.key(id, productArn));
+  }
+
+  /** The findings a filter can match: by id when it asks only for ids, else all of them. */
+  candidates(filters: Record<string, unknown> | undefined): Finding[] {
+    const ids = filters?.Id as StringFilter[] | undefined;
+    if (Array.isArray(ids) && ids.length > 0 && ids.every((x) => (x.Comparison ?? 'EQUALS') === 'EQUALS')) {
+      const out: Finding[] = [];
+      for (const x of ids) for (const key of this.ids.get(x.Value ?? '') ?? []) out.push(this.all.get(key) as Finding);
+      return out;
+    }
+    return [...this.all.values()];
+  }
+}
+
 export class SecurityHubStandIn {
   readonly updates: FindingUpdateRecord[] = [];
+  private readonly stores = new Map<string, Promise<FindingStore>>();
   readonly actionTargets = new Map<string, ActionTargetRecord>();
   /** The "Findings - Imported" events Security Hub would have sent after each update, oldest first. */
   readonly emitted: SecurityHubEvent[] = [];
@@ -199,27 +242,56 @@ export class SecurityHubStandIn {
     return this.o.now?.() ?? new Date();
   }
 
-  /** Every finding moto holds for the credentials' account in the Region (it ignores Filters). */
-  private async allFindings(region: string, credentials: AwsCall['credentials']): Promise<Finding[]> {
-    const out: Finding[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.o.sdk.call({
-        service: 'securityhub',
-        operation: 'GetFindings',
-        region,
-        credentials,
-        input: { MaxResults: 100, ...(token ? { NextToken: token } : {}) },
-      });
-      out.push(...((page.Findings as Finding[] | undefined) ?? []));
-      token = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
-    } while (token);
+  /** The findings of an account in a Region: read from moto (every page) the first time, then kept here. */
+  private store(account: string, region: string, credentials: AwsCall['credentials']): Promise<FindingStore> {
+    const key = `${account} ${region}`;
+    let store = this.stores.get(key);
+    if (!store) {
+      store = (async () => {
+        const s = new FindingStore();
+        let token: string | undefined;
+        do {
+          const page = await this.o.sdk.call({
+            service: 'securityhub',
+            operation: 'GetFindings',
+            region,
+            credentials,
+            input: { MaxResults: 100, ...(token ? { NextToken: token } : {}) },
+          });
+          for (const f of (page.Findings as Finding[] | undefined) ?? []) s.put(f);
+          token = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
+        } while (token);
+        return s;
+      })();
+      this.stores.set(key, store);
+      store.catch(() => this.stores.delete(key));
+    }
+    return store;
+  }
+
+  /** Read every account's findings from moto again at the next call (after writes that bypassed the stand-in). */
+  forget(): void {
+    this.stores.clear();
+  }
+
+  /** BatchImportFindings passed on to moto, and the copy here kept in step with what moto took. */
+  async batchImportFindings(call: AwsCall): Promise<AwsOutput> {
+    const out = await this.o.sdk.call(call);
+    const caller = await this.o.identify(call);
+    const store = this.stores.get(`${caller.account} ${call.region}`);
+    if (store) {
+      const failed = new Set(((out.FailedFindings as Array<{ Id?: string }> | undefined) ?? []).map((f) => f.Id));
+      const s = await store;
+      for (const f of (call.input.Findings as Finding[] | undefined) ?? []) if (!failed.has(String(f.Id))) s.put(f);
+    }
     return out;
   }
 
   async getFindings(call: AwsCall): Promise<AwsOutput> {
-    const all = await this.allFindings(call.region, call.credentials);
-    const matched = filterFindings(all, call.input.Filters as Record<string, unknown> | undefined);
+    const caller = await this.o.identify(call);
+    const store = await this.store(caller.account, call.region, call.credentials);
+    const filters = call.input.Filters as Record<string, unknown> | undefined;
+    const matched = filterFindings(store.candidates(filters), filters);
     const max = typeof call.input.MaxResults === 'number' ? call.input.MaxResults : 100;
     const start =
       typeof call.input.NextToken === 'string' && call.input.NextToken.startsWith('standin:') ? Number(call.input.NextToken.slice(8)) : 0;
@@ -232,12 +304,12 @@ export class SecurityHubStandIn {
     const caller = await this.o.identify(call);
     const ids = findingIdentifiers(call.input);
     const now = this.now().toISOString();
-    const own = await this.allFindings(call.region, call.credentials);
+    const own = await this.store(caller.account, call.region, call.credentials);
     const processed: Array<{ Id: string; ProductArn: string }> = [];
     const unprocessed: Array<{ FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }> = [];
     for (const ident of ids) {
       const key = { Id: String(ident.Id ?? ''), ProductArn: String(ident.ProductArn ?? '') };
-      const finding = own.find((f) => f.Id === key.Id && f.ProductArn === key.ProductArn);
+      const finding = own.get(key.Id, key.ProductArn);
       if (!finding) {
         unprocessed.push({ FindingIdentifier: key, ErrorCode: 'FindingNotFound', ErrorMessage: 'Finding Not Found' });
         continue;
@@ -267,6 +339,8 @@ export class SecurityHubStandIn {
             'InternalException',
             `the stand-in could not write ${key.Id} back to ${account}: ${JSON.stringify(r.FailedFindings)}`,
           );
+        const copy = this.stores.get(`${account} ${call.region}`);
+        if (copy) (await copy).put(updated);
       }
       processed.push(key);
       this.updates.push({
