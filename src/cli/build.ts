@@ -12,7 +12,9 @@ import { UsageError } from './errors';
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('build')
-    .description('Compile every runbook to an SSM Automation document, its IAM policy, the catalog, the Lambda bundles and the CloudFormation templates')
+    .description(
+      'Compile every runbook to an SSM Automation document, its IAM policy, the catalog, the Lambda bundles and the CloudFormation templates',
+    )
     .option('--out <dir>', 'output directory', 'dist')
     .option('--json', 'print what was written as JSON')
     .action(async (opts: { out: string; json?: boolean }) => setExit(await runBuild(opts)));
