@@ -1,6 +1,6 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
-import { param, patterns } from '../src/model/parameters';
+import { param } from '../src/model/parameters';
 import {
   CHANGE_OUTPUTS,
   type ChangeResult,
@@ -14,12 +14,16 @@ import { defineRunbook } from '../src/model/runbook';
 import {
   type AccessKeyInfo,
   IAM_USER_EXTRACT,
+  LIST_USERS,
+  USER_NAME_PARAMETER_PATTERN,
   checkUserAndDays,
   daysSince,
   deactivateAccessKeys,
   missingUser,
   olderThan,
   readAccessKeys,
+  resolveUser,
+  userIdentity,
 } from './support/iam-user';
 
 /** Active keys created more than `maxAgeDays` ago. Pure. */
@@ -74,7 +78,7 @@ async function readKeys(ctx: ScriptContext, userName: string): Promise<AccessKey
   }
 }
 
-const readPermissions = [{ action: 'iam:ListAccessKeys' }, { action: 'iam:GetAccessKeyLastUsed' }];
+const readPermissions = [LIST_USERS, { action: 'iam:ListAccessKeys' }, { action: 'iam:GetAccessKeyLastUsed' }];
 
 export const planKeyRotation = defineHandler<RotationInput, PlanResult>({
   id: 'iamAccessKeyRotation.plan',
@@ -83,14 +87,16 @@ export const planKeyRotation = defineHandler<RotationInput, PlanResult>({
   outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
     const maxAge = checkInput(input);
-    const keys = await readKeys(ctx, input.UserName);
-    if (!keys) return missingUser.plan(input.UserName);
+    const user = await resolveUser(ctx, input.UserName);
+    const keys = user && (await readKeys(ctx, user.UserName));
+    if (!user || !keys) return missingUser.plan(input.UserName);
     const now = ctx.now();
     const old = keysToRotate(keys, maxAge, now);
+    const byId = user.UserId ? `unique id ${user.UserId} is ${user.UserName}; ` : '';
     return {
       Decision: old.length ? 'remediate' : 'compliant',
-      Before: keyState(input.UserName, keys),
-      Summary: describeRotation(input.UserName, keys, old, maxAge, now),
+      Before: { ...keyState(user.UserName, keys), ...userIdentity(user) },
+      Summary: `${byId}${describeRotation(user.UserName, keys, old, maxAge, now)}`,
     };
   },
 });
@@ -102,9 +108,10 @@ export const deactivateOldKeys = defineHandler<RotationInput, ChangeResult>({
   outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     const maxAge = checkInput(input);
-    const keys = await readKeys(ctx, input.UserName);
-    if (!keys) return missingUser.change(input.UserName);
-    const changed = await deactivateAccessKeys(ctx, input.UserName, keysToRotate(keys, maxAge, ctx.now()));
+    const user = await resolveUser(ctx, input.UserName);
+    const keys = user && (await readKeys(ctx, user.UserName));
+    if (!user || !keys) return missingUser.change(input.UserName);
+    const changed = await deactivateAccessKeys(ctx, user.UserName, keysToRotate(keys, maxAge, ctx.now()));
     return { Changed: changed.length ? changed.join('; ') : 'nothing: no active key is too old any more' };
   },
 });
@@ -116,12 +123,13 @@ export const verifyKeyRotation = defineHandler<RotationInput, VerifyResult>({
   outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
     const maxAge = checkInput(input);
-    const keys = await readKeys(ctx, input.UserName);
-    if (!keys) return missingUser.verify(input.UserName);
+    const user = await resolveUser(ctx, input.UserName);
+    const keys = user && (await readKeys(ctx, user.UserName));
+    if (!user || !keys) return missingUser.verify(input.UserName);
     const old = keysToRotate(keys, maxAge, ctx.now());
     return {
       Verified: old.length === 0,
-      After: keyState(input.UserName, keys),
+      After: { ...keyState(user.UserName, keys), ...userIdentity(user) },
       Unmet: old.map((k) => `access key ${k.AccessKeyId} is active and older than ${maxAge} days`).join('; '),
     };
   },
@@ -139,7 +147,7 @@ export const accessKeyRotationRunbook = defineRunbook({
     'Rotate access keys older than 90 days: create a second key, move every caller to it, then deactivate and later delete the old key. Plan.Before lists each key with its age and last use.',
   description: `# Hubfix: IAM access keys rotated within 90 days (CIS 1.4, IAM.3)
 
-Deactivates the access keys of one IAM user that were created more than \`MaxKeyAgeDays\` days ago (default 90). **Deactivating a key that is still in use breaks whatever uses it**, so this runbook is notify-only by default: turn it on per account or control only where old keys are known to be abandoned, or run it by hand after rotating.
+Deactivates the access keys of one IAM user that were created more than \`MaxKeyAgeDays\` days ago (default 90). **Deactivating a key that is still in use breaks whatever uses it**, so this runbook is notify-only by default: turn it on per account or control only where old keys are known to be abandoned, or run it by hand after rotating. The user may be given by name or by its unique id (\`AIDA…\`): the plan resolves an id with \`ListUsers\` and records both; an id no user has is skipped with the reason.
 
 1. **Plan** reads the user's keys (\`ListAccessKeys\`) and each key's last use (\`GetAccessKeyLastUsed\`). \`Plan.Before\` keeps every key's id, status, creation and last use; \`Plan.Summary\` names the keys to deactivate and warns about keys used in the last 7 days.
 2. **Gate**: with \`DryRun\` true nothing is changed; with no old active key the run goes straight to verify; a user that no longer exists is skipped.
@@ -158,7 +166,10 @@ To undo: \`aws iam update-access-key --user-name <UserName> --access-key-id <id>
   ],
   extract: IAM_USER_EXTRACT,
   parameters: {
-    UserName: param.string({ description: 'The IAM user whose old access keys are deactivated.', pattern: patterns.iamUserName }),
+    UserName: param.string({
+      description: 'The IAM user whose old access keys are deactivated: its name, or its unique id (AIDA…), which the plan resolves.',
+      pattern: USER_NAME_PARAMETER_PATTERN,
+    }),
     MaxKeyAgeDays: param.integer({
       description: 'An active key created more than this many days ago (30–3650) is deactivated.',
       default: 90,

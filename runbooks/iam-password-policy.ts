@@ -193,7 +193,18 @@ To undo: take \`Plan.Before\` from this execution and pass it to \`aws iam updat
       aliases: { 'cis-1.2.0': ['1.10'], 'cis-1.4.0': ['1.9'], 'cis-3.0.0': ['1.9'] },
     },
     { id: 'IAM.17', title: 'Password policy expires passwords within 90 days', aliases: { 'cis-1.2.0': ['1.11'] } },
-    { id: 'IAM.7', title: 'Password policies for IAM users have strong configurations', fsbp: true },
+    {
+      id: 'IAM.7',
+      title: 'Password policies for IAM users have strong configurations',
+      fsbp: true,
+      // the custom parameters Security Hub offers for IAM.7 (the AWS Config rule iam-password-policy's);
+      // the Require* flags need no mapping: this runbook requires every character class
+      securityControlParameters: {
+        MinimumPasswordLength: { parameter: 'MinimumPasswordLength', stricter: 'higher', bounds: BOUNDS.MinimumPasswordLength },
+        PasswordReusePrevention: { parameter: 'PasswordReusePrevention', stricter: 'higher', bounds: BOUNDS.PasswordReusePrevention },
+        MaxPasswordAge: { parameter: 'MaxPasswordAgeDays', stricter: 'lower', bounds: BOUNDS.MaxPasswordAgeDays },
+      },
+    },
   ],
   extract: [],
   parameters: {

@@ -1,6 +1,6 @@
 import { hasErrorCode } from '../src/aws/invoker';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
-import { param, patterns } from '../src/model/parameters';
+import { param } from '../src/model/parameters';
 import {
   CHANGE_OUTPUTS,
   type ChangeResult,
@@ -14,6 +14,8 @@ import { defineRunbook } from '../src/model/runbook';
 import {
   type AccessKeyInfo,
   IAM_USER_EXTRACT,
+  LIST_USERS,
+  USER_NAME_PARAMETER_PATTERN,
   checkUserAndDays,
   daysSince,
   deactivateAccessKeys,
@@ -22,6 +24,8 @@ import {
   olderThan,
   readAccessKeys,
   requiredIso,
+  resolveUser,
+  userIdentity,
 } from './support/iam-user';
 
 /** The console password: when its login profile was created and when the password was last used. */
@@ -124,6 +128,7 @@ function checkInput(input: UnusedInput): number {
 }
 
 const readPermissions = [
+  LIST_USERS,
   { action: 'iam:GetUser' },
   { action: 'iam:GetLoginProfile' },
   { action: 'iam:ListAccessKeys' },
@@ -137,12 +142,18 @@ export const planUnusedCredentials = defineHandler<UnusedInput, PlanResult>({
   outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
     const maxDays = checkInput(input);
-    const creds = await readUserCredentials(ctx, input.UserName);
-    if (!creds) return missingUser.plan(input.UserName);
+    const user = await resolveUser(ctx, input.UserName);
+    const creds = user && (await readUserCredentials(ctx, user.UserName));
+    if (!user || !creds) return missingUser.plan(input.UserName);
     const now = ctx.now();
     const unused = findUnusedCredentials(creds, maxDays, now);
     const decision = unused.keys.length > 0 || unused.password ? 'remediate' : 'compliant';
-    return { Decision: decision, Before: credentialState(creds), Summary: describeUnused(creds, unused, maxDays, now) };
+    const byId = user.UserId ? `unique id ${user.UserId} is ${user.UserName}; ` : '';
+    return {
+      Decision: decision,
+      Before: { ...credentialState(creds), ...userIdentity(user) },
+      Summary: `${byId}${describeUnused(creds, unused, maxDays, now)}`,
+    };
   },
 });
 
@@ -155,13 +166,14 @@ export const disableUnusedCredentials = defineHandler<UnusedInput, ChangeResult>
   async run(input, ctx) {
     const maxDays = checkInput(input);
     // read again right before writing: a credential used since the plan is no longer unused
-    const creds = await readUserCredentials(ctx, input.UserName);
-    if (!creds) return missingUser.change(input.UserName);
+    const user = await resolveUser(ctx, input.UserName);
+    const creds = user && (await readUserCredentials(ctx, user.UserName));
+    if (!user || !creds) return missingUser.change(input.UserName);
     const unused = findUnusedCredentials(creds, maxDays, ctx.now());
-    const changed = await deactivateAccessKeys(ctx, input.UserName, unused.keys);
+    const changed = await deactivateAccessKeys(ctx, user.UserName, unused.keys);
     if (unused.password) {
       try {
-        await ctx.aws('iam', 'DeleteLoginProfile', { UserName: input.UserName });
+        await ctx.aws('iam', 'DeleteLoginProfile', { UserName: user.UserName });
         changed.push('deleted the console password');
       } catch (err) {
         if (!hasErrorCode(err, 'NoSuchEntity')) throw err;
@@ -179,18 +191,19 @@ export const verifyUnusedCredentials = defineHandler<UnusedInput, VerifyResult>(
   outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
     const maxDays = checkInput(input);
-    const creds = await readUserCredentials(ctx, input.UserName);
-    if (!creds) return missingUser.verify(input.UserName);
+    const user = await resolveUser(ctx, input.UserName);
+    const creds = user && (await readUserCredentials(ctx, user.UserName));
+    if (!user || !creds) return missingUser.verify(input.UserName);
     const unused = findUnusedCredentials(creds, maxDays, ctx.now());
     const unmet = unused.keys.map((k) => `access key ${k.AccessKeyId} is still active`);
     if (unused.password) unmet.push('the unused console password still exists');
-    return { Verified: unmet.length === 0, After: credentialState(creds), Unmet: unmet.join('; ') };
+    return { Verified: unmet.length === 0, After: { ...credentialState(creds), ...userIdentity(user) }, Unmet: unmet.join('; ') };
   },
 });
 
 export const unusedCredentialsRunbook = defineRunbook({
   document: 'Hubfix-IAM-UnusedCredentials',
-  title: 'Disable IAM user credentials unused for 90 days',
+  title: 'Disable IAM user credentials unused for 90 days (IAM.8) or 45 days (IAM.22)',
   class: 'B',
   defaultMode: 'auto',
   scope: 'resource',
@@ -198,10 +211,10 @@ export const unusedCredentialsRunbook = defineRunbook({
   changes:
     "Deactivates the user's access keys unused for more than N days (never deletes them) and deletes a console password unused for N days.",
   guidance:
-    'Deactivate (or delete) access keys and remove console passwords that have not been used for 90 days; a credential never used counts from its creation. Check the IAM credential report first.',
-  description: `# Hubfix: IAM credentials unused for 90 days (CIS 1.3, IAM.8)
+    'Deactivate (or delete) access keys and remove console passwords that have not been used for 90 days (45 for IAM.22 / CIS 1.4.0 and 3.0.0 1.12); a credential never used counts from its creation. Check the IAM credential report first.',
+  description: `# Hubfix: IAM credentials unused for 90 days (CIS 1.2.0 1.3, IAM.8) or 45 days (CIS 1.4.0 / 3.0.0 1.12, IAM.22)
 
-Disables the credentials of one IAM user that have not been used for more than \`MaxUnusedDays\` days (default 90). A credential that was never used counts from its creation; a console password set again after its last use counts from when it was set.
+Disables the credentials of one IAM user that have not been used for more than \`MaxUnusedDays\` days (default 90; the orchestrator passes 45 for IAM.22). The user may be given by name or by its unique id (\`AIDA…\`, as findings from AWS Config evaluations name it): the plan resolves an id with \`ListUsers\` and records both; an id no user has is skipped with the reason. A credential that was never used counts from its creation; a console password set again after its last use counts from when it was set.
 
 1. **Plan** reads the user's access keys (\`ListAccessKeys\`, \`GetAccessKeyLastUsed\`) and console password (\`GetLoginProfile\`, \`PasswordLastUsed\` from \`GetUser\`). \`Plan.Before\` keeps every key's id, status, creation and last use, and the password's creation and last use. \`Plan.Summary\` names what would be disabled.
 2. **Gate**: with \`DryRun\` true nothing is changed; when nothing is unused the run goes straight to verify; a user that no longer exists is skipped.
@@ -210,10 +223,22 @@ Disables the credentials of one IAM user that have not been used for more than \
 5. **Finalize** records the outcome on the finding (RESOLVED only when verified) and notifies.
 
 To undo: reactivate a key with \`aws iam update-access-key --user-name <UserName> --access-key-id <id> --status Active\` (ids are in \`Plan.Before.AccessKeys\`). A deleted password cannot be restored: give the user a new one with \`aws iam create-login-profile --user-name <UserName> --password <temporary> --password-reset-required\`.`,
-  controls: [{ id: 'IAM.8', title: 'Unused IAM user credentials should be removed', aliases: { 'cis-1.2.0': ['1.3'] }, fsbp: true }],
+  controls: [
+    { id: 'IAM.8', title: 'Unused IAM user credentials should be removed', aliases: { 'cis-1.2.0': ['1.3'] }, fsbp: true },
+    {
+      id: 'IAM.22',
+      title: 'IAM user credentials unused for 45 days should be removed',
+      aliases: { 'cis-1.4.0': ['1.12'], 'cis-3.0.0': ['1.12'] },
+      // CIS 1.4.0 and 3.0.0 ask for 45 days where CIS 1.2.0 (IAM.8) asks for 90
+      parameters: { MaxUnusedDays: 45 },
+    },
+  ],
   extract: IAM_USER_EXTRACT,
   parameters: {
-    UserName: param.string({ description: 'The IAM user whose unused credentials are disabled.', pattern: patterns.iamUserName }),
+    UserName: param.string({
+      description: 'The IAM user whose unused credentials are disabled: its name, or its unique id (AIDA…), which the plan resolves.',
+      pattern: USER_NAME_PARAMETER_PATTERN,
+    }),
     MaxUnusedDays: param.integer({ description: 'A credential unused for more than this many days (30–3650) is disabled.', default: 90 }),
   },
   body(p) {

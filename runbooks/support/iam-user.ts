@@ -19,23 +19,81 @@ export function checkDays(name: string, raw: unknown): number {
   return integerSetting(name, raw, DAYS_BOUNDS);
 }
 
-/** The user name and the day threshold of a run; the threshold as a number. */
+/** The user (name or unique id) and the day threshold of a run; the threshold as a number. */
 export function checkUserAndDays(userName: unknown, daysName: string, days: unknown): number {
-  if (typeof userName !== 'string' || !new RegExp(patterns.iamUserName).test(userName))
-    throw new InvalidSettingError(`UserName ${JSON.stringify(userName)} is not an IAM user name`);
+  if (typeof userName !== 'string' || !new RegExp(patterns.iamUserNameOrId).test(userName))
+    throw new InvalidSettingError(`UserName ${JSON.stringify(userName)} is neither an IAM user name nor a user's unique id`);
   return checkDays(daysName, days);
 }
 
-/** Where a finding names the IAM user: its ARN (any path), or the details' user name. */
+/** The user's last path segment in its ARN; the path may hold any printable ASCII IAM allows (0x21–0x7E). */
+const USER_ARN = '^arn:aws(?:-cn|-us-gov)?:iam::\\d{12}:user/(?:[\\x21-\\x7e]{0,510}/)?([\\w+=,.@-]{1,64})$';
+const NOT_UNIQUE_ID = `^(?!${patterns.iamUserUniqueId.slice(1)})`;
+
+/**
+ * Where a finding names the IAM user: the last segment of its ARN (a name, or the unique id that
+ * findings from AWS Config evaluations carry), else the details. The details' user name is held
+ * to agree with a name, their user id with a unique id.
+ */
 export const IAM_USER_EXTRACT: Extraction<'UserName'>[] = [
+  { parameter: 'UserName', from: 'resourceId', resourceType: 'AwsIamUser', pattern: USER_ARN },
   {
     parameter: 'UserName',
-    from: 'resourceId',
+    from: 'details',
     resourceType: 'AwsIamUser',
-    pattern: '^arn:aws(?:-cn|-us-gov)?:iam::\\d{12}:user/(?:[\\w+=,.@/-]*/)?([\\w+=,.@-]{1,64})$',
+    path: 'AwsIamUser.UserName',
+    pattern: patterns.iamUserName,
+    onlyWhen: NOT_UNIQUE_ID,
   },
-  { parameter: 'UserName', from: 'details', resourceType: 'AwsIamUser', path: 'AwsIamUser.UserName', pattern: patterns.iamUserName },
+  {
+    parameter: 'UserName',
+    from: 'details',
+    resourceType: 'AwsIamUser',
+    path: 'AwsIamUser.UserId',
+    pattern: patterns.iamUserUniqueId,
+    onlyWhen: patterns.iamUserUniqueId,
+  },
 ];
+
+export const USER_NAME_PARAMETER_PATTERN = patterns.iamUserNameOrId;
+
+/** The user a run acts on: its name, and its unique id when it was given by id. */
+export interface ResolvedUser {
+  UserName: string;
+  /** Present when the run was given the unique id. */
+  UserId?: string;
+}
+
+export function isUserUniqueId(value: string): boolean {
+  return new RegExp(patterns.iamUserUniqueId).test(value);
+}
+
+export const LIST_USERS = { action: 'iam:ListUsers' };
+
+/**
+ * A user name stays as it is (callers find out whether it exists); a unique id is looked up in
+ * ListUsers (IAM has no call that takes an id). Null: no user has that id.
+ */
+export async function resolveUser(ctx: ScriptContext, nameOrId: string): Promise<ResolvedUser | null> {
+  if (!isUserUniqueId(nameOrId)) return { UserName: nameOrId };
+  let marker: string | undefined;
+  do {
+    const page = await ctx.aws<{ Users?: Array<{ UserName?: string; UserId?: string }>; IsTruncated?: boolean; Marker?: string }>(
+      'iam',
+      'ListUsers',
+      marker ? { Marker: marker } : {},
+    );
+    const user = (page.Users ?? []).find((u) => u.UserId === nameOrId);
+    if (user?.UserName) return { UserName: user.UserName, UserId: nameOrId };
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return null;
+}
+
+/** The user's identity for a before- or after-state: the name, and the unique id it was given by. */
+export function userIdentity(user: ResolvedUser): Record<string, string> {
+  return user.UserId ? { UserName: user.UserName, UserId: user.UserId } : { UserName: user.UserName };
+}
 
 /** An access key as the runbooks record it; dates are ISO 8601 strings. */
 export interface AccessKeyInfo {
@@ -122,13 +180,18 @@ export async function deactivateAccessKeys(ctx: ScriptContext, userName: string,
   return changed;
 }
 
-/** What each phase answers for a user deleted since the finding: plan skips, change does nothing, verify finds nothing left. */
+/** How a missing user is named: by its name, or by the unique id no user has. */
+function missing(given: string): string {
+  return isUserUniqueId(given) ? `no IAM user has the unique id ${given}` : `IAM user ${given} does not exist`;
+}
+
+/** What each phase answers for a user deleted since the finding (or an id no user has): plan skips, change does nothing, verify finds nothing left. */
 export const missingUser = {
-  plan: (userName: string): PlanResult => ({
+  plan: (given: string): PlanResult => ({
     Decision: 'skip',
-    Before: { UserName: userName, User: 'not found' },
-    Summary: `IAM user ${userName} does not exist (deleted since the finding?); nothing to do`,
+    Before: { UserName: given, User: 'not found' },
+    Summary: `${missing(given)} (deleted since the finding?); nothing to do`,
   }),
-  change: (userName: string): ChangeResult => ({ Changed: `nothing: user ${userName} no longer exists` }),
-  verify: (userName: string): VerifyResult => ({ Verified: true, After: { UserName: userName, User: 'not found' }, Unmet: '' }),
+  change: (given: string): ChangeResult => ({ Changed: `nothing: ${missing(given)}` }),
+  verify: (given: string): VerifyResult => ({ Verified: true, After: { UserName: given, User: 'not found' }, Unmet: '' }),
 };

@@ -1,6 +1,6 @@
 import type { CompiledRunbook } from './compile';
 import { RunbookDefinitionError } from './compile';
-import type { ControlClass, Extraction, Mode, Standard } from '../model/runbook';
+import type { ControlClass, ControlParameterRule, Extraction, Mode, Standard } from '../model/runbook';
 import { controlAliases, STANDARDS } from '../model/runbook';
 
 /** What the orchestrator needs to know about one control (catalog.json). */
@@ -17,6 +17,8 @@ export interface CatalogControl {
   fsbp?: boolean;
   /** Parameter values the control implies (passed with the extracted ones). */
   parameters: Record<string, string | number | boolean>;
+  /** The control's own Security Hub parameters, by name, with the runbook's target for each. */
+  securityControlParameters?: Record<string, ControlParameterRule & { target: number }>;
   extract: Extraction[];
   changes: string;
   guidance: string;
@@ -41,6 +43,22 @@ export function compareIds(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
+/** Each control parameter rule with the value the run gets without it: the control's, else the runbook's default. */
+function targetsOf(rb: CompiledRunbook['runbook'], ctl: CompiledRunbook['runbook']['controls'][number]) {
+  const out: Record<string, ControlParameterRule & { target: number }> = {};
+  for (const [name, rule] of Object.entries(ctl.securityControlParameters ?? {})) {
+    const target = ctl.parameters?.[rule.parameter] ?? rb.parameters[rule.parameter]?.doc.default;
+    if (typeof target !== 'number' || rb.parameters[rule.parameter]?.type !== 'Integer')
+      throw new RunbookDefinitionError(
+        rb.document,
+        `control ${ctl.id}`,
+        `parameter ${name} maps to ${rule.parameter}, which is no Integer parameter with a default`,
+      );
+    out[name] = { ...rule, target };
+  }
+  return out;
+}
+
 export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
   const controls: Record<string, CatalogControl> = {};
   const aliases = Object.fromEntries(STANDARDS.map((s) => [s, {} as Record<string, string>])) as Record<Standard, Record<string, string>>;
@@ -62,6 +80,7 @@ export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
         aliases: ids,
         fsbp: ctl.fsbp === true,
         parameters: ctl.parameters ?? {},
+        ...(ctl.securityControlParameters ? { securityControlParameters: targetsOf(rb, ctl) } : {}),
         extract: rb.extract,
         changes: rb.changes,
         guidance: rb.guidance,

@@ -1,9 +1,11 @@
 import type { Catalog, CatalogControl } from '../compiler/catalog';
 import { effectiveMode, type HubfixConfig, inEffect } from './config';
 import { resolveControl } from './control';
+import { controlParameters } from './control-parameters';
 import { extractFor } from './extract';
 import { attemptsInWindow, type HubfixMemory, lastWrite, readMemory, STATUS_NOTIFY_ONLY, STATUS_STARTED } from './fields';
 import { checkIdentity, type Identity, quote } from './identity';
+import { commonParameters } from '../model/runbook';
 import { clientToken, memberRoleArn, runbookRoleArn } from './naming';
 import { findingProblem } from './schema';
 import type { AsffFinding, AsffResource, Decision, ParameterValue, ReasonCode, StartTarget, Trigger } from './types';
@@ -167,6 +169,8 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
 
   const extracted = extractFor(f, control, who);
   if (!extracted.ok) return skip(findingId, extracted.reason, extracted.detail, named);
+  const tightened = controlParameters(f, control);
+  if (!tightened.ok) return skip(findingId, tightened.reason, tightened.detail, named);
   const { region, resource } = extracted.value;
   const located = { ...named, region };
 
@@ -175,6 +179,7 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
 
   let next = plan(ctx, control);
   if (next.kind === 'skip') return skip(findingId, next.reason, next.detail, located);
+  if (extracted.value.elsewhere) next = { kind: 'notify', reason: 'ORGANIZATION_TRAIL', detail: extracted.value.elsewhere };
 
   if (next.kind === 'start') {
     const inFlightMs = config.inFlightMinutes * MINUTE_MS;
@@ -211,6 +216,7 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
     DryRun: dryRun,
     ...(config.notificationTopicArn ? { NotificationTopicArn: config.notificationTopicArn } : {}),
     ...control.parameters,
+    ...tightened.value,
     ...extracted.value.parameters,
   };
   const attempt = memory.attempts + 1;
@@ -238,7 +244,8 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   };
   if (next.kind === 'notify')
     return { findingId, decision: 'notify', reason: next.reason, detail: next.detail, ...located, parameters, target };
-  const what = `${control.document}${dryRun ? ' (dry run)' : ''} in ${who.account} ${region}, attempt ${attempt}`;
+  const routed = extracted.value.routed ? ` (${extracted.value.routed})` : '';
+  const what = `${control.document}${dryRun ? ' (dry run)' : ''} in ${who.account} ${region}, attempt ${attempt}${routed}`;
   return { findingId, decision: 'start', reason: next.reason, detail: `start ${what}`, ...located, parameters, target };
 }
 
@@ -257,7 +264,9 @@ export function decide(findings: readonly unknown[], ctx: DecideContext): Decisi
     if (first !== undefined)
       return skip(d.findingId, 'DUPLICATE', 'the finding is listed twice in this event; it is handled once', strip(d));
     if (d.decision === 'start' && t.scope === 'account') {
-      const byAccount = `account|${t.account}|${t.document}|${t.dryRun}`;
+      // the same run: a control's own parameters (IAM.7's stricter length) make another one
+      const settings = JSON.stringify(Object.entries(t.parameters).filter(([k]) => !(k in commonParameters)));
+      const byAccount = `account|${t.account}|${t.document}|${t.dryRun}|${settings}`;
       const other = taken.get(byAccount);
       if (other !== undefined)
         return skip(

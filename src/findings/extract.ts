@@ -1,6 +1,6 @@
 import type { CatalogControl } from '../compiler/catalog';
 import type { Extraction } from '../model/runbook';
-import { type Checked, type Identity, quote, resourceRegion } from './identity';
+import { type Checked, type Identity, placement, quote, resourceRegion } from './identity';
 import type { AsffFinding, AsffResource } from './types';
 
 /**
@@ -17,6 +17,10 @@ export interface Extracted {
   resource: AsffResource;
   region: string;
   parameters: Record<string, string>;
+  /** Why the resource cannot be fixed from the finding's account (it is answered with a notification). */
+  elsewhere?: string;
+  /** Why the run goes to another Region than the finding's. */
+  routed?: string;
 }
 
 const compiled = new Map<string, RegExp | null>();
@@ -68,21 +72,97 @@ function ofType(f: AsffFinding, type: string): Array<{ r: AsffResource; i: numbe
   return out;
 }
 
-function rawValue(e: Extraction, f: AsffFinding, r: AsffResource, where: string, region: string): Checked<string> {
+/** One source's reading: absent (nothing there), or a value that did or did not match its pattern. */
+type Reading = { kind: 'absent'; why: string } | { kind: 'bad'; why: string } | { kind: 'ok'; value: string; field: string; raw: string };
+
+function fieldName(e: Extraction, where: string): string {
   switch (e.from) {
     case 'resourceId':
-      return { ok: true, value: r.Id };
+      return `${where}.Id`;
+    case 'details':
+      return `${where}.Details.${e.path ?? ''}`;
     case 'accountId':
-      return { ok: true, value: f.AwsAccountId };
+      return 'AwsAccountId';
     case 'region':
-      return { ok: true, value: region };
+      return 'the Region';
+  }
+}
+
+function read(e: Extraction, f: AsffFinding, source: { r: AsffResource; i: number } | undefined, region: string): Reading {
+  const type = e.resourceType ?? '';
+  if (!source) return { kind: 'absent', why: `no ${type} resource in Resources (needed for ${e.parameter})` };
+  const where = `Resources[${source.i}]`;
+  const field = fieldName(e, where);
+  let raw: string;
+  switch (e.from) {
+    case 'resourceId':
+      raw = source.r.Id;
+      break;
+    case 'accountId':
+      raw = f.AwsAccountId;
+      break;
+    case 'region':
+      raw = region;
+      break;
     case 'details': {
-      const v = detailAt(r.Details, e.path ?? '');
-      if (typeof v === 'string') return { ok: true, value: v };
-      if (typeof v === 'number' && Number.isFinite(v)) return { ok: true, value: String(v) };
-      return fail(`${where}.Details.${e.path ?? ''} is ${v === undefined ? 'missing' : 'not a string'} (needed for ${e.parameter})`);
+      const v = detailAt(source.r.Details, e.path ?? '');
+      if (v === undefined) return { kind: 'absent', why: `${field} is missing (needed for ${e.parameter})` };
+      if (typeof v === 'number' && Number.isFinite(v)) raw = String(v);
+      else if (typeof v === 'string') raw = v;
+      else return { kind: 'bad', why: `${field} is not a string (needed for ${e.parameter})` };
     }
   }
+  const value = matchWhole(e.pattern, raw);
+  if (value === undefined) return { kind: 'bad', why: `${field} ${quote(raw)} does not match ${e.parameter}'s pattern ${e.pattern}` };
+  if (value.length > PARAMETER_VALUE_MAX)
+    return { kind: 'bad', why: `${e.parameter} from ${field} is longer than ${PARAMETER_VALUE_MAX} characters` };
+  return { kind: 'ok', value, field, raw };
+}
+
+function applies(e: Extraction, chosen: string): boolean {
+  if (e.onlyWhen === undefined) return true;
+  const re = regex(e.onlyWhen);
+  return re?.test(chosen) === true;
+}
+
+/** ARN and account first, `Details` last: the resource Id is always there, details often are not. */
+function sourcesOf(control: CatalogControl): Map<string, Extraction[]> {
+  const by = new Map<string, Extraction[]>();
+  for (const e of control.extract) by.set(e.parameter, [...(by.get(e.parameter) ?? []), e]);
+  for (const [k, list] of by) by.set(k, [...list.filter((e) => e.from !== 'details'), ...list.filter((e) => e.from === 'details')]);
+  return by;
+}
+
+/**
+ * One parameter from its sources: the first that is present gives the value; every other source
+ * present (and meant for that kind of value) must match its pattern and name the same value.
+ */
+function parameterFrom(
+  name: string,
+  sources: readonly Extraction[],
+  f: AsffFinding,
+  control: CatalogControl,
+  primary: { r: AsffResource; i: number },
+  region: string,
+): Checked<string> {
+  const readings = sources.map((e) => {
+    const type = e.resourceType ?? control.resourceType;
+    const source = type === control.resourceType ? primary : ofType(f, type)[0];
+    return { e, reading: read({ ...e, resourceType: type }, f, source, region) };
+  });
+  const first = readings.find((x) => x.reading.kind !== 'absent');
+  if (!first) return fail(readings.map((x) => (x.reading as { why: string }).why).join('; '));
+  if (first.reading.kind !== 'ok') return fail(first.reading.why);
+  const chosen = first.reading;
+  for (const { e, reading } of readings) {
+    if (reading === chosen || reading.kind === 'absent' || !applies(e, chosen.value)) continue;
+    if (reading.kind === 'bad') return fail(`${reading.why}, while ${chosen.field} names ${name} ${quote(chosen.value)}`);
+    if (reading.value !== chosen.value)
+      return fail(
+        `${chosen.field} and ${reading.field} name different ${name}s (${quote(chosen.value)}, ${quote(reading.value)}): the finding contradicts itself`,
+      );
+  }
+  return { ok: true, value: chosen.value };
 }
 
 export function extractFor(f: AsffFinding, control: CatalogControl, identity: Identity): Checked<Extracted> {
@@ -96,25 +176,10 @@ export function extractFor(f: AsffFinding, control: CatalogControl, identity: Id
   const resource = primary[0].r;
   const region = resourceRegion(resource, identity.findingRegion);
   const parameters: Record<string, string> = {};
-  for (const e of control.extract) {
-    const type = e.resourceType ?? control.resourceType;
-    const source = type === control.resourceType ? primary[0] : ofType(f, type)[0];
-    if (!source) return fail(`no ${type} resource in Resources (needed for ${e.parameter})`);
-    const where = `Resources[${source.i}]`;
-    const raw = rawValue(e, f, source.r, where, region);
-    if (!raw.ok) return raw;
-    const field =
-      e.from === 'resourceId'
-        ? `${where}.Id`
-        : e.from === 'details'
-          ? `${where}.Details.${e.path}`
-          : e.from === 'accountId'
-            ? 'AwsAccountId'
-            : 'the Region';
-    const value = matchWhole(e.pattern, raw.value);
-    if (value === undefined) return fail(`${field} ${quote(raw.value)} does not match ${e.parameter}'s pattern ${e.pattern}`);
-    if (value.length > PARAMETER_VALUE_MAX) return fail(`${e.parameter} from ${field} is longer than ${PARAMETER_VALUE_MAX} characters`);
-    parameters[e.parameter] = value;
+  for (const [name, sources] of sourcesOf(control)) {
+    const value = parameterFrom(name, sources, f, control, primary[0], region);
+    if (!value.ok) return value;
+    parameters[name] = value.value;
   }
-  return { ok: true, value: { resource, region, parameters } };
+  return { ok: true, value: { resource, region, parameters, ...placement(resource, identity) } };
 }

@@ -105,11 +105,36 @@ function checkResource(
   if (arn.partition !== partition) return fail('MALFORMED', `${where}.Id is in partition ${arn.partition}, the finding in ${partition}`);
   if (arn.region && !REGION_RE.test(arn.region))
     return fail('MALFORMED', `${where}.Id names the Region ${quote(arn.region)}, which is not a Region`);
-  if (arn.account && arn.account !== 'aws' && arn.account !== account)
+  const homeInArn = r.Type === TRAIL_TYPE && arn.service === 'cloudtrail';
+  // an organization trail is seen from member accounts under the management account's ARN;
+  // decide answers it with a notification (`placement`), never a run in the member account
+  if (arn.account && arn.account !== 'aws' && arn.account !== account && !homeInArn)
     return fail('ACCOUNT_MISMATCH', `${where}.Id names account ${arn.account}, AwsAccountId is ${account}`);
-  if (arn.region && r.Region !== undefined && r.Region !== arn.region)
+  // a multi-Region trail is evaluated in every Region but lives (and is changed) in its home Region
+  if (arn.region && r.Region !== undefined && r.Region !== arn.region && !homeInArn)
     return fail('MALFORMED', `${where}.Region ${r.Region} differs from the Region in its ARN (${arn.region})`);
   return undefined;
+}
+
+const TRAIL_TYPE = 'AwsCloudTrailTrail';
+
+/**
+ * Where a resource is changed, when that is not simply the finding's account and Region: a trail
+ * is changed only in its home Region (the Region in its ARN) and only by the account that owns it.
+ * `elsewhere`: it cannot be fixed from the finding's account (an organization trail seen from a
+ * member account); `routed`: it is fixed in another Region than the finding's. Pure.
+ */
+export function placement(r: AsffResource, who: Identity): { elsewhere?: string; routed?: string } {
+  if (r.Type !== TRAIL_TYPE) return {};
+  const arn = parseArn(r.Id);
+  if (arn?.service !== 'cloudtrail') return {};
+  if (arn.account && arn.account !== who.account)
+    return {
+      elsewhere: `trail ${r.Id} belongs to account ${arn.account}: an organization trail seen from member account ${who.account}; fix it from the management account ${arn.account}, in its home Region ${arn.region}`,
+    };
+  if (arn.region && arn.region !== who.findingRegion)
+    return { routed: `routed to the trail's home Region ${arn.region}; the finding is from ${who.findingRegion}` };
+  return {};
 }
 
 /** The Region a resource lives in: its ARN's, else its `Region`, else the finding's. */

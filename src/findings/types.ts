@@ -29,6 +29,8 @@ export const SKIP_REASONS = [
   'UNKNOWN_ACTION',
   /** The custom action is known but switched off in the configuration. */
   'ACTION_DISABLED',
+  /** An organization trail seen from a member account: notified, to be fixed from the management account. */
+  'ORGANIZATION_TRAIL',
 ] as const;
 
 /** Why a finding is started. */
@@ -111,7 +113,12 @@ export interface AsffFinding {
   Description: string;
   Region?: string;
   Resources: AsffResource[];
-  Compliance?: { Status?: string; SecurityControlId?: string };
+  Compliance?: {
+    Status?: string;
+    SecurityControlId?: string;
+    /** The control's parameters as configured in Security Hub (values are strings). */
+    SecurityControlParameters?: Array<{ Name?: string; Value?: string[] }>;
+  };
   Workflow?: { Status?: string };
   WorkflowState?: string;
   RecordState?: string;

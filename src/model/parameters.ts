@@ -75,6 +75,10 @@ export const patterns = {
   securityGroupId: '^sg-[0-9a-f]{8,17}$',
   vpcId: '^vpc-[0-9a-f]{8,17}$',
   iamUserName: '^[\\w+=,.@-]{1,64}$',
+  /** An IAM user's unique id (`AIDA…`), as findings from AWS Config evaluations name users. */
+  iamUserUniqueId: '^AIDA[A-Z0-9]{12,124}$',
+  /** An IAM user's name or its unique id. */
+  iamUserNameOrId: '^[\\w+=,.@-]{1,64}$|^AIDA[A-Z0-9]{12,124}$',
   trailName: '^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
   trailArn: '^arn:aws(-cn|-us-gov)?:cloudtrail:[a-z0-9-]+:\\d{12}:trail/[A-Za-z0-9][A-Za-z0-9._-]{2,127}$',
   /** A trail's name or ARN (CloudTrail's own `Name` parameters take either). */

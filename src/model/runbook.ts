@@ -31,6 +31,22 @@ export interface ControlSpec {
   fsbp?: boolean;
   /** Parameter values this control implies (the port for EC2.13 vs EC2.14). */
   parameters?: Record<string, string | number | boolean>;
+  /**
+   * The control's own parameters that an administrator may set in Security Hub, by their name in
+   * `Compliance.SecurityControlParameters`: the runbook parameter each one tightens. The run gets
+   * the stricter of the finding's value and the runbook's own target, so a finding is never
+   * resolved while the control, as configured, still fails.
+   */
+  securityControlParameters?: Record<string, ControlParameterRule>;
+}
+
+/** How one Security Hub control parameter (an integer) maps to a runbook Integer parameter. */
+export interface ControlParameterRule {
+  parameter: string;
+  /** `higher`: a larger value is stricter (a minimum length); `lower`: a smaller one (a maximum age). */
+  stricter: 'higher' | 'lower';
+  /** The values the runbook accepts; a finding's value outside them is refused as malformed. */
+  bounds: readonly [number, number];
 }
 
 /** Every standard's ids of a control: its CIS aliases, and its own id for FSBP when it is part of FSBP. Pure. */
@@ -44,6 +60,9 @@ export function controlAliases(c: Pick<ControlSpec, 'id' | 'aliases' | 'fsbp'>):
 /**
  * How one runbook parameter is taken from a finding. `from` names the finding field; the value
  * must match `pattern` whole, and capture group 1 (or the whole match) is the parameter value.
+ * A parameter may have several sources: the first that is present gives the value (the resource
+ * ARN before `Details`, which is optional and often absent), and every other one present must
+ * name the same value.
  */
 export interface Extraction<N extends string = string> {
   parameter: N;
@@ -53,6 +72,12 @@ export interface Extraction<N extends string = string> {
   /** Only `Resources[]` entries of this ASFF type are considered. */
   resourceType?: string;
   pattern: string;
+  /**
+   * This source holds one kind of value only (a user's unique id, not its name): it is read, and
+   * held to agree, only when the value chosen so far matches this pattern (or, when it gives the
+   * value itself, always).
+   */
+  onlyWhen?: string;
 }
 
 /** Parameters every compiled runbook takes (DESIGN.md, "Runbook parameters"). */

@@ -362,6 +362,30 @@ describe('decide: every skip and notify reason', () => {
     expect(one(f, { trigger: REMEDIATE, now: Date.parse('2024-06-01T13:00:00Z') }).decision).to.equal('start');
   });
 
+  it('ORGANIZATION_TRAIL: an organization trail seen from a member account is notified to be fixed from the management account, never run', () => {
+    const member = '111122223333';
+    const trail = 'arn:aws:cloudtrail:us-east-1:999988887777:trail/org-trail';
+    const f = findingOf('imported-consolidated-iam15.json');
+    f.Id = `arn:aws:securityhub:eu-west-1:${member}:security-control/CloudTrail.4/finding/7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d`;
+    f.ProductArn = 'arn:aws:securityhub:eu-west-1::product/aws/securityhub';
+    f.Region = 'eu-west-1';
+    f.AwsAccountId = member;
+    f.GeneratorId = 'security-control/CloudTrail.4';
+    f.Compliance.SecurityControlId = 'CloudTrail.4';
+    f.Resources = [{ Type: 'AwsCloudTrailTrail', Id: trail, Partition: 'aws', Region: 'eu-west-1' }];
+    for (const over of [{}, { trigger: REMEDIATE }, { config: config({ mode: { default: 'auto' } }) }]) {
+      const d = one(f, { catalog: shippedCatalog(), ...over });
+      expectReason(d, 'ORGANIZATION_TRAIL', 'notify');
+      expect(d.detail).to.contain('belongs to account 999988887777').and.contain('fix it from the management account 999988887777');
+      expect(d.target?.account).to.equal(member);
+      expect(d.target?.findingRegion).to.equal('eu-west-1');
+    }
+    // any other resource of another account is still refused
+    const sg = sgFinding();
+    sg.Resources[0].Id = 'arn:aws:ec2:us-east-1:999988887777:security-group/sg-0a1b2c3d4e5f60718';
+    expectReason(one(sg), 'ACCOUNT_MISMATCH', 'skip');
+  });
+
   it('UNKNOWN_ACTION and ACTION_DISABLED', () => {
     const f = findingOf('imported-consolidated-iam15.json');
     expectReason(one(f, { trigger: { kind: 'custom-action', actionId: 'SendToJira' } }), 'UNKNOWN_ACTION', 'skip');

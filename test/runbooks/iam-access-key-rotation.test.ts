@@ -79,4 +79,13 @@ describe('IAM access key rotation runbook in the local engine', () => {
     expect(mutatingCalls(run)).to.deep.equal([]);
     expectPolicyClean(run);
   });
+
+  it('skips with the reason when no user has the unique id the finding names', async () => {
+    const run = await runRunbook(accessKeyRotationRunbook, 'iam-unused-credentials/unknown-unique-id.yaml', {
+      UserName: 'AIDAZZZZZZZZZZZZZZZZZ',
+    });
+    expect(output(run, 'Plan', 'Decision')).to.equal('skip');
+    expect(output(run, 'Plan', 'Summary')).to.contain('no IAM user has the unique id AIDAZZZZZZZZZZZZZZZZZ');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+  });
 });

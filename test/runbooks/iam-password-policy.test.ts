@@ -73,3 +73,14 @@ describe('password policy merge (pure)', () => {
     expect(() => checkTargets(CIS_PASSWORD_TARGETS)).not.to.throw();
   });
 });
+
+describe('password policy under a stricter custom IAM.7 parameter', () => {
+  it('a policy meeting CIS but not the custom length 20, reuse or age is not verified, and the merge raises it to them', () => {
+    const custom = { ...CIS_PASSWORD_TARGETS, MinimumPasswordLength: 20, MaxPasswordAgeDays: 60 };
+    expect(unmetTargets(compliant, CIS_PASSWORD_TARGETS)).to.deep.equal([]);
+    expect(unmetTargets(compliant, custom)).to.deep.equal(['MinimumPasswordLength < 20', 'MaxPasswordAge not ≤ 60']);
+    const { policy } = mergePasswordPolicy(compliant, custom);
+    expect(policy).to.include({ MinimumPasswordLength: 20, MaxPasswordAge: 60 });
+    expect(unmetTargets(policy, custom)).to.deep.equal([]);
+  });
+});

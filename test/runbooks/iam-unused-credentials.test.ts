@@ -189,6 +189,48 @@ describe('IAM unused credentials runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
+  it('resolves a unique id (as AWS Config findings name users) to the user in the plan, records both, and acts on the user', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/by-unique-id.yaml', {
+      UserName: 'AIDACKCEVSQ6C2EXAMPLE',
+      MaxUnusedDays: 45,
+    });
+    expect(run.result.status).to.equal('Success');
+    expect(mapOutput(run, 'Plan', 'Before')).to.include({ UserName: 'carol', UserId: 'AIDACKCEVSQ6C2EXAMPLE' });
+    expect(output(run, 'Plan', 'Summary')).to.match(
+      /^unique id AIDACKCEVSQ6C2EXAMPLE is carol; user carol: deactivate access key AKIACAROLIDLE/,
+    );
+    expect(mutatingCalls(run).map((c) => c.input)).to.deep.equal([{ UserName: 'carol', AccessKeyId: 'AKIACAROLIDLE', Status: 'Inactive' }]);
+    expect(mapOutput(run, 'Verify', 'After')).to.include({ UserName: 'carol', UserId: 'AIDACKCEVSQ6C2EXAMPLE' });
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expectPolicyClean(run);
+  });
+
+  it('skips with the reason when no user has the unique id', async () => {
+    const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/unknown-unique-id.yaml', {
+      UserName: 'AIDAZZZZZZZZZZZZZZZZZ',
+    });
+    expect(output(run, 'Plan', 'Decision')).to.equal('skip');
+    expect(output(run, 'Plan', 'Summary')).to.contain('no IAM user has the unique id AIDAZZZZZZZZZZZZZZZZZ');
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expectPolicyClean(run);
+  });
+
+  it('IAM.22 runs with 45 days: a key idle for 60 days is deactivated, which the 90 days of IAM.8 leave alone', async () => {
+    const iam22 = unusedCredentialsRunbook.controls.find((c) => c.id === 'IAM.22');
+    expect(iam22?.parameters).to.deep.equal({ MaxUnusedDays: 45 });
+    const at45 = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/by-unique-id.yaml', {
+      UserName: 'AIDACKCEVSQ6C2EXAMPLE',
+      ...iam22?.parameters,
+    });
+    expect(output(at45, 'Plan', 'Decision')).to.equal('remediate');
+    expect(mutatingCalls(at45)).to.have.length(1);
+    const at90 = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/by-unique-id.yaml', {
+      UserName: 'AIDACKCEVSQ6C2EXAMPLE',
+    });
+    expect(output(at90, 'Plan', 'Decision')).to.equal('compliant');
+    expect(mutatingCalls(at90)).to.deep.equal([]);
+  });
+
   it('fails without a change when the threshold is below 30 days', async () => {
     const run = await runRunbook(unusedCredentialsRunbook, 'iam-unused-credentials/stale.yaml', { UserName: 'alice', MaxUnusedDays: 7 });
     expect(run.result.status).to.equal('Failed');
