@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SdkInvoker } from '../src/aws/sdk-invoker';
-import { shippedCatalog } from '../src/compiler';
 import { configParameter, type ConfigParameterCache } from '../src/findings/config-parameter';
 import { configFromText, defaultConfig, type HubfixConfig, loadConfigFile } from '../src/findings/config';
+import { orchestratorCatalog } from './catalog';
 import { credentialsFor, type EventResult, handleEvent, jsonLog, type OrchestratorDeps } from '../src/findings/orchestrate';
 
 /**
@@ -34,7 +34,7 @@ function loadConfig(): HubfixConfig {
 function setup(): OrchestratorDeps {
   if (!deps) {
     const invoker = new SdkInvoker(process.env.HUBFIX_ENDPOINT ? { endpoint: process.env.HUBFIX_ENDPOINT } : {});
-    const base = { invoker, catalog: shippedCatalog(), config: loadConfig() };
+    const base = { invoker, catalog: orchestratorCatalog(), config: loadConfig() };
     deps = { ...base, credentials: credentialsFor(base), log: jsonLog };
     if (process.env.HUBFIX_CONFIG_PARAMETER)
       parameter = configParameter(invoker, process.env.HUBFIX_CONFIG_PARAMETER, process.env.AWS_REGION ?? 'us-east-1');

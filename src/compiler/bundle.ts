@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { zip } from '../cfn/zip';
+import { SERVICES } from '../aws/services';
+import { lambdaLogging, principalPermissions } from '../iam/principals';
+import { standaloneValidators } from './validators';
 
 /** The AWS Lambda runtime the templates declare and the bundles are built for. */
 export const LAMBDA_RUNTIME = 'nodejs22.x';
@@ -35,6 +38,69 @@ export interface LambdaBundle {
 }
 
 /**
+ * Modules a bundle takes in their built form, so a cold start compiles nothing: the JSON Schema
+ * validators as ajv standalone code compiled now, and the orchestrator's catalog as the
+ * catalog.json this build wrote into outDir (read before bundling; its absence is a build error).
+ */
+function builtModules(root: string, outDir: string): import('esbuild').Plugin {
+  return {
+    name: 'hubfix-built-modules',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]findings[\\/]validators\.ts$/ }, () => ({
+        contents: standaloneValidators(),
+        loader: 'js',
+        resolveDir: root,
+      }));
+      build.onLoad({ filter: /[\\/]orchestrator[\\/]catalog\.ts$/ }, () => {
+        const file = path.join(outDir, 'catalog.json');
+        if (!fs.existsSync(file)) throw new Error(`${file} is missing: the orchestrator bundle takes the catalog the build wrote`);
+        const text = JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')));
+        return {
+          contents: `let catalog;\nexports.orchestratorCatalog = () => (catalog ??= JSON.parse(${JSON.stringify(text)}));\n`,
+          loader: 'js',
+          resolveDir: root,
+        };
+      });
+    },
+  };
+}
+
+/**
+ * The SDK client packages a Lambda may load: the orchestrator's are those of the services its own
+ * role and the member role may call (derived from the code, src/iam/principals.ts), so its bundle
+ * carries 3 clients instead of 14 and a cold start parses that much less. Undefined: every client.
+ */
+export function sdkPackagesOf(name: string): Set<string> | undefined {
+  if (name !== 'orchestrator') return undefined;
+  const permissions = principalPermissions(['Hubfix-Any']);
+  // iam:PassRole authorises a call, and the logs actions are the Lambda runtime's own: not calls of the code
+  const notCalls = new Set(['iam:PassRole', ...lambdaLogging('x').map((p) => p.action)]);
+  const calls = [...permissions.orchestrator, ...permissions.member].filter((p) => !notCalls.has(p.action));
+  const prefixes = new Set(calls.map((p) => p.action.split(':')[0]));
+  return new Set(
+    Object.values(SERVICES)
+      .filter((s) => prefixes.has(s.iamPrefix))
+      .map((s) => s.sdkPackage),
+  );
+}
+
+/** A client package the Lambda may not call resolves to a module that says so if ever loaded. */
+function onlySdkPackages(allowed: Set<string>): import('esbuild').Plugin {
+  return {
+    name: 'hubfix-sdk-packages',
+    setup(build) {
+      build.onResolve({ filter: /^@aws-sdk\/client-[a-z0-9-]+$/ }, (args) =>
+        allowed.has(args.path) ? undefined : { path: args.path, namespace: 'hubfix-not-bundled' },
+      );
+      build.onLoad({ filter: /.*/, namespace: 'hubfix-not-bundled' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`${args.path} is not in this Lambda bundle: its role may not call that service`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
  * Bundle each Lambda with esbuild into outDir/lambda/<name>/index.js, for the Lambda runtime
  * above, with the AWS SDK v3 inlined (the version the tests ran with), and zip it as
  * outDir/lambda/<name>.zip. Deterministic: no timestamps, no absolute paths in the output.
@@ -47,6 +113,7 @@ export async function bundleLambdas(outDir: string, names: readonly string[] = O
     const entry = path.join(root, LAMBDAS[name]);
     if (!fs.existsSync(entry)) continue;
     const file = path.join(outDir, 'lambda', name, 'index.js');
+    const packages = sdkPackagesOf(name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await esbuild.build({
       entryPoints: [entry],
@@ -59,6 +126,7 @@ export async function bundleLambdas(outDir: string, names: readonly string[] = O
       legalComments: 'none',
       absWorkingDir: root,
       logLevel: 'silent',
+      plugins: [builtModules(root, outDir), ...(packages ? [onlySdkPackages(packages)] : [])],
     });
     const archive = zip([{ name: 'index.js', data: fs.readFileSync(file) }]);
     const zipFile = path.join(outDir, 'lambda', `${name}.zip`);

@@ -1,33 +1,11 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-import configSchema from '../../schemas/config.schema.json';
-import eventSchema from '../../schemas/securityhub-event.schema.json';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import { validators } from './validators';
 
 /**
- * The orchestrator's JSON Schemas, compiled once per process (strict ajv): the Security Hub
- * event envelope, one finding, and hubfix.config.yaml. Each check returns the first problem as
- * one line (`Resources: must NOT have fewer than 1 items`), or undefined when the value is valid.
+ * Checks against the orchestrator's JSON Schemas (src/findings/validators.ts: compiled once per
+ * process, or precompiled at build time in a Lambda bundle). Each check returns the first problem
+ * as one line (`Resources: must NOT have fewer than 1 items`), or undefined when the value is valid.
  */
-
-interface Validators {
-  event: ValidateFunction;
-  finding: ValidateFunction;
-  config: ValidateFunction;
-}
-
-let compiled: Validators | undefined;
-
-function validators(): Validators {
-  if (!compiled) {
-    const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: false });
-    addFormats(ajv, ['date', 'date-time']);
-    const event = ajv.compile(eventSchema);
-    const finding = ajv.getSchema(`${eventSchema.$id}#/$defs/finding`);
-    if (!finding) throw new Error('schemas/securityhub-event.schema.json has no $defs/finding');
-    compiled = { event, finding, config: ajv.compile(configSchema) };
-  }
-  return compiled;
-}
 
 /** `/Resources/0/Id` → `Resources[0].Id`. */
 function dotted(pointer: string): string {
