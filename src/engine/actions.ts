@@ -5,7 +5,8 @@ import type { CompiledSequence, CompiledStep } from './compile';
 import { evaluateCondition } from './conditions';
 import { parseDuration, parseTimestamp } from './duration';
 import { StepError } from './errors';
-import { type Execution, type StepRun, awsFailureMessage, parseRoleArn } from './execution';
+import { type Execution, type StepRun, awsFailureMessage } from './execution';
+import type { ExecutionFacts } from '../model/handlers';
 import type { ParentStepDetails } from './record';
 import { NO_MATCH } from './selector';
 import { stringForm } from './values';
@@ -247,18 +248,43 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
     call.errorCode = 'FunctionError';
     throw new StepError(`FunctionError: the step runner has no handler "${handlerId}"`, 'FunctionError');
   }
+  // what the step runner does before the handler (src/steprunner/lambda.ts), so that Calls holds
+  // every call AWS would see: it reads the execution with its own role (answered here by the
+  // engine), then assumes the role it is given, once per execution while it stays warm
+  const executionId = typeof payload.executionId === 'string' ? payload.executionId : exec.executionId;
+  let facts: ExecutionFacts | undefined;
+  if (typeof payload.executionId === 'string') {
+    const record = await exec.aws(
+      'ssm',
+      'GetAutomationExecution',
+      { AutomationExecutionId: executionId },
+      { run: ctx.run, checkPolicy: false, signal, credentials: exec.parent?.credentials, madeBy: 'step-runner' },
+    );
+    const view = (record.AutomationExecution ?? {}) as { DocumentName?: unknown; Parameters?: unknown };
+    facts = {
+      document: typeof view.DocumentName === 'string' ? view.DocumentName : exec.doc.name,
+      parameters: (view.Parameters as Record<string, string[]> | undefined) ?? {},
+      step: step.name,
+      record,
+    };
+  }
   let credentials: AwsCredentials | undefined = exec.credentials;
   let account = exec.accountId;
   const roleArn = typeof payload.roleArn === 'string' ? payload.roleArn : undefined;
-  if (roleArn && roleArn !== exec.roleArn) {
-    // the step runner assumes the role it is given before it touches AWS
+  if (roleArn) {
+    let session = exec.runnerSessions.get(roleArn);
+    if (!session) {
+      session = exec.assumeRole(roleArn, ctx.run, signal, 'step-runner');
+      exec.runnerSessions.set(roleArn, session);
+      session.catch(() => exec.runnerSessions.delete(roleArn));
+    }
     try {
-      ({ credentials, account } = await exec.assumeRole(roleArn, ctx.run, signal));
+      ({ credentials, account } = await session);
     } catch (err) {
       if (err instanceof Interrupt) throw err;
       throw new StepError(`FunctionError: the step runner could not assume ${roleArn}: ${(err as Error).message}`, 'FunctionError');
     }
-  } else if (roleArn) account = parseRoleArn(roleArn)?.account ?? account;
+  }
   // the step runner Lambda's context, its calls going through the execution (recorded, policy-checked, interruptible)
   const scriptCtx = scriptContext({
     invoker: {
@@ -276,7 +302,8 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
     region: exec.region,
     account,
     partition: exec.partition,
-    executionId: typeof payload.executionId === 'string' ? payload.executionId : exec.executionId,
+    executionId,
+    ...(facts ? { execution: facts } : {}),
     now: () => new Date(exec.env.clock.now()),
     sleep: (ms) => exec.env.clock.sleep(ms, signal),
   });

@@ -117,6 +117,8 @@ export class Execution implements Scope {
   partition: string;
   roleArn: string | undefined;
   credentials: AwsCredentials | undefined;
+  /** The step runner's sessions of this execution by role ARN (a warm runner assumes a role once per execution). */
+  readonly runnerSessions = new Map<string, Promise<{ credentials: AwsCredentials; account: string }>>();
   /** Set by the first failed critical step (or an Abort): the automation's final failure. */
   failure: { status: ExecutionStatus; message: string } | undefined;
   readonly region: string;
@@ -152,7 +154,15 @@ export class Execution implements Scope {
     service: string,
     operation: string,
     input: Record<string, unknown>,
-    opts: { run?: StepRun; credentials?: AwsCredentials; account?: string; checkPolicy: boolean; signal?: Signal; region?: string },
+    opts: {
+      run?: StepRun;
+      credentials?: AwsCredentials;
+      account?: string;
+      checkPolicy: boolean;
+      signal?: Signal;
+      region?: string;
+      madeBy?: CallRecord['madeBy'];
+    },
   ): Promise<AwsOutput> {
     opts.signal?.check();
     const record: CallRecord = {
@@ -163,6 +173,7 @@ export class Execution implements Scope {
       region: opts.region ?? this.region,
       outcome: 'ok',
     };
+    if (opts.madeBy) record.madeBy = opts.madeBy;
     if (opts.run !== undefined) {
       record.step = opts.run.step.name;
       record.stepExecutionId = opts.run.id;
@@ -194,14 +205,19 @@ export class Execution implements Scope {
   }
 
   /** sts AssumeRole as SSM does it for the automation (no policy check: the caller, not the role, calls it). */
-  async assumeRole(roleArn: string, run?: StepRun, signal?: Signal): Promise<{ credentials: AwsCredentials; account: string }> {
+  async assumeRole(
+    roleArn: string,
+    run?: StepRun,
+    signal?: Signal,
+    madeBy?: CallRecord['madeBy'],
+  ): Promise<{ credentials: AwsCredentials; account: string }> {
     const parsed = parseRoleArn(roleArn);
     if (!parsed) throw new AwsServiceError('ValidationError', `${JSON.stringify(roleArn)} is not an IAM role ARN`, 'sts', 'AssumeRole');
     const out = await this.aws(
       'sts',
       'AssumeRole',
       { RoleArn: roleArn, RoleSessionName: this.executionId },
-      { run, checkPolicy: false, account: parsed.account, credentials: this.parent?.credentials, signal },
+      { run, checkPolicy: false, account: parsed.account, credentials: this.parent?.credentials, signal, ...(madeBy ? { madeBy } : {}) },
     );
     const c = (out.Credentials ?? {}) as Record<string, unknown>;
     if (typeof c.AccessKeyId !== 'string' || typeof c.SecretAccessKey !== 'string')

@@ -31,6 +31,8 @@ export interface CallRecord {
   errorMessage?: string;
   /** Answered by the engine itself (its own GetAutomationExecution, the in-process step runner). */
   answeredBy?: 'engine' | 'step-runner';
+  /** Made by the step runner itself, before the handler (its execution check, its role assumption). */
+  madeBy?: 'step-runner';
 }
 
 export interface ParentStepDetails {

@@ -1,5 +1,5 @@
 import { SdkInvoker } from '../aws/sdk-invoker';
-import type { Invoker } from '../aws/invoker';
+import type { AwsCredentials, AwsOutput, Invoker } from '../aws/invoker';
 import { compileAll, handlerRegistry } from '../compiler';
 import type { CompiledRunbook } from '../compiler/compile';
 import type { AnyHandler, ExecutionFacts } from '../model/handlers';
@@ -129,6 +129,41 @@ export interface StepRunnerOptions {
   steps?: StepHandlers;
   /** Role names the runner may assume (default: the runbook role of every shipped document). */
   roleNames?: ReadonlySet<string>;
+  now?: () => number;
+}
+
+/** A session is reused while it has this long left (AssumeRole gives an hour by default). */
+const SESSION_MARGIN_MS = 5 * 60_000;
+/** Sessions a warm runner keeps (executions in flight in one account and Region). */
+const MAX_SESSIONS = 100;
+
+/**
+ * The runbook-role sessions of a warm runner, one per (role, execution): a session is named after
+ * its execution (CloudTrail), so it is never shared between executions, and it is used only after
+ * that invocation's execution check has passed. An automation's script steps then cost one
+ * AssumeRole between them instead of one each.
+ */
+export class RunnerSessions {
+  private readonly sessions = new Map<string, { credentials: AwsCredentials; expires: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  async get(roleArn: string, executionId: string, assume: () => Promise<AwsOutput>): Promise<AwsCredentials> {
+    const key = `${roleArn} ${executionId}`;
+    const kept = this.sessions.get(key);
+    if (kept && kept.expires - SESSION_MARGIN_MS > this.now()) return kept.credentials;
+    const out = (await assume()) as {
+      Credentials?: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration?: string | Date };
+    };
+    const c = out.Credentials;
+    if (!c) throw new Error(`AssumeRole of ${roleArn} returned no credentials`);
+    const credentials: AwsCredentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+    const expires = c.Expiration ? new Date(c.Expiration).getTime() : this.now() + 15 * 60_000;
+    this.sessions.delete(key);
+    this.sessions.set(key, { credentials, expires: Number.isNaN(expires) ? 0 : expires });
+    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
+    return credentials;
+  }
 }
 
 export function makeStepRunner(invoker: Invoker, region: string, options: StepRunnerOptions = {}) {
@@ -136,6 +171,7 @@ export function makeStepRunner(invoker: Invoker, region: string, options: StepRu
   const handlers = options.handlers ?? handlerRegistry(compiled);
   const steps = options.steps ?? stepHandlersOf(compiled);
   const roleNames = options.roleNames ?? new Set([...steps.keys()].map(runbookRoleName));
+  const sessions = new RunnerSessions(options.now ?? Date.now);
   return async (event: unknown, home: RunnerHome): Promise<Record<string, unknown>> => {
     const e = parseEvent(event, handlers, home, roleNames);
     // the runner's own role reads the execution: the payload's role is not trusted yet
@@ -147,20 +183,17 @@ export function makeStepRunner(invoker: Invoker, region: string, options: StepRu
       input: { AutomationExecutionId: e.executionId },
     });
     const execution = confirmExecution(response, e, steps);
-    const assumed = (await invoker.call({
-      service: 'sts',
-      operation: 'AssumeRole',
-      region,
-      input: { RoleArn: e.roleArn, RoleSessionName: `hubfix-${e.executionId}`.slice(0, 64) },
-    })) as { Credentials?: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } };
-    if (!assumed.Credentials) throw new Error(`AssumeRole of ${e.roleArn} returned no credentials`);
+    const credentials = await sessions.get(e.roleArn, e.executionId, () =>
+      invoker.call({
+        service: 'sts',
+        operation: 'AssumeRole',
+        region,
+        input: { RoleArn: e.roleArn, RoleSessionName: `hubfix-${e.executionId}`.slice(0, 64) },
+      }),
+    );
     const ctx = scriptContext({
       invoker,
-      credentials: {
-        accessKeyId: assumed.Credentials.AccessKeyId,
-        secretAccessKey: assumed.Credentials.SecretAccessKey,
-        sessionToken: assumed.Credentials.SessionToken,
-      },
+      credentials,
       region,
       account: home.account,
       partition: home.partition,

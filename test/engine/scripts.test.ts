@@ -120,8 +120,35 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
     expect(call?.credentials?.accessKeyId).to.equal('ASIAMOCKMOCKMOCKMOCK');
     expect(call?.account).to.equal(ACCOUNT);
     expect(call?.region).to.equal('us-east-1');
-    const recorded = h.result.record.Calls.map((c) => `${c.service}:${c.operation}:${c.step ?? '-'}:${c.outcome}:${c.answeredBy ?? ''}`);
-    expect(recorded).to.deep.equal(['sts:AssumeRole:-:ok:', 'lambda:Invoke:Read:ok:step-runner', 'iam:GetAccountPasswordPolicy:Read:ok:']);
+    const recorded = h.result.record.Calls.map(
+      (c) => `${c.service}:${c.operation}:${c.step ?? '-'}:${c.outcome}:${c.answeredBy ?? ''}:${c.madeBy ?? ''}`,
+    );
+    // every call AWS would see: SSM's role assumption and Lambda invocation, the step runner's
+    // execution check (answered by the engine, which is SSM here) and its own role assumption
+    expect(recorded).to.deep.equal([
+      'sts:AssumeRole:-:ok::',
+      'lambda:Invoke:Read:ok:step-runner:',
+      'ssm:GetAutomationExecution:Read:ok:engine:step-runner',
+      'sts:AssumeRole:Read:ok::step-runner',
+      'iam:GetAccountPasswordPolicy:Read:ok::',
+    ]);
+  });
+
+  it('counts the step runner assuming the role once per execution, as a warm runner does, and its check on every step', async () => {
+    const h = await run(
+      doc([
+        scriptStep('Read', 'test.readPolicy', { who: 'x' }, ['Length']),
+        scriptStep('ReadAgain', 'test.readPolicy', { who: 'y' }, ['Length']),
+      ]),
+      {},
+      {
+        handlers,
+        policy: policy('lambda:InvokeFunction', 'iam:GetAccountPasswordPolicy'),
+        mocks: [{ ...policyMock, times: 2 }],
+      },
+    );
+    const byRunner = h.result.record.Calls.filter((c) => c.madeBy === 'step-runner').map((c) => `${c.operation}:${c.step}`);
+    expect(byRunner).to.deep.equal(['GetAutomationExecution:Read', 'AssumeRole:Read', 'GetAutomationExecution:ReadAgain']);
   });
 
   it('a handler that throws fails the step with FunctionError and its message', async () => {

@@ -138,3 +138,66 @@ describe('step runner Lambda', () => {
     expect(homeOf('arn:evil:lambda:x:123456789012:function:f')).to.equal(undefined);
   });
 });
+
+describe('step runner sessions while warm', () => {
+  const assumes = (call: sinon.SinonStub) => call.getCalls().filter((c) => (c.args[0] as AwsCall).operation === 'AssumeRole').length;
+  const checks = (call: sinon.SinonStub) =>
+    call.getCalls().filter((c) => (c.args[0] as AwsCall).operation === 'GetAutomationExecution').length;
+
+  it('assumes the runbook role once per execution, and still checks the execution on every invocation', async () => {
+    const { invoker, call } = stubInvoker();
+    const run = makeStepRunner(invoker, 'us-east-1', OPTIONS);
+    for (let i = 0; i < 3; i++) expect(await run(EVENT, HOME)).to.include({ Caller: 'signed-with-AK' });
+    expect(assumes(call)).to.equal(1);
+    expect(checks(call)).to.equal(3);
+  });
+
+  it('never shares a session between executions (the session is named after its execution)', async () => {
+    const other = '1b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
+    const { invoker, call } = stubInvoker();
+    call.callsFake(async (c: AwsCall) => {
+      if (c.operation === 'GetAutomationExecution') return execution({ AutomationExecutionId: String(c.input.AutomationExecutionId) });
+      if (c.operation === 'AssumeRole')
+        return { Credentials: { AccessKeyId: String(c.input.RoleSessionName), SecretAccessKey: 'S', SessionToken: 'T' } };
+      return { Arn: `signed-with-${c.credentials?.accessKeyId}` };
+    });
+    const run = makeStepRunner(invoker, 'us-east-1', OPTIONS);
+    expect(await run(EVENT, HOME)).to.include({ Caller: `signed-with-hubfix-${EXECUTION}` });
+    expect(await run({ ...EVENT, executionId: other }, HOME)).to.include({ Caller: `signed-with-hubfix-${other}` });
+    expect(assumes(call)).to.equal(2);
+  });
+
+  it('assumes again when the session is within 5 minutes of expiring', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const { invoker, call } = stubInvoker();
+    call.callsFake(async (c: AwsCall) => {
+      if (c.operation === 'GetAutomationExecution') return execution();
+      if (c.operation === 'AssumeRole')
+        return {
+          Credentials: { AccessKeyId: 'AK', SecretAccessKey: 'S', SessionToken: 'T', Expiration: new Date(now + 3600_000).toISOString() },
+        };
+      return { Arn: 'x' };
+    });
+    const run = makeStepRunner(invoker, 'us-east-1', { ...OPTIONS, now: () => now });
+    await run(EVENT, HOME);
+    now += 50 * 60_000;
+    await run(EVENT, HOME);
+    expect(assumes(call)).to.equal(1);
+    now += 6 * 60_000;
+    await run(EVENT, HOME);
+    expect(assumes(call)).to.equal(2);
+  });
+
+  it('uses no kept session for an invocation whose execution check fails', async () => {
+    const { invoker, call } = stubInvoker();
+    const run = makeStepRunner(invoker, 'us-east-1', OPTIONS);
+    await run(EVENT, HOME);
+    call.callsFake(async (c: AwsCall) => {
+      if (c.operation === 'GetAutomationExecution') return execution({ AutomationExecutionStatus: 'Success' });
+      return { Arn: 'should-not-be-called' };
+    });
+    expect(await refusal(run, EVENT)).to.match(/is Success, not InProgress/);
+    // the handler ran once (the first, confirmed invocation); the refused one called nothing as the role
+    expect(call.getCalls().filter((c) => (c.args[0] as AwsCall).operation === 'GetCallerIdentity')).to.have.length(1);
+  });
+});
