@@ -10,9 +10,12 @@ import {
   scriptPhases,
 } from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
+import { errorCode, hasErrorCode } from '../src/aws/invoker';
 import {
+  type IpPermission,
   type SecurityGroupRule,
   SECURITY_GROUP_EXTRACT,
+  authorizeIngress,
   describeRule,
   isRuleGone,
   normalProtocol,
@@ -101,6 +104,108 @@ export function classifyIngress(rules: readonly SecurityGroupRule[], scope: Rule
   return out;
 }
 
+/** A port range, both ends included. */
+export type PortRange = [from: number, to: number];
+
+/** Every TCP/UDP port, as a rule with no range (or -1) means. */
+export const ALL_PORTS: PortRange = [0, 65535];
+
+/** The ports of a TCP/UDP rule as a range; a missing or -1 end means every port. Pure. */
+export function portRangeOf(rule: Pick<SecurityGroupRule, 'FromPort' | 'ToPort'>): PortRange {
+  const { FromPort: from, ToPort: to } = rule;
+  if (from === undefined || to === undefined || from === -1 || to === -1) return [...ALL_PORTS];
+  return [from, to];
+}
+
+/** `from..to` without `ports`: the ranges that remain, in order (empty when nothing does). Pure. */
+export function subtractPorts(range: PortRange, ports: readonly number[]): PortRange[] {
+  const [from, to] = range;
+  const out: PortRange[] = [];
+  let next = from;
+  for (const p of [...new Set(ports)].sort((a, b) => a - b)) {
+    if (p < next || p > to) continue;
+    if (p > next) out.push([next, p - 1]);
+    next = p + 1;
+  }
+  if (next <= to) out.push([next, to]);
+  return out;
+}
+
+/**
+ * What becomes of one offending rule (a world-open CIDR rule covering an admin port):
+ * - `revoke`: the rule opens nothing but admin ports, so it goes;
+ * - `replace`: the same rule (source, description) on what remains is added first, then the wide
+ *   rule is revoked. `notCarried` says what the replacement does not keep open.
+ *
+ * TCP or UDP: the rule's range minus the admin ports. All protocols (`-1`) cannot be written as
+ * port ranges; it becomes TCP on every port but the admin ports, UDP on every port (minus the admin
+ * ports when the control counts UDP), and ICMP (ICMPv6 for an IPv6 source) on every type. Other IP
+ * protocols (GRE, ESP, AH, SCTP, ...) would need one rule each; they are not carried over, and the
+ * plan says so. Pure.
+ */
+export type RulePlan =
+  | { rule: SecurityGroupRule; action: 'revoke' }
+  | { rule: SecurityGroupRule; action: 'replace'; permissions: IpPermission[]; notCarried?: string };
+
+export const NOT_CARRIED_BY_ALL_TRAFFIC = 'other IP protocols (GRE, ESP, AH, SCTP, ...) are no longer open';
+
+export function planRule(rule: SecurityGroupRule, scope: RuleScope): RulePlan {
+  const p = normalProtocol(rule.IpProtocol);
+  const family = worldOpenFamily(rule);
+  const on = (protocol: string, ranges: PortRange[]): IpPermission[] =>
+    ranges.map(([from, to]) => sameSource(rule, { IpProtocol: protocol, FromPort: from, ToPort: to }));
+  if (p === '-1') {
+    const udp = scope.protocols === 'tcp-and-udp' ? subtractPorts(ALL_PORTS, scope.ports) : [ALL_PORTS];
+    const icmp = sameSource(rule, { IpProtocol: family === 'ipv6' ? 'icmpv6' : 'icmp', FromPort: -1, ToPort: -1 });
+    const permissions = [...on('tcp', subtractPorts(ALL_PORTS, scope.ports)), ...on('udp', udp), icmp];
+    return { rule, action: 'replace', permissions, notCarried: NOT_CARRIED_BY_ALL_TRAFFIC };
+  }
+  const remaining = subtractPorts(portRangeOf(rule), scope.ports);
+  if (remaining.length === 0) return { rule, action: 'revoke' };
+  return { rule, action: 'replace', permissions: on(p, remaining) };
+}
+
+/** A permission with the rule's own CIDR source and description. Pure. */
+function sameSource(rule: SecurityGroupRule, perm: IpPermission): IpPermission {
+  const d = rule.Description ? { Description: rule.Description } : {};
+  if (rule.CidrIpv6) return { ...perm, Ipv6Ranges: [{ CidrIpv6: rule.CidrIpv6, ...d }] };
+  return { ...perm, IpRanges: [{ CidrIp: String(rule.CidrIpv4), ...d }] };
+}
+
+/** True when an ingress rule of the group already opens exactly this permission (its one CIDR). Pure. */
+export function isPermissionPresent(rules: readonly SecurityGroupRule[], perm: IpPermission): boolean {
+  const cidr4 = perm.IpRanges?.[0]?.CidrIp;
+  const cidr6 = perm.Ipv6Ranges?.[0]?.CidrIpv6;
+  const ports = (from?: number, to?: number) => `${from ?? -1}:${to ?? -1}`;
+  return rules.some(
+    (r) =>
+      !r.IsEgress &&
+      normalProtocol(r.IpProtocol) === normalProtocol(perm.IpProtocol) &&
+      ports(r.FromPort, r.ToPort) === ports(perm.FromPort, perm.ToPort) &&
+      (cidr4 !== undefined ? r.CidrIpv4 === cidr4 : r.CidrIpv6 === cidr6),
+  );
+}
+
+/** `tcp 0-21, 23-65535; udp 0-65535; icmp` for a list of single-range permissions. Pure. */
+export function describePermissions(perms: readonly IpPermission[]): string {
+  const byProtocol = new Map<string, string[]>();
+  for (const perm of perms) {
+    const p = normalProtocol(perm.IpProtocol);
+    const ranges = byProtocol.get(p) ?? [];
+    if (perm.FromPort !== undefined && perm.FromPort !== -1)
+      ranges.push(perm.FromPort === perm.ToPort ? `${perm.FromPort}` : `${perm.FromPort}-${perm.ToPort}`);
+    byProtocol.set(p, ranges);
+  }
+  return [...byProtocol].map(([p, ranges]) => (ranges.length ? `${p} ${ranges.join(', ')}` : `${p} all`)).join('; ');
+}
+
+/** One phrase for a rule plan. Pure. */
+export function describeRulePlan(plan: RulePlan): string {
+  if (plan.action === 'revoke') return `revoke ${describeRule(plan.rule)}`;
+  const extra = plan.notCarried ? `; ${plan.notCarried}` : '';
+  return `replace ${describeRule(plan.rule)} by ${describePermissions(plan.permissions)} from ${sourceOf(plan.rule)}${extra}`;
+}
+
 interface AdminPortsInput {
   GroupId: string;
   Ports: string;
@@ -128,7 +233,8 @@ function leftAloneText(c: IngressClassification): string {
 /** One line for the plan. Pure. */
 export function describeAdminPorts(groupId: string, c: IngressClassification, scope: RuleScope): string {
   if (c.offending.length === 0) return `${groupId}: no ingress rule opens ${scopeText(scope)}; nothing to change${leftAloneText(c)}`;
-  return `${groupId}: revoke ${c.offending.map(describeRule).join(', ')} (open ${scopeText(scope)})${leftAloneText(c)}`;
+  const plans = c.offending.map((r) => describeRulePlan(planRule(r, scope)));
+  return `${groupId}: ${plans.join('; ')} (open ${scopeText(scope)})${leftAloneText(c)}`;
 }
 
 export const planAdminPorts = defineHandler<AdminPortsInput, PlanResult>({
@@ -152,6 +258,9 @@ export const planAdminPorts = defineHandler<AdminPortsInput, PlanResult>({
       VpcId: group.VpcId ?? '',
       OffendingRules: JSON.stringify(c.offending),
       ReauthorizeIpPermissions: JSON.stringify(c.offending.map(toIpPermission)),
+      Replacements: JSON.stringify(
+        c.offending.map((r) => planRule(r, scope)).flatMap((p) => (p.action === 'replace' ? p.permissions : [])),
+      ),
       LeftAlone: JSON.stringify(c.leftAlone.map((l) => ({ SecurityGroupRuleId: l.rule.SecurityGroupRuleId, Reason: l.reason }))),
     };
     return {
@@ -162,42 +271,87 @@ export const planAdminPorts = defineHandler<AdminPortsInput, PlanResult>({
   },
 });
 
-export const revokeAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
+/** Authorize errors that mean this replacement cannot be made: the wide rule is then left alone. */
+const CANNOT_REPLACE = ['RulesPerSecurityGroupLimitExceeded', 'InvalidParameterValue', 'InvalidPermission.Malformed'];
+
+/** Rounds of read → authorize → read back → revoke; another run on the same group may add rules meanwhile. */
+const MAX_ROUNDS = 4;
+
+export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
   id: 'ec2AdminPorts.revoke',
-  description: 'Read the rules again and revoke, by rule id, only the world-open ingress rules covering the admin ports.',
-  permissions: [{ action: 'ec2:DescribeSecurityGroupRules' }, { action: 'ec2:RevokeSecurityGroupIngress' }],
+  description:
+    'Read the rules again; for each world-open rule covering an admin port, first add the same rule on the ports that remain, read them back, then revoke the wide rule by id.',
+  permissions: [
+    { action: 'ec2:DescribeSecurityGroupRules' },
+    { action: 'ec2:AuthorizeSecurityGroupIngress' },
+    { action: 'ec2:RevokeSecurityGroupIngress' },
+  ],
   outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     const scope = checkInput(input);
-    // read again right before writing: revoke exactly what is open now, by id
-    let c = classifyIngress(await readGroupRules(ctx, input.GroupId), scope);
-    if (c.offending.length === 0) return { Changed: 'nothing: no offending rule is left' };
-    try {
-      await revokeRules(
-        ctx,
-        input.GroupId,
-        c.offending.map((r) => r.SecurityGroupRuleId),
-        'ingress',
-      );
-    } catch (err) {
-      if (!isRuleGone(err)) throw err;
-      // a rule went away between the read and the revoke: read once more and revoke what is left
-      c = classifyIngress(await readGroupRules(ctx, input.GroupId), scope);
-      if (c.offending.length)
+    const done: string[] = [];
+    const leftAlone = new Map<string, string>();
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      // read again right before writing: act on exactly what is open now, by id
+      let rules = await readGroupRules(ctx, input.GroupId);
+      const plans = classifyIngress(rules, scope)
+        .offending.filter((r) => !leftAlone.has(r.SecurityGroupRuleId))
+        .map((r) => planRule(r, scope));
+      if (plans.length === 0) break;
+      const ready: RulePlan[] = [];
+      let added = false;
+      for (const plan of plans) {
+        if (plan.action === 'revoke') {
+          ready.push(plan);
+          continue;
+        }
+        const missing = plan.permissions.filter((perm) => !isPermissionPresent(rules, perm));
+        if (missing.length === 0) {
+          ready.push(plan);
+          continue;
+        }
+        try {
+          await authorizeIngress(ctx, input.GroupId, missing);
+          added = true;
+          ready.push(plan);
+        } catch (err) {
+          if (hasErrorCode(err, 'InvalidPermission.Duplicate')) continue; // added meanwhile: next round reads it
+          if (!hasErrorCode(err, ...CANNOT_REPLACE)) throw err;
+          leftAlone.set(plan.rule.SecurityGroupRuleId, `the rules on the remaining ports could not be added (${errorCode(err)})`);
+        }
+      }
+      // verify the replacements are there before the wide rule goes
+      if (added) rules = await readGroupRules(ctx, input.GroupId);
+      const revocable = ready.filter((plan) => {
+        if (plan.action === 'revoke' || plan.permissions.every((perm) => isPermissionPresent(rules, perm))) return true;
+        leftAlone.set(plan.rule.SecurityGroupRuleId, 'the rules on the remaining ports were not found after adding them');
+        return false;
+      });
+      if (revocable.length === 0) continue;
+      try {
         await revokeRules(
           ctx,
           input.GroupId,
-          c.offending.map((r) => r.SecurityGroupRuleId),
+          revocable.map((plan) => plan.rule.SecurityGroupRuleId),
           'ingress',
         );
+        done.push(...revocable.map((plan) => doneText(plan)));
+      } catch (err) {
+        // a rule went away between the read and the revoke: the next round reads what is left
+        if (!isRuleGone(err)) throw err;
+      }
     }
-    return {
-      Changed: c.offending.length
-        ? `revoked ${c.offending.map(describeRule).join(', ')}`
-        : 'nothing: the offending rules were removed meanwhile',
-    };
+    const parts = [...done];
+    for (const [id, why] of leftAlone) parts.push(`left alone ${id}: ${why}`);
+    return { Changed: parts.length ? parts.join('; ') : 'nothing: no offending rule is left' };
   },
 });
+
+function doneText(plan: RulePlan): string {
+  if (plan.action === 'revoke') return `revoked ${describeRule(plan.rule)}`;
+  const extra = plan.notCarried ? ` (${plan.notCarried})` : '';
+  return `replaced ${describeRule(plan.rule)} by ${describePermissions(plan.permissions)} from ${sourceOf(plan.rule)}${extra}`;
+}
 
 export const verifyAdminPorts = defineHandler<AdminPortsInput, VerifyResult>({
   id: 'ec2AdminPorts.verify',
@@ -215,41 +369,47 @@ export const verifyAdminPorts = defineHandler<AdminPortsInput, VerifyResult>({
         IngressRuleCount: rules.filter((r) => !r.IsEgress).length,
         OffendingRules: JSON.stringify(c.offending.map((r) => r.SecurityGroupRuleId)),
       },
-      Unmet: c.offending.map((r) => `${describeRule(r)} still open`).join('; '),
+      Unmet: c.offending.map((r) => `${describeRule(r)} is still open: narrow it or remove it by hand`).join('; '),
     };
   },
 });
 
 export const adminPortsRunbook = defineRunbook({
   document: 'Hubfix-EC2-AdminPortsIngress',
-  title: 'Revoke Internet-open ingress to SSH and RDP',
+  title: 'Close Internet-open ingress to SSH and RDP, keeping the other ports',
   class: 'B',
   defaultMode: 'auto',
   scope: 'resource',
   resourceType: 'AwsEc2SecurityGroup',
   changes:
-    'Revokes, by rule id, only the ingress rules open to 0.0.0.0/0 or ::/0 that cover port 22 or 3389 (ranges and all-protocol rules included); other rules stay.',
+    'Closes port 22/3389 to 0.0.0.0/0 and ::/0 only: a rule on just the admin ports is revoked by id; a wider world-open rule (a range, all traffic) is replaced by the same rule on the ports that remain, added and read back before the wide rule is revoked.',
   guidance:
     'Remove inbound rules that open SSH (22) or RDP (3389) to 0.0.0.0/0 or ::/0; allow admin access from known CIDRs, a bastion security group, or use Session Manager instead.',
   description: `# Hubfix: no Internet-open ingress to admin ports (CIS 1.2.0 4.1/4.2, CIS 3.0.0 5.2/5.3)
 
-Revokes only the inbound rules of one security group that open an admin port to the whole Internet, by security group rule id. Every other rule stays.
+Closes the admin ports of one security group to the whole Internet and changes nothing else: public 80/443 on a web-facing group stay open.
 
-A rule is **revoked** when all of these hold:
+A rule is **offending** when all of these hold:
 - it is an ingress rule whose source is a CIDR with prefix length 0 (\`0.0.0.0/0\`, \`::/0\`) of a family in \`Sources\`;
 - its protocol is all (\`-1\`), or TCP (and UDP when \`Protocols\` is \`tcp-and-udp\`) with a port range that includes one of \`Ports\` (a range such as 0–1024 covers 22).
 
-A rule is **left alone**, and named in the summary, when its source is a prefix list (review its entries by hand), another security group, a narrower CIDR, or an address family the control does not cover.
+What becomes of an offending rule:
+- a rule on nothing but admin ports (\`tcp 22\`) is **revoked**;
+- a TCP or UDP rule whose range reaches beyond the admin ports is **replaced** by the same rule (same source, same description) on the ranges that remain: \`tcp 0-65535\` for EC2.13 becomes \`tcp 0-21\` and \`tcp 23-65535\`;
+- an all-traffic rule (\`-1\`) is **replaced** by TCP on every port but the admin ports, UDP on every port (minus the admin ports when UDP counts), and ICMP on every type (ICMPv6 for \`::/0\`). Other IP protocols (GRE, ESP, AH, SCTP, ...) would each need a rule of their own and are **not** carried over; the plan and the change say so, and \`Plan.Before\` holds the original rule to put back.
+- when the replacement cannot be added (the group's rule quota, \`RulesPerSecurityGroupLimitExceeded\`) the wide rule is **left alone**: verify then fails naming it, and the finding is NOTIFIED rather than RESOLVED.
+
+A rule is never touched, and is named in the summary, when its source is a prefix list (review its entries by hand), another security group, a narrower CIDR, or an address family the control does not cover.
 
 The finding's control sets the scope: EC2.13 → port 22 and EC2.14 → port 3389 (TCP, both families); EC2.53 → 22 and 3389 from \`0.0.0.0/0\`, EC2.54 → 22 and 3389 from \`::/0\` (TCP and UDP, as CIS 3.0.0 asks).
 
-1. **Plan** reads the group (\`DescribeSecurityGroups\`) and its rules (\`DescribeSecurityGroupRules\` filtered by \`group-id\`). \`Plan.Before.OffendingRules\` keeps each offending rule in full, \`Plan.Before.ReauthorizeIpPermissions\` the same rules ready to put back.
+1. **Plan** reads the group (\`DescribeSecurityGroups\`) and its rules (\`DescribeSecurityGroupRules\` filtered by \`group-id\`). \`Plan.Before.OffendingRules\` keeps each offending rule in full, \`Plan.Before.ReauthorizeIpPermissions\` the same rules ready to put back, \`Plan.Before.Replacements\` the rules that will be added.
 2. **Gate**: with \`DryRun\` true nothing is changed; with no offending rule the run goes straight to verify; a group that no longer exists is skipped.
-3. **Revoke** reads the rules again and revokes the offending ones with \`RevokeSecurityGroupIngress\` and \`SecurityGroupRuleIds\`.
+3. **Revoke** reads the rules again. For each rule to replace it adds the missing replacement rules in one \`AuthorizeSecurityGroupIngress\` call (all or none), reads the rules back and only when every replacement is there revokes the wide rule with \`RevokeSecurityGroupIngress\` and \`SecurityGroupRuleIds\`. It repeats (at most 4 rounds) while offending rules appear, as when several controls fix one group at once.
 4. **Verify** reads the live rules: no offending rule may remain.
 5. **Finalize** records the outcome on the finding (RESOLVED only when verified) and notifies.
 
-To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-permissions '<Plan.Before.ReauthorizeIpPermissions>'\` (rule tags are not restored).`,
+To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-permissions '<Plan.Before.ReauthorizeIpPermissions>'\`, then revoke the rules listed in \`Plan.Before.Replacements\` (rule tags are not restored).`,
   controls: [
     {
       id: 'EC2.13',
@@ -301,7 +461,11 @@ To undo: \`aws ec2 authorize-security-group-ingress --group-id <GroupId> --ip-pe
     return scriptPhases({
       input,
       plan: { handler: planAdminPorts, description: 'Read the rules; capture the offending ones in full (before-state).' },
-      change: { name: 'Revoke', handler: revokeAdminPorts, description: 'Revoke the offending ingress rules by id.' },
+      change: {
+        name: 'Revoke',
+        handler: replaceAdminPorts,
+        description: 'Keep the other ports of each offending rule open (add first, read back), then revoke it by id.',
+      },
       verify: { handler: verifyAdminPorts, description: 'Check that no offending rule remains.' },
     });
   },

@@ -33,11 +33,13 @@ export interface IpPermission {
   UserIdGroupPairs?: Array<{ GroupId?: string; UserId?: string; VpcId?: string; VpcPeeringConnectionId?: string; Description?: string }>;
 }
 
-/** The protocol as a name: `6` is tcp, `17` udp; `-1` (all) stays. Pure. */
+/** The protocol as a name: `6` is tcp, `17` udp, `1` icmp, `58` icmpv6; `-1` (all) stays. Pure. */
 export function normalProtocol(p: string): string {
   const s = String(p).toLowerCase();
   if (s === '6') return 'tcp';
   if (s === '17') return 'udp';
+  if (s === '1') return 'icmp';
+  if (s === '58') return 'icmpv6';
   return s;
 }
 
@@ -122,7 +124,6 @@ export async function readGroupRules(ctx: ScriptContext, groupId: string): Promi
   return rules;
 }
 
-/** Revokes rules by id, in batches of 50; a `Return: false` answer fails the step. */
 /**
  * True when a revoke failed because the rule is no longer there (another run, or a person, removed
  * it meanwhile). AWS documents both codes for an unknown rule; moto answers the second.
@@ -131,6 +132,7 @@ export function isRuleGone(err: unknown): boolean {
   return hasErrorCode(err, 'InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound');
 }
 
+/** Revokes rules by id, in batches of 50; a `Return: false` answer fails the step. */
 export async function revokeRules(
   ctx: ScriptContext,
   groupId: string,
@@ -142,6 +144,15 @@ export async function revokeRules(
     const out = await ctx.aws<{ Return?: boolean }>('ec2', api, { GroupId: groupId, SecurityGroupRuleIds: ids.slice(i, i + 50) });
     if (out.Return === false) throw new Error(`${api} on ${groupId} returned false for ${ids.slice(i, i + 50).join(', ')}`);
   }
+}
+
+/**
+ * Adds ingress permissions in one AuthorizeSecurityGroupIngress call: AWS adds all of them or none,
+ * so a failure (a rule quota, say) leaves the group as it was. A `Return: false` answer fails.
+ */
+export async function authorizeIngress(ctx: ScriptContext, groupId: string, permissions: readonly IpPermission[]): Promise<void> {
+  const out = await ctx.aws<{ Return?: boolean }>('ec2', 'AuthorizeSecurityGroupIngress', { GroupId: groupId, IpPermissions: permissions });
+  if (out.Return === false) throw new Error(`AuthorizeSecurityGroupIngress on ${groupId} returned false`);
 }
 
 /** Where a finding names the security group: its ARN, or the details' group id. */

@@ -288,9 +288,46 @@ const adminPorts: Seeder = {
           return out;
         },
       },
+      await seedWebFacingGroup({ account, region, aws }, vpcId),
     ];
   },
 };
+
+/**
+ * A web-facing group whose only ingress is all traffic from 0.0.0.0/0 and ::/0: afterwards 22 and
+ * 3389 must be closed to the world and 80/443 still open to it (the wide rule is split, not revoked).
+ */
+async function seedWebFacingGroup({ account, region, aws }: Omit<SeedEnv, 'once'>, vpcId: string): Promise<SeededResource> {
+  const groupName = 'hubfix-e2e-web-all-traffic';
+  const { GroupId } = await aws<{ GroupId: string }>('ec2', 'CreateSecurityGroup', {
+    GroupName: groupName,
+    Description: 'hubfix e2e: web server open to all traffic',
+    VpcId: vpcId,
+  });
+  await aws('ec2', 'AuthorizeSecurityGroupIngress', {
+    GroupId,
+    IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: WORLD_V4, Description: 'web' }], Ipv6Ranges: [{ CidrIpv6: WORLD_V6 }] }],
+  });
+  const worldTcp = (r: RuleView) => (r.CidrIpv4 === WORLD_V4 || r.CidrIpv6 === WORLD_V6) && ['tcp', '6', '-1'].includes(r.IpProtocol);
+  return {
+    document: 'Hubfix-EC2-AdminPortsIngress',
+    account,
+    region,
+    label: `security group ${GroupId} (${groupName})`,
+    resource: securityGroup(account, region, GroupId, groupName, vpcId),
+    async problems(a) {
+      const ingress = (await groupRules(a, GroupId)).filter((r) => !r.IsEgress && worldTcp(r));
+      const out: string[] = [];
+      for (const cidr of [WORLD_V4, WORLD_V6]) {
+        const from = ingress.filter((r) => (r.CidrIpv4 ?? r.CidrIpv6) === cidr);
+        for (const p of ADMIN_PORTS) if (from.some((r) => coversPort(r, p))) out.push(`tcp ${p} is open to ${cidr}`);
+        for (const p of [80, 443])
+          if (!from.some((r) => coversPort(r, p))) out.push(`tcp ${p} is no longer open to ${cidr}: more than the admin ports changed`);
+      }
+      return out;
+    },
+  };
+}
 
 const defaultSecurityGroup: Seeder = {
   document: 'Hubfix-EC2-DefaultSecurityGroupClosed',

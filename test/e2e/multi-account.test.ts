@@ -194,6 +194,15 @@ describe('end to end against the emulator: an administrator and two member accou
     }
   });
 
+  it('a web-facing group with world-open all traffic: afterwards 22 and 3389 are closed to the world, 80 and 443 still open', async () => {
+    const web = s.world.resources.map((r, i) => ({ r, i })).filter(({ r }) => r.label.includes('hubfix-e2e-web-all-traffic'));
+    expect(web, 'the web-facing groups were seeded').to.have.length(MEMBER_ACCOUNTS.length * REGIONS.length);
+    for (const { r, i } of web) {
+      expect(initialProblems[i], `${r.label} before`).to.include.members(['tcp 22 is open to 0.0.0.0/0', 'tcp 3389 is open to ::/0']);
+      expect(await r.problems(s.world.awsIn(r.account, r.region)), `${r.account} ${r.region} ${r.label}`).to.deep.equal([]);
+    }
+  });
+
   describe('the finalizer', () => {
     it('BatchUpdateFindings (recorded by the stand-in: moto lacks it) came from the member account of each finding', () => {
       const byFinding = new Map<string, string[]>();

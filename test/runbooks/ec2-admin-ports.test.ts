@@ -1,10 +1,15 @@
 import { expect } from 'chai';
 import {
+  NOT_CARRIED_BY_ALL_TRAFFIC,
   adminPortsRunbook,
   classifyIngress,
   describeAdminPorts,
+  describePermissions,
+  isPermissionPresent,
   parsePorts,
+  planRule,
   ruleCoversPort,
+  subtractPorts,
   worldOpenFamily,
 } from '../../runbooks/ec2-admin-ports';
 import { type SecurityGroupRule, toIpPermission } from '../../runbooks/support/security-group';
@@ -137,6 +142,104 @@ describe('EC2 admin ports (pure)', () => {
     ]);
   });
 
+  describe('keeping the ports that are not admin ports (ranges arithmetic)', () => {
+    const both = { ports: [22, 3389], protocols: 'tcp-and-udp' as const, sources: 'ipv4' as const };
+
+    it('subtracts ports from a range, ends and out-of-range ports included', () => {
+      expect(subtractPorts([0, 65535], [22])).to.deep.equal([
+        [0, 21],
+        [23, 65535],
+      ]);
+      expect(subtractPorts([0, 65535], [3389, 22])).to.deep.equal([
+        [0, 21],
+        [23, 3388],
+        [3390, 65535],
+      ]);
+      expect(subtractPorts([22, 22], [22])).to.deep.equal([]);
+      expect(subtractPorts([22, 80], [22])).to.deep.equal([[23, 80]]);
+      expect(subtractPorts([1, 22], [22])).to.deep.equal([[1, 21]]);
+      expect(subtractPorts([20, 23], [21, 22])).to.deep.equal([
+        [20, 20],
+        [23, 23],
+      ]);
+      expect(subtractPorts([80, 443], [22, 3389])).to.deep.equal([[80, 443]]);
+    });
+
+    it('revokes a rule on nothing but admin ports', () => {
+      expect(planRule(rule({ FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' }), ssh).action).to.equal('revoke');
+    });
+
+    it('replaces tcp 0-65535 by the same rule without 22, description and source kept (IPv4)', () => {
+      const plan = planRule(rule({ FromPort: 0, ToPort: 65535, CidrIpv4: '0.0.0.0/0', Description: 'public' }), ssh);
+      expect(plan).to.deep.include({
+        action: 'replace',
+        permissions: [
+          { IpProtocol: 'tcp', FromPort: 0, ToPort: 21, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'public' }] },
+          { IpProtocol: 'tcp', FromPort: 23, ToPort: 65535, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'public' }] },
+        ],
+      });
+    });
+
+    it('replaces a UDP range from ::/0 on the ports that remain (IPv6)', () => {
+      const plan = planRule(rule({ IpProtocol: '17', FromPort: 3000, ToPort: 4000, CidrIpv6: '::/0' }), { ...both, sources: 'ipv6' });
+      expect(plan).to.deep.include({
+        action: 'replace',
+        permissions: [
+          { IpProtocol: 'udp', FromPort: 3000, ToPort: 3388, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+          { IpProtocol: 'udp', FromPort: 3390, ToPort: 4000, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+        ],
+      });
+    });
+
+    it('treats a TCP rule without a port range as every port', () => {
+      const plan = planRule(rule({ FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }), ssh);
+      expect(plan.action === 'replace' && describePermissions(plan.permissions)).to.equal('tcp 0-21, 23-65535');
+    });
+
+    it('replaces all traffic by TCP without the admin ports, all UDP and all ICMP, and says other protocols are dropped', () => {
+      const plan = planRule(rule({ IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }), ssh);
+      expect(plan.action).to.equal('replace');
+      if (plan.action !== 'replace') return;
+      expect(describePermissions(plan.permissions)).to.equal('tcp 0-21, 23-65535; udp 0-65535; icmp all');
+      expect(plan.permissions.at(-1)).to.deep.equal({ IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] });
+      expect(plan.notCarried).to.equal(NOT_CARRIED_BY_ALL_TRAFFIC);
+    });
+
+    it('for EC2.53/54 an all-traffic rule loses the admin ports on UDP too; ::/0 keeps ICMPv6', () => {
+      const plan = planRule(rule({ IpProtocol: '-1', CidrIpv6: '::/0', Description: 'd' }), { ...both, sources: 'ipv6' });
+      expect(plan.action === 'replace' && describePermissions(plan.permissions)).to.equal(
+        'tcp 0-21, 23-3388, 3390-65535; udp 0-21, 23-3388, 3390-65535; icmpv6 all',
+      );
+      if (plan.action === 'replace')
+        expect(plan.permissions.every((p) => p.Ipv6Ranges?.[0]?.CidrIpv6 === '::/0' && p.Ipv6Ranges[0].Description === 'd')).to.equal(true);
+    });
+
+    it("keeps 80 and 443 open: no replacement of a web group's all-traffic rule covers 22 or 3389", () => {
+      const all = rule({ IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' });
+      for (const scope of [ssh, { ...ssh, ports: [3389] }, both]) {
+        const plan = planRule(all, scope);
+        if (plan.action !== 'replace') throw new Error('expected a replacement');
+        const opens = (port: number, proto: string) =>
+          plan.permissions.some((p) => p.IpProtocol === proto && (p.FromPort ?? 0) <= port && port <= (p.ToPort ?? 0));
+        expect(opens(80, 'tcp') && opens(443, 'tcp'), 'web ports kept').to.equal(true);
+        for (const port of scope.ports) expect(opens(port, 'tcp'), `tcp ${port} closed`).to.equal(false);
+      }
+    });
+
+    it('knows a replacement that is already there (protocol number or name, same ports and CIDR)', () => {
+      const rules = [rule({ IpProtocol: '6', FromPort: 23, ToPort: 65535, CidrIpv4: '0.0.0.0/0' })];
+      expect(isPermissionPresent(rules, { IpProtocol: 'tcp', FromPort: 23, ToPort: 65535, IpRanges: [{ CidrIp: '0.0.0.0/0' }] })).to.equal(
+        true,
+      );
+      expect(isPermissionPresent(rules, { IpProtocol: 'tcp', FromPort: 23, ToPort: 65535, Ipv6Ranges: [{ CidrIpv6: '::/0' }] })).to.equal(
+        false,
+      );
+      expect(isPermissionPresent(rules, { IpProtocol: 'udp', FromPort: 23, ToPort: 65535, IpRanges: [{ CidrIp: '0.0.0.0/0' }] })).to.equal(
+        false,
+      );
+    });
+  });
+
   describe('the Ports parameter', () => {
     const re = new RegExp(patterns.portList);
     it('accepts 1 to 10 ports from 1 to 65535, comma-separated', () => {
@@ -162,19 +265,51 @@ describe('EC2 admin ports runbook in the local engine', () => {
     expect(implied('EC2.54')).to.deep.equal({ Ports: '22,3389', Protocols: 'tcp-and-udp', Sources: 'ipv6' });
   });
 
-  it('EC2.13: revokes exactly the world-open rules covering 22 (exact, a range from ::/0, protocol -1) by id, and verifies', async () => {
+  it('EC2.13: revokes the exact rule, replaces a wide range and all traffic on the other ports first, and verifies', async () => {
     const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/open-ssh.yaml', { GroupId: GROUP, ...implied('EC2.13') });
     expect(run.result.status).to.equal('Success');
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Revoke', 'Verify', 'Finalize']);
+    const order = mutatingCalls(run).map((c) => c.operation);
+    expect(order, 'added before anything is revoked').to.deep.equal([
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupIngress',
+      'RevokeSecurityGroupIngress',
+    ]);
+    const added = callsTo(run, 'AuthorizeSecurityGroupIngress').map((c) => c.input.IpPermissions);
+    expect(added[0]).to.deep.equal([
+      { IpProtocol: 'tcp', FromPort: 0, ToPort: 21, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+      { IpProtocol: 'tcp', FromPort: 23, ToPort: 1024, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+    ]);
+    expect(added[1], 'all traffic: 443 kept through tcp 23-65535, description kept').to.deep.include({
+      IpProtocol: 'tcp',
+      FromPort: 23,
+      ToPort: 65535,
+      IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'web and admin' }],
+    });
     expect(callsTo(run, 'RevokeSecurityGroupIngress').map((c) => c.input)).to.deep.equal([
       { GroupId: GROUP, SecurityGroupRuleIds: ['sgr-00000000000000001', 'sgr-00000000000000002', 'sgr-00000000000000003'] },
     ]);
-    expect(mutatingCalls(run)).to.have.length(1);
+    const changed = String(output(run, 'Revoke', 'Changed'));
+    expect(changed).to.contain('revoked sgr-00000000000000001 (tcp 22 from 0.0.0.0/0)');
+    expect(changed).to.contain('replaced sgr-00000000000000003 (all traffic from 0.0.0.0/0) by tcp 0-21, 23-65535; udp 0-65535; icmp all');
+    expect(changed).to.contain(NOT_CARRIED_BY_ALL_TRAFFIC);
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
   });
 
-  it('captures the offending rules in full, ready to authorize again', async () => {
+  it('leaves a wide rule alone when its replacement cannot be added, and names it: NOT_VERIFIED, never RESOLVED', async () => {
+    const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/quota.yaml', { GroupId: GROUP, ...implied('EC2.13') });
+    expect(callsTo(run, 'RevokeSecurityGroupIngress').map((c) => c.input.SecurityGroupRuleIds)).to.deep.equal([['sgr-00000000000000001']]);
+    expect(String(output(run, 'Revoke', 'Changed'))).to.contain(
+      'left alone sgr-00000000000000002: the rules on the remaining ports could not be added (RulesPerSecurityGroupLimitExceeded)',
+    );
+    const outcome = finalStatus(run);
+    expect(outcome).to.deep.include({ status: 'NOT_VERIFIED', verified: false });
+    expect(outcome.summary).to.contain('sgr-00000000000000002 (tcp 0-65535 from 0.0.0.0/0) is still open');
+    expectPolicyClean(run);
+  });
+
+  it('captures the offending rules in full, ready to authorize again, and the replacements it will add', async () => {
     const run = await runRunbook(adminPortsRunbook, 'ec2-admin-ports/open-ssh.yaml', { GroupId: GROUP, ...implied('EC2.13') });
     const before = mapOutput(run, 'Plan', 'Before');
     expect(before).to.include({ GroupId: GROUP, GroupName: 'web', VpcId: 'vpc-0123456789abcdef0' });
@@ -188,8 +323,12 @@ describe('EC2 admin ports runbook in the local engine', () => {
     expect(JSON.parse(String(before.ReauthorizeIpPermissions))).to.deep.equal([
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] },
       { IpProtocol: 'tcp', FromPort: 0, ToPort: 1024, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
-      { IpProtocol: '-1', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+      { IpProtocol: '-1', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'web and admin' }] },
     ]);
+    expect(JSON.parse(String(before.Replacements))).to.have.length(6);
+    expect(String(output(run, 'Plan', 'Summary'))).to.contain(
+      'replace sgr-00000000000000002 (tcp 0-1024 from ::/0) by tcp 0-21, 23-1024 from ::/0',
+    );
   });
 
   it('leaves rules from a prefix list, a security group and a narrower CIDR alone, saying why', async () => {
