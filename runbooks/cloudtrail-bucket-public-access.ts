@@ -142,14 +142,28 @@ async function readExposure(ctx: ScriptContext, bucket: string): Promise<Exposur
   return { pab, ownership, owner: acl.owner, grants: acl.grants, policyIsPublic };
 }
 
-/** What is still open: settings off, public grants (when ACLs apply). Empty when compliant. Pure. */
-export function exposureProblems(e: Pick<Exposure, 'pab' | 'ownership' | 'grants'>): string[] {
+/**
+ * A public bucket policy keeps the control failing: hubfix does not rewrite bucket policies (a
+ * statement may be there on purpose), and RestrictPublicBuckets only confines it to AWS services
+ * and this account — the policy itself still grants the world. A person must change it.
+ */
+export const PUBLIC_POLICY_PROBLEM =
+  'the bucket policy is public (GetBucketPolicyStatus IsPublic): hubfix does not rewrite bucket policies; remove or narrow the statements that allow Principal "*" without a condition (CloudTrail\'s own delivery needs only cloudtrail.amazonaws.com)';
+
+/** What is still open: settings off, public grants (when ACLs apply), a public policy. Empty when compliant. Pure. */
+export function exposureProblems(e: Pick<Exposure, 'pab' | 'ownership' | 'grants'> & Partial<Pick<Exposure, 'policyIsPublic'>>): string[] {
   const problems: string[] = PUBLIC_ACCESS_SETTINGS.filter((s) => e.pab?.[s] !== true).map((s) => `${s} is off`);
   if (e.ownership !== ACLS_DISABLED) {
     const { removed } = splitGrants(e.grants);
     if (removed.length) problems.push(`public ACL grants ${removed.map(describeGrant).join(', ')}`);
   }
+  if (e.policyIsPublic === true) problems.push(PUBLIC_POLICY_PROBLEM);
   return problems;
+}
+
+/** The problems hubfix can fix itself (all but a public policy). Pure. */
+function fixableProblems(e: Exposure): string[] {
+  return exposureProblems({ ...e, policyIsPublic: false });
 }
 
 function exposureState(bucket: string, e: Exposure): Record<string, unknown> {
@@ -182,9 +196,9 @@ export const planBucketPublicAccess = defineHandler<{ BucketName: string }, Plan
     if (!bucket.here) return { Decision: 'skip', Before: bucket.before, Summary: `skipped: ${bucket.reason}` };
     const e = await readExposure(ctx, BucketName);
     const before = exposureState(BucketName, e);
-    const problems = exposureProblems(e);
+    const problems = fixableProblems(e);
     const note = e.policyIsPublic
-      ? '; its bucket policy is public: RestrictPublicBuckets limits it to AWS services and this account, review the policy'
+      ? '; its bucket policy is public and stays so (hubfix does not rewrite policies): the finding is left for a person (NOTIFIED), change the policy'
       : '';
     if (problems.length === 0)
       return {
@@ -247,7 +261,7 @@ export const applyBucketPublicAccess = defineHandler<{ BucketName: string }, Cha
 
 export const verifyBucketPublicAccess = defineHandler<{ BucketName: string }, VerifyResult>({
   id: 'cloudtrailBucketPublicAccess.verify',
-  description: 'Read the live public access block and ACL and check nothing is left open.',
+  description: 'Read the live public access block, ACL and policy status and check nothing is left open (a public policy included).',
   permissions: READ_PERMISSIONS.filter((p) => !LOCATE_BUCKET_PERMISSIONS.includes(p)),
   outputs: VERIFY_OUTPUTS,
   async run({ BucketName }, ctx) {
@@ -267,15 +281,15 @@ export const cloudTrailBucketPublicAccessRunbook = defineRunbook({
   changes:
     'Turns on the four S3 public access block settings of the trail bucket (never turns one off) and removes only the AllUsers / AuthenticatedUsers grants from its ACL.',
   guidance:
-    "Block public access on the CloudTrail log bucket (S3 console → the bucket → Permissions → Block public access: all four on) and remove ACL grants to Everyone or Authenticated users. Review a public bucket policy: CloudTrail's own delivery does not need one.",
+    'Block public access on the CloudTrail log bucket (S3 console → the bucket → Permissions → Block public access: all four on) and remove ACL grants to Everyone or Authenticated users. A public bucket policy must be changed by hand (hubfix never rewrites one): remove statements that allow Principal "*" without a condition; CloudTrail\'s own delivery needs only cloudtrail.amazonaws.com.',
   description: `# Hubfix: the CloudTrail log bucket is not public (CIS 1.2.0 2.3)
 
 Closes public access to the S3 bucket that holds CloudTrail logs. Security Hub evaluates this control in the account and Region of the bucket, so the runbook runs there.
 
 1. **Plan** checks the bucket belongs to this account (\`ListBuckets\` lists only the caller's buckets) and is in this Region; otherwise it is **skipped** with the reason. It reads the public access block, the object ownership setting, the ACL and whether the bucket policy is public. The before-state (\`Plan.Before\`) lists each of the four settings and the public grants as JSON.
 2. **Gate**: with \`DryRun\` true, or when all four settings are on and no ACL grant is public, nothing is written.
-3. **Apply** re-reads and calls \`PutPublicAccessBlock\` with every setting that was already on kept on and the missing ones turned on. It then removes only the grants to \`AllUsers\` and \`AuthenticatedUsers\` from the ACL (\`PutBucketAcl\` with the other grants and the owner unchanged). With object ownership \`BucketOwnerEnforced\`, ACLs are disabled and the ACL is left alone. Every S3 call carries \`ExpectedBucketOwner\`, so a bucket of another account is never touched. The bucket policy is not changed: \`RestrictPublicBuckets\` confines a public policy to AWS services and this account, and the summary says when the policy is public.
-4. **Verify** reads the live settings and ACL.
+3. **Apply** re-reads and calls \`PutPublicAccessBlock\` with every setting that was already on kept on and the missing ones turned on. It then removes only the grants to \`AllUsers\` and \`AuthenticatedUsers\` from the ACL (\`PutBucketAcl\` with the other grants and the owner unchanged). With object ownership \`BucketOwnerEnforced\`, ACLs are disabled and the ACL is left alone. Every S3 call carries \`ExpectedBucketOwner\`, so a bucket of another account is never touched. The bucket policy is not changed: \`RestrictPublicBuckets\` confines a public policy to AWS services and this account, but the policy still grants the world, so the control keeps failing.
+4. **Verify** reads the live settings, ACL and policy status. A bucket whose policy is public (\`GetBucketPolicyStatus\` \`IsPublic\`) is **not verified**: the finding is NOTIFIED with the guidance, never RESOLVED, until a person changes the policy.
 5. **Finalize** records the outcome on the finding (RESOLVED only when verified) and notifies.
 
 To undo: \`aws s3api put-public-access-block --bucket <Bucket> --public-access-block-configuration\` with the four values from \`Plan.Before\` (or \`delete-public-access-block\` when it was \`none\`), and add back the grants listed in \`Plan.Before.PublicGrants\` with \`aws s3api put-bucket-acl\`.`,
@@ -301,7 +315,7 @@ To undo: \`aws s3api put-public-access-block --bucket <Bucket> --public-access-b
         handler: applyBucketPublicAccess,
         description: 'Turn on the missing settings; remove only the public ACL grants.',
       },
-      verify: { handler: verifyBucketPublicAccess, description: 'Check the live settings and ACL.' },
+      verify: { handler: verifyBucketPublicAccess, description: 'Check the live settings, ACL and policy status.' },
     });
   },
 });

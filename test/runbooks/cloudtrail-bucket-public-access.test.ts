@@ -3,11 +3,14 @@ import {
   type Grant,
   cloudTrailBucketPublicAccessRunbook,
   describeGrant,
+  PUBLIC_POLICY_PROBLEM,
   exposureProblems,
   isPublicGrant,
   mergePublicAccessBlock,
   splitGrants,
 } from '../../runbooks/cloudtrail-bucket-public-access';
+import type { OutcomeStatus } from '../../src/finalizer/contract';
+import { workflowFor } from '../../src/finalizer/record';
 import { awsCalls, callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
 
 const BUCKET = 'trail-logs-111122223333';
@@ -76,6 +79,13 @@ describe('CloudTrail bucket public access: merge and grants (pure)', () => {
     ]);
   });
 
+  it('counts a public bucket policy as still open, even with all four settings on', () => {
+    expect(exposureProblems({ pab: ALL_ON, ownership: 'BucketOwnerEnforced', grants: [], policyIsPublic: true })).to.deep.equal([
+      PUBLIC_POLICY_PROBLEM,
+    ]);
+    expect(exposureProblems({ pab: ALL_ON, ownership: 'BucketOwnerEnforced', grants: [], policyIsPublic: false })).to.deep.equal([]);
+  });
+
   it('takes the bucket name from the finding ARN', () => {
     const re = new RegExp(cloudTrailBucketPublicAccessRunbook.extract[0].pattern);
     expect(re.exec(`arn:aws:s3:::${BUCKET}`)?.[1]).to.equal(BUCKET);
@@ -130,18 +140,22 @@ describe('CloudTrail bucket public access runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
-  it('leaves the ACL alone when ACLs are disabled, and says a public policy needs review', async () => {
+  it('a public bucket policy keeps the finding failing: the settings are fixed, but it is NOTIFIED with the guidance, not RESOLVED', async () => {
     const run = await runRunbook(cloudTrailBucketPublicAccessRunbook, `${TABLE}/owner-enforced.yaml`, { BucketName: BUCKET });
     expect(mapOutput(run, 'Plan', 'Before')).to.include({
       PublicAccessBlock: 'none',
       ObjectOwnership: 'BucketOwnerEnforced',
       BucketPolicyIsPublic: 'true',
     });
-    expect(output(run, 'Plan', 'Summary')).to.match(/its bucket policy is public: RestrictPublicBuckets limits it/);
+    expect(output(run, 'Plan', 'Summary')).to.match(/its bucket policy is public and stays so .*NOTIFIED/);
     expect(callsTo(run, 'GetBucketAcl')).to.deep.equal([]);
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['PutPublicAccessBlock']);
     expect(output(run, 'Apply', 'Changed')).to.contain('ACL left alone: ACLs are disabled (BucketOwnerEnforced)');
-    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expect(mapOutput(run, 'Verify', 'After')).to.include({ RestrictPublicBuckets: 'true', BucketPolicyIsPublic: 'true' });
+    const outcome = finalStatus(run);
+    expect(outcome).to.deep.include({ status: 'NOT_VERIFIED', verified: false });
+    expect(outcome.summary).to.contain(PUBLIC_POLICY_PROBLEM.slice(0, 60));
+    expect(workflowFor(outcome.status as OutcomeStatus, outcome.verified === true), 'what the finding gets').to.equal('NOTIFIED');
     expectPolicyClean(run);
   });
 
