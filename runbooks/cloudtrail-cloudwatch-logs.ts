@@ -58,6 +58,47 @@ export function trailLogGroupArn(bareArn: string): string {
   return bareArn.endsWith(':*') ? bareArn : `${bareArn}:*`;
 }
 
+/** The GetTrailStatus fields the verify step reads. */
+export interface TrailStatus {
+  IsLogging?: boolean;
+  LatestCloudWatchLogsDeliveryTime?: Date | string | number;
+  LatestCloudWatchLogsDeliveryError?: string;
+  LatestDeliveryError?: string;
+}
+
+/** How old the newest delivery to CloudWatch Logs may be (the CIS audit asks for one within a day). */
+export const MAX_DELIVERY_AGE_HOURS = 24;
+
+/** What CloudTrail's error codes mean, for people: the codes alone send operators searching. */
+export function explainTrailError(code: string, bucket: string | undefined): string {
+  if (/InsufficientS3BucketPolicy/.test(code))
+    return `${code}: the policy of trail bucket ${bucket ?? '(unknown)'} does not let cloudtrail.amazonaws.com run s3:GetBucketAcl and s3:PutObject (checked on every trail update); fix the bucket policy, then run again`;
+  return code;
+}
+
+function deliveryTime(v: TrailStatus['LatestCloudWatchLogsDeliveryTime']): Date | undefined {
+  if (v === undefined || v === '') return undefined;
+  const d = typeof v === 'number' ? new Date(v < 1e12 ? v * 1000 : v) : new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/**
+ * Why a trail that is set to send to CloudWatch Logs is still not integrated: it is not logging,
+ * its CloudWatch Logs delivery reports an error, or its newest delivery is more than a day old.
+ * No delivery yet is not a problem (a trail just attached delivers within minutes). Pure.
+ */
+export function trailStatusProblems(status: TrailStatus, now: Date, bucket?: string): string[] {
+  const problems: string[] = [];
+  if (status.IsLogging !== true)
+    problems.push('the trail is not logging, so nothing reaches CloudWatch Logs: turn logging on (aws cloudtrail start-logging)');
+  if (status.LatestCloudWatchLogsDeliveryError)
+    problems.push(`CloudWatch Logs delivery reports an error: ${explainTrailError(status.LatestCloudWatchLogsDeliveryError, bucket)}`);
+  const last = deliveryTime(status.LatestCloudWatchLogsDeliveryTime);
+  if (last && now.getTime() - last.getTime() > MAX_DELIVERY_AGE_HOURS * 3600_000)
+    problems.push(`the newest delivery to CloudWatch Logs was at ${last.toISOString()}, more than ${MAX_DELIVERY_AGE_HOURS} hours ago`);
+  return problems;
+}
+
 interface PlanInput {
   TrailName: string;
   LogGroupName: string;
@@ -139,38 +180,54 @@ export const attachTrailLogs = defineHandler<AttachInput, ChangeResult>({
     if (sendsToCloudWatchLogs(found.trail)) {
       return { Changed: [...created, `nothing on the trail: it already sends to ${found.trail.CloudWatchLogsLogGroupArn}`].join('; ') };
     }
-    // CloudTrail checks it can use the role: a new role (or policy) is refused until IAM has it
-    await onceRoleUsable(
-      ctx,
-      (err) => hasErrorCode(err, 'InvalidCloudWatchLogsRoleArnException'),
-      () =>
-        ctx.aws('cloudtrail', 'UpdateTrail', {
-          Name: input.TrailArn,
-          CloudWatchLogsLogGroupArn: trailLogGroupArn(input.LogGroupArn),
-          CloudWatchLogsRoleArn: input.RoleArn,
-        }),
-    );
+    try {
+      // CloudTrail checks it can use the role: a new role (or policy) is refused until IAM has it
+      await onceRoleUsable(
+        ctx,
+        (err) => hasErrorCode(err, 'InvalidCloudWatchLogsRoleArnException'),
+        () =>
+          ctx.aws('cloudtrail', 'UpdateTrail', {
+            Name: input.TrailArn,
+            CloudWatchLogsLogGroupArn: trailLogGroupArn(input.LogGroupArn),
+            CloudWatchLogsRoleArn: input.RoleArn,
+          }),
+      );
+    } catch (err) {
+      if (hasErrorCode(err, 'InsufficientS3BucketPolicyException'))
+        throw new Error(`UpdateTrail refused: ${explainTrailError('InsufficientS3BucketPolicyException', found.trail.S3BucketName)}`);
+      throw err;
+    }
     return { Changed: [...created, `trail ${found.trail.Name} now sends to ${input.LogGroupArn} as ${input.RoleArn}`].join('; ') };
   },
 });
 
 export const verifyTrailLogs = defineHandler<{ TrailArn: string }, VerifyResult>({
   id: 'cloudtrailLogs.verify',
-  description: 'Read the live trail and check it sends to a CloudWatch Logs group with a role.',
-  permissions: [GET_TRAIL],
+  description:
+    'Read the live trail and its status: it sends to a CloudWatch Logs group with a role, is logging, and its delivery reports no error.',
+  permissions: [GET_TRAIL, permissionFor('cloudtrail', 'GetTrailStatus')],
   outputs: VERIFY_OUTPUTS,
   async run({ TrailArn }, ctx) {
     const found = await lookUpTrail(ctx, TrailArn);
     if (!found.found) return { Verified: false, After: { Trail: TrailArn }, Unmet: found.reason };
     const t = found.trail;
+    const status = await ctx.aws<TrailStatus>('cloudtrail', 'GetTrailStatus', { Name: t.TrailARN });
     const unmet = [
       sendsToCloudWatchLogs(t) ? '' : 'the trail sends to no CloudWatch Logs group',
       t.CloudWatchLogsRoleArn ? '' : 'the trail has no CloudWatch Logs role',
-    ];
+      ...trailStatusProblems(status, ctx.now(), t.S3BucketName),
+    ].filter(Boolean);
+    const last = deliveryTime(status.LatestCloudWatchLogsDeliveryTime);
     return {
-      Verified: unmet.every((u) => u === ''),
-      Unmet: unmet.filter(Boolean).join('; '),
-      After: trailLogsState(t),
+      Verified: unmet.length === 0,
+      Unmet: unmet.join('; '),
+      After: {
+        ...trailLogsState(t),
+        IsLogging: String(status.IsLogging === true),
+        LatestCloudWatchLogsDeliveryTime: last ? last.toISOString() : 'none yet',
+        LatestCloudWatchLogsDeliveryError: status.LatestCloudWatchLogsDeliveryError || 'none',
+        LatestDeliveryError: status.LatestDeliveryError ? explainTrailError(status.LatestDeliveryError, t.S3BucketName) : 'none',
+      },
     };
   },
 });
@@ -197,7 +254,9 @@ Sends one trail's events to a CloudWatch Logs group, so the CIS 3.x metric filte
 3. **EnsureLogGroup** creates the group with \`LogRetentionDays\` when it is missing; an existing group keeps its retention and encryption.
 4. **EnsureRole** creates the role when it is missing (trust: \`cloudtrail.amazonaws.com\`) and makes its inline policy \`hubfix-cloudtrail-log-delivery\` allow \`logs:CreateLogStream\` and \`logs:PutLogEvents\` on the groups it serves, nothing else.
 5. **Attach** re-reads the trail and, if it still sends nowhere, calls \`UpdateTrail\` with the group and role ARNs only. CloudTrail refuses a role IAM has not propagated yet (\`InvalidCloudWatchLogsRoleArnException\`): the call is retried after 1, 2, 4, 8, 15, 15 and 15 s (60 s at most) while it says so, so a usable role costs no wait.
-6. **Verify** reads the trail again. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
+6. **Verify** reads the trail again and its status (\`GetTrailStatus\`): the trail must send to a group with a role, be **logging**, and its CloudWatch Logs delivery must report **no error**; a newest delivery more than 24 hours old also fails (the CIS audit asks for recent delivery, not only the setting). No delivery yet is accepted: a trail just attached delivers within minutes. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
+
+When CloudTrail refuses the update with \`InsufficientS3BucketPolicyException\`, the trail's S3 bucket policy does not let \`cloudtrail.amazonaws.com\` read the bucket ACL and write log files (CloudTrail checks it on every update): the run fails saying so, and the bucket policy must be fixed first.
 
 To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-group-arn "" --cloud-watch-logs-role-arn ""\` in the home Region; then delete the group and role if hubfix created them (\`Attach.Changed\` says so).`,
   controls: [
@@ -246,7 +305,7 @@ To undo: \`aws cloudtrail update-trail --name <TrailArn> --cloud-watch-logs-log-
     });
     const verify = script({
       name: 'Verify',
-      description: 'Check the live trail sends to a log group.',
+      description: 'Check the live trail sends to a log group, is logging and delivers without error.',
       handler: verifyTrailLogs,
       input: { TrailArn: plan.out.TrailArn },
     });

@@ -413,6 +413,8 @@ async function trailFixture(env: SeedEnv): Promise<TrailFixture> {
     await aws('s3', 'PutBucketAcl', { Bucket: bucket, ACL: 'public-read' });
     const trailName = 'hubfix-e2e-trail';
     const t = await aws<{ TrailARN: string }>('cloudtrail', 'CreateTrail', { Name: trailName, S3BucketName: bucket });
+    // a trail made by the API records nothing until started; CloudTrail.5's verify asks for a logging trail
+    await aws('cloudtrail', 'StartLogging', { Name: t.TrailARN });
     return { trailName, trailArn: t.TrailARN, bucket };
   });
 }

@@ -3,8 +3,10 @@ import {
   CLOUDTRAIL_DELIVERY_ROLE,
   cloudTrailCloudWatchLogsRunbook,
   defaultTrailLogGroup,
+  explainTrailError,
   sendsToCloudWatchLogs,
   trailLogGroupArn,
+  trailStatusProblems,
 } from '../../runbooks/cloudtrail-cloudwatch-logs';
 import { parsePolicyDocument } from '../../runbooks/support/policy-document';
 import { compileRunbook } from '../../src/compiler/compile';
@@ -53,7 +55,68 @@ describe('CloudTrail to CloudWatch Logs: decisions and policies (pure)', () => {
   });
 });
 
+describe('CloudTrail to CloudWatch Logs: the trail status (pure)', () => {
+  const now = new Date('2024-06-01T00:00:00Z');
+
+  it('accepts a logging trail with no delivery yet, or a delivery within a day', () => {
+    expect(trailStatusProblems({ IsLogging: true }, now)).to.deep.equal([]);
+    expect(trailStatusProblems({ IsLogging: true, LatestCloudWatchLogsDeliveryTime: new Date('2024-05-31T01:00:00Z') }, now)).to.deep.equal(
+      [],
+    );
+  });
+
+  it('does not call fixed a trail that is not logging', () => {
+    expect(trailStatusProblems({ IsLogging: false }, now)).to.deep.equal([
+      'the trail is not logging, so nothing reaches CloudWatch Logs: turn logging on (aws cloudtrail start-logging)',
+    ]);
+    expect(trailStatusProblems({}, now), 'a status without IsLogging').to.have.length(1);
+  });
+
+  it('does not call fixed a trail whose CloudWatch Logs delivery reports an error, or delivered last more than a day ago', () => {
+    expect(trailStatusProblems({ IsLogging: true, LatestCloudWatchLogsDeliveryError: 'AccessDenied' }, now)).to.deep.equal([
+      'CloudWatch Logs delivery reports an error: AccessDenied',
+    ]);
+    expect(trailStatusProblems({ IsLogging: true, LatestCloudWatchLogsDeliveryTime: 1717027200 }, now)).to.deep.equal([
+      'the newest delivery to CloudWatch Logs was at 2024-05-30T00:00:00.000Z, more than 24 hours ago',
+    ]);
+  });
+
+  it('explains InsufficientS3BucketPolicyException in words, naming the bucket', () => {
+    expect(explainTrailError('InsufficientS3BucketPolicyException', 'trail-logs')).to.match(
+      /^InsufficientS3BucketPolicyException: the policy of trail bucket trail-logs does not let cloudtrail\.amazonaws\.com run s3:GetBucketAcl and s3:PutObject/,
+    );
+    expect(explainTrailError('SomethingElse', 'b')).to.equal('SomethingElse');
+  });
+});
+
 describe('CloudTrail to CloudWatch Logs runbook in the local engine', () => {
+  it('verify reads GetTrailStatus: a trail that is not logging and reports a delivery error is not called fixed', async () => {
+    const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/not-logging.yaml`, { TrailName: ARN });
+    expect(output(run, 'Plan', 'Decision')).to.equal('compliant');
+    expect(callsTo(run, 'GetTrailStatus').map((c) => c.input)).to.deep.equal([{ Name: ARN }]);
+    expect(mapOutput(run, 'Verify', 'After')).to.include({
+      IsLogging: 'false',
+      LatestCloudWatchLogsDeliveryError: 'Access denied: the role cannot write to the log group',
+    });
+    const outcome = finalStatus(run);
+    expect(outcome).to.deep.include({ status: 'NOT_VERIFIED', verified: false });
+    expect(outcome.summary).to.contain('the trail is not logging');
+    expect(outcome.summary).to.contain('CloudWatch Logs delivery reports an error: Access denied');
+    expect(outcome.summary).to.contain('more than 24 hours ago');
+    expectPolicyClean(run);
+  });
+
+  it('fails with the InsufficientS3BucketPolicyException explained when CloudTrail refuses the update', async () => {
+    const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/bucket-policy.yaml`, { TrailName: ARN });
+    const outcome = finalStatus(run);
+    expect(outcome.status, outcome.summary).to.equal('FAILED');
+    expect(outcome.summary).to.contain(
+      'UpdateTrail refused: InsufficientS3BucketPolicyException: the policy of trail bucket trail-logs-111122223333 does not let cloudtrail.amazonaws.com',
+    );
+    expect(outcome.summary, 'the whole explanation fits the note').to.contain('fix the bucket policy, then run again');
+    expectPolicyClean(run);
+  });
+
   it('creates the group and role, sends the trail to them and verifies', async () => {
     const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/not-sending.yaml`, { TrailName: ARN });
     expect(run.result.status).to.equal('Success');
