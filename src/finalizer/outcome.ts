@@ -169,9 +169,12 @@ export function outcomeOf(record: ExecutionRecord, input: OutcomeInput): Outcome
     const reason = planSummary || 'the plan decided to skip without a reason';
     return { ...base, status: 'NOT_VERIFIED', verified: false, summary: `skipped: ${reason}`, changed: 'nothing', reason };
   }
+  // no step failed: the change steps ran, so a runbook whose change is a native step (no `changed`
+  // output) reports the change its plan intended
+  const intended = changedFact || (decision === 'remediate' && planSummary ? `as planned: ${planSummary}` : 'no change recorded');
   if (verifiedFact === true) {
     const compliant = decision === 'compliant';
-    const changed = compliant ? 'nothing (already compliant)' : changedFact || 'no change recorded';
+    const changed = compliant ? 'nothing (already compliant)' : intended;
     const summary = compliant ? `already compliant, verified: ${planSummary || 'no change needed'}` : `fixed and verified: ${changed}`;
     return { ...base, status: 'SUCCEEDED', verified: true, summary, changed };
   }
@@ -183,7 +186,7 @@ export function outcomeOf(record: ExecutionRecord, input: OutcomeInput): Outcome
       status: 'NOT_VERIFIED',
       verified: false,
       summary: `not verified: ${reason}`,
-      changed: changedFact || 'no change recorded',
+      changed: intended,
       reason,
     };
   }

@@ -53,6 +53,15 @@ describe('CloudTrail log file validation runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
+  it('reports the change its plan intended when the native change step succeeded (not "no change recorded")', async () => {
+    const run = await runRunbook(cloudTrailLogValidationRunbook, `${TABLE}/validation-off.yaml`, { TrailName: ARN });
+    const summary = finalStatus(run).summary;
+    expect(summary).to.equal(
+      'fixed and verified: as planned: trail main-trail: log file validation is off; will turn it on (UpdateTrail EnableLogFileValidation=true)',
+    );
+    expect(summary).not.to.contain('no change recorded');
+  });
+
   it('does not claim a fix the trail does not show, and says what is still wrong', async () => {
     const run = await runRunbook(cloudTrailLogValidationRunbook, `${TABLE}/update-ignored.yaml`, { TrailName: ARN });
     expect(callsTo(run, 'UpdateTrail')).to.have.length(1);
