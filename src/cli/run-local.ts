@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Invoker } from '../aws/invoker';
 import { MockInvoker, MockTableError } from '../aws/mock-invoker';
 import { invokerFor as sdkInvokerFor } from './aws-options';
+import type { Clock } from '../engine/clock';
 import { buildDocuments, buildHandlers, buildResolver, resolveDocument } from '../engine/documents';
 import { type AutomationResult, type RunnableDocument, runAutomation } from '../engine/engine';
 import { EngineInputError } from '../engine/errors';
@@ -116,6 +117,8 @@ export interface RunLocalDeps {
   documents?: RunnableDocument[];
   /** The invoker (tests pass their own instead of --mock / --endpoint). */
   invoker?: Invoker;
+  /** The clock (tests pass a virtual one: a runbook's wait then takes no real time). */
+  clock?: Clock;
 }
 
 export async function runLocal(
@@ -137,9 +140,10 @@ export async function runLocal(
   const resolver = buildResolver(docs);
   let result: AutomationResult;
   try {
-    const doc = resolveDocument(ref, resolver);
+    const doc = resolveDocument(ref, resolver, (message) => output.err(`hubfix: warning: ${message}\n`));
     result = await runAutomation(doc, params, {
       invoker,
+      ...(deps.clock ? { clock: deps.clock } : {}),
       region,
       account: opts.account,
       handlers: buildHandlers(docs),

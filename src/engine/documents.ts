@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { compileAll } from '../compiler/index';
 import type { AutomationDocument } from '../model/document';
 import type { AnyHandler } from '../model/handlers';
@@ -37,7 +38,7 @@ function looksLikeFile(ref: string): boolean {
  * The document `ref` names: a file when it is one (or looks like a path), else a document of the
  * build. Validates it; throws EngineInputError (UnknownDocument, InvalidDocument) otherwise.
  */
-export function resolveDocument(ref: string, build: DocumentResolver): RunnableDocument {
+export function resolveDocument(ref: string, build: DocumentResolver, warn: (message: string) => void = () => {}): RunnableDocument {
   const fromBuild = looksLikeFile(ref) ? undefined : build(ref);
   if (fromBuild) return checked(fromBuild, fromBuild.document, undefined);
   if (!fs.existsSync(ref)) {
@@ -55,12 +56,33 @@ export function resolveDocument(ref: string, build: DocumentResolver): RunnableD
     throw err;
   }
   const name = path.parse(ref).name;
+  // a file that is one of the build's documents (dist/runbooks/<name>.yaml) runs as that document:
+  // its policy and handlers come from the build, not from what its own steps show
+  const same = build(name);
+  if (same && isSameDocument(same.document, doc)) return checked(same, same.document, undefined);
+  if (same)
+    warn(
+      `${ref} differs from the build's document ${name} (an older build?): it runs as a document from outside the build, with the policy its own steps show`,
+    );
   // a document from outside the build (AWS-managed, a colleague's) need only be one SSM would run
-  return checked({ name, document: doc as unknown as AutomationDocument }, doc, sizeBytes, true);
+  return checked({ name, document: doc as unknown as AutomationDocument }, doc, sizeBytes, true, warn);
 }
 
-function checked(d: RunnableDocument, raw: unknown, sizeBytes: number | undefined, forRunning = false): RunnableDocument {
-  const problems = validateDocument(raw, { name: d.name, sizeBytes, forRunning });
+/** True when a document read from a file is, value for value, the build's document. */
+function isSameDocument(built: AutomationDocument, fromFile: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(built)), JSON.parse(JSON.stringify(fromFile)));
+}
+
+function checked(
+  d: RunnableDocument,
+  raw: unknown,
+  sizeBytes: number | undefined,
+  forRunning = false,
+  warn: (message: string) => void = () => {},
+): RunnableDocument {
+  const all = validateDocument(raw, { name: d.name, sizeBytes, forRunning });
+  for (const w of all.filter((p) => p.warning)) warn(`${d.name}: ${w.path}: ${w.message} (SSM runs it anyway)`);
+  const problems = all.filter((p) => !p.warning);
   if (problems.length) {
     const more =
       problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: hubfix validate shows them)` : '';

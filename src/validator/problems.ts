@@ -2,6 +2,8 @@
 export interface ValidationProblem {
   path: string;
   message: string;
+  /** Set only when validating for running (others' documents): SSM would run it anyway. */
+  warning?: true;
 }
 
 /** A path inside a document as keys and array indexes, before it is rendered as a JSON path. */

@@ -9,7 +9,7 @@ export interface ValidateOptions {
   name?: string;
   /** Size of the document as it is stored; defaults to the size of its compact JSON. */
   sizeBytes?: number;
-  /** Only what running the document needs: skip the publishing rules (for others' documents). */
+  /** Only what running the document needs: skip the publishing rules, and mark problems SSM would run anyway as warnings (for others' documents). */
   forRunning?: boolean;
 }
 
@@ -28,13 +28,15 @@ export function validateDocument(doc: unknown, opts: ValidateOptions = {}): Vali
   let facts: DocumentFacts | undefined;
   for (const rule of RULES) {
     if (opts.forRunning && rule.publishing) continue;
+    const mark = (found: ValidationProblem[]) =>
+      opts.forRunning && rule.warnWhenRunning ? found.map((p) => ({ ...p, warning: true as const })) : found;
     if (rule.scope === 'file') {
       const found = rule.check(file);
       if (rule.gate && found.length > 0) wellFormed = false;
-      problems.push(...found);
+      problems.push(...mark(found));
     } else if (wellFormed) {
       facts ??= documentFacts(file);
-      problems.push(...rule.check(facts));
+      problems.push(...mark(rule.check(facts)));
     }
   }
   return problems;

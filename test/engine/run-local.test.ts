@@ -217,6 +217,29 @@ describe('run-local: input errors exit 2 and run nothing', () => {
     expect(r.code, r.err + r.out).to.equal(0);
     expect(r.out).to.include('Get.Arn = arn:aws:iam::123456789012:user/web');
   });
+  it('runs a document file with a step no path reaches, as SSM does, with a one-line warning naming the step', async () => {
+    const doc = file(
+      'Ext-Unreachable.yaml',
+      "schemaVersion: '0.3'\nmainSteps:\n  - name: A\n    action: aws:sleep\n    inputs: {Duration: PT0S}\n    isEnd: true\n  - name: Orphan\n    action: aws:sleep\n    inputs: {Duration: PT0S}\n",
+    );
+    const r = await cli(doc, '--mock', file('empty5.yaml', 'mocks: []'), '--account', '123456789012');
+    expect(r.code, r.err + r.out).to.equal(0);
+    expect(r.err).to.match(
+      /^hubfix: warning: Ext-Unreachable: \$\.mainSteps\[1\]: step "Orphan" can never run: .*\(SSM runs it anyway\)\n$/,
+    );
+    // hubfix validate still refuses it for a document one would ship
+    expect(validateDocument(yaml.load(fs.readFileSync(doc, 'utf8')), { name: 'Ext-Unreachable' }).map((p) => p.message)).to.satisfy(
+      (m: string[]) => m.some((x) => /can never run/.test(x)),
+    );
+  });
+
+  it("warns and runs a build-named file that differs from the build document with its own steps' policy", async () => {
+    const doc = file(`${DOC}.yaml`, "schemaVersion: '0.3'\nmainSteps:\n  - name: A\n    action: aws:sleep\n    inputs: {Duration: PT0S}\n");
+    const r = await cli(doc, '--mock', file('empty6.yaml', 'mocks: []'), '--account', '123456789012');
+    expect(r.code, r.err + r.out).to.equal(0);
+    expect(r.err).to.contain(`differs from the build's document ${DOC}`);
+  });
+
   it('runs an AWS-style document (an AWS- name, a String parameter without a pattern): those rules are for publishing, not running', async () => {
     const ext = file(
       'AWS-Style-Doc.yaml',

@@ -6,8 +6,16 @@ import type { ValidationProblem } from '../problems';
  * `document` rules get the typed view and run only once the schema has passed (`gate`).
  * `publishing` marks a rule about a document one ships (its name, hubfix's own hardening policy)
  * rather than about running it: an AWS-managed or a colleague's document that breaks only such
- * rules still runs (in SSM and in `run-local`).
+ * rules still runs (in SSM and in `run-local`). `warnWhenRunning` marks a rule SSM itself does not
+ * enforce (a step no path reaches): for others' documents its problems are warnings, not refusals.
  */
 export type Rule =
-  | { id: string; scope: 'file'; gate?: boolean; publishing?: boolean; check(facts: FileFacts): ValidationProblem[] }
-  | { id: string; scope: 'document'; publishing?: boolean; check(facts: DocumentFacts): ValidationProblem[] };
+  | {
+      id: string;
+      scope: 'file';
+      gate?: boolean;
+      publishing?: boolean;
+      warnWhenRunning?: boolean;
+      check(facts: FileFacts): ValidationProblem[];
+    }
+  | { id: string; scope: 'document'; publishing?: boolean; warnWhenRunning?: boolean; check(facts: DocumentFacts): ValidationProblem[] };

@@ -54,6 +54,8 @@ export const jumpTargetsExist: Rule = {
 export const everyStepIsReachable: Rule = {
   id: 'no-unreachable-steps',
   scope: 'document',
+  // SSM accepts such a document and never runs the step
+  warnWhenRunning: true,
   check({ steps, flow }) {
     return steps
       .filter((s) => !flow.reachable.has(s.index) && (s.loop === undefined || flow.reachable.has(s.loop.index)))
