@@ -65,7 +65,7 @@ describe('run-local: every shipped runbook by name and by file', () => {
         const err: string[] = [];
         const r = await runLocal(
           ref,
-          { mock, param },
+          { mock, param, region: 'us-east-1' },
           { output: { out: () => {}, err: (t) => err.push(t) }, clock: new VirtualClock(Date.UTC(2024, 5, 1)) },
         );
         return { r, err: err.join('') };

@@ -222,7 +222,7 @@ describe('run-local: input errors exit 2 and run nothing', () => {
       'Ext-Unreachable.yaml',
       "schemaVersion: '0.3'\nmainSteps:\n  - name: A\n    action: aws:sleep\n    inputs: {Duration: PT0S}\n    isEnd: true\n  - name: Orphan\n    action: aws:sleep\n    inputs: {Duration: PT0S}\n",
     );
-    const r = await cli(doc, '--mock', file('empty5.yaml', 'mocks: []'), '--account', '123456789012');
+    const r = await cli(doc, '--mock', file('empty5.yaml', 'mocks: []'), '--account', '123456789012', '--region', 'us-east-1');
     expect(r.code, r.err + r.out).to.equal(0);
     expect(r.err).to.match(
       /^hubfix: warning: Ext-Unreachable: \$\.mainSteps\[1\]: step "Orphan" can never run: .*\(SSM runs it anyway\)\n$/,
