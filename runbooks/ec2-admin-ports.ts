@@ -131,17 +131,29 @@ export function subtractPorts(range: PortRange, ports: readonly number[]): PortR
   return out;
 }
 
+/** The admin ports of EC2.13/14/53/54: every narrowed rule loses them, whichever control found it. */
+export const ADMIN_PORTS: readonly number[] = [22, 3389];
+
+/**
+ * The ports a narrowed rule loses: 22 and 3389 plus the run's own `Ports`, on TCP and UDP alike.
+ * The same for every control, so that the EC2.13, 14, 53 and 54 findings of one group, fixed at the
+ * same time, narrow a shared wide rule the same way (their replacements coincide) and none re-opens
+ * a port another has just closed. Pure.
+ */
+export function closedPorts(scope: Pick<RuleScope, 'ports'>): number[] {
+  return [...new Set([...ADMIN_PORTS, ...scope.ports])].sort((a, b) => a - b);
+}
+
 /**
  * What becomes of one offending rule (a world-open CIDR rule covering an admin port):
  * - `revoke`: the rule opens nothing but admin ports, so it goes;
  * - `replace`: the same rule (source, description) on what remains is added first, then the wide
  *   rule is revoked. `notCarried` says what the replacement does not keep open.
  *
- * TCP or UDP: the rule's range minus the admin ports. All protocols (`-1`) cannot be written as
- * port ranges; it becomes TCP on every port but the admin ports, UDP on every port (minus the admin
- * ports when the control counts UDP), and ICMP (ICMPv6 for an IPv6 source) on every type. Other IP
- * protocols (GRE, ESP, AH, SCTP, ...) would need one rule each; they are not carried over, and the
- * plan says so. Pure.
+ * TCP or UDP: the rule's range minus the closed ports. All protocols (`-1`) cannot be written as
+ * port ranges; it becomes TCP and UDP on every port but the closed ones, and ICMP (ICMPv6 for an
+ * IPv6 source) on every type. Other IP protocols (GRE, ESP, AH, SCTP, ...) would need one rule each;
+ * they are not carried over, and the plan says so. Pure.
  */
 export type RulePlan =
   | { rule: SecurityGroupRule; action: 'revoke' }
@@ -152,15 +164,15 @@ export const NOT_CARRIED_BY_ALL_TRAFFIC = 'other IP protocols (GRE, ESP, AH, SCT
 export function planRule(rule: SecurityGroupRule, scope: RuleScope): RulePlan {
   const p = normalProtocol(rule.IpProtocol);
   const family = worldOpenFamily(rule);
+  const closed = closedPorts(scope);
   const on = (protocol: string, ranges: PortRange[]): IpPermission[] =>
     ranges.map(([from, to]) => sameSource(rule, { IpProtocol: protocol, FromPort: from, ToPort: to }));
   if (p === '-1') {
-    const udp = scope.protocols === 'tcp-and-udp' ? subtractPorts(ALL_PORTS, scope.ports) : [ALL_PORTS];
+    const rest = subtractPorts(ALL_PORTS, closed);
     const icmp = sameSource(rule, { IpProtocol: family === 'ipv6' ? 'icmpv6' : 'icmp', FromPort: -1, ToPort: -1 });
-    const permissions = [...on('tcp', subtractPorts(ALL_PORTS, scope.ports)), ...on('udp', udp), icmp];
-    return { rule, action: 'replace', permissions, notCarried: NOT_CARRIED_BY_ALL_TRAFFIC };
+    return { rule, action: 'replace', permissions: [...on('tcp', rest), ...on('udp', rest), icmp], notCarried: NOT_CARRIED_BY_ALL_TRAFFIC };
   }
-  const remaining = subtractPorts(portRangeOf(rule), scope.ports);
+  const remaining = subtractPorts(portRangeOf(rule), closed);
   if (remaining.length === 0) return { rule, action: 'revoke' };
   return { rule, action: 'replace', permissions: on(p, remaining) };
 }
@@ -395,13 +407,15 @@ A rule is **offending** when all of these hold:
 
 What becomes of an offending rule:
 - a rule on nothing but admin ports (\`tcp 22\`) is **revoked**;
-- a TCP or UDP rule whose range reaches beyond the admin ports is **replaced** by the same rule (same source, same description) on the ranges that remain: \`tcp 0-65535\` for EC2.13 becomes \`tcp 0-21\` and \`tcp 23-65535\`;
-- an all-traffic rule (\`-1\`) is **replaced** by TCP on every port but the admin ports, UDP on every port (minus the admin ports when UDP counts), and ICMP on every type (ICMPv6 for \`::/0\`). Other IP protocols (GRE, ESP, AH, SCTP, ...) would each need a rule of their own and are **not** carried over; the plan and the change say so, and \`Plan.Before\` holds the original rule to put back.
+- a TCP or UDP rule whose range reaches beyond the admin ports is **replaced** by the same rule (same source, same description) on the ranges that remain: \`tcp 0-65535\` becomes \`tcp 0-21\`, \`tcp 23-3388\` and \`tcp 3390-65535\`;
+- an all-traffic rule (\`-1\`) is **replaced** by TCP and UDP on every port but the admin ports, and ICMP on every type (ICMPv6 for \`::/0\`). Other IP protocols (GRE, ESP, AH, SCTP, ...) would each need a rule of their own and are **not** carried over; the plan and the change say so, and \`Plan.Before\` holds the original rule to put back.
 - when the replacement cannot be added (the group's rule quota, \`RulesPerSecurityGroupLimitExceeded\`) the wide rule is **left alone**: verify then fails naming it, and the finding is NOTIFIED rather than RESOLVED.
 
 A rule is never touched, and is named in the summary, when its source is a prefix list (review its entries by hand), another security group, a narrower CIDR, or an address family the control does not cover.
 
-The finding's control sets the scope: EC2.13 → port 22 and EC2.14 → port 3389 (TCP, both families); EC2.53 → 22 and 3389 from \`0.0.0.0/0\`, EC2.54 → 22 and 3389 from \`::/0\` (TCP and UDP, as CIS 3.0.0 asks).
+The ports a narrowed rule loses are always 22 and 3389 (plus any other port in \`Ports\`), on TCP and UDP, whichever control found the rule: a group with all traffic open fails EC2.13, 14, 53 and 54 at once, their runs narrow the shared rule the same way, and none re-opens a port another has just closed.
+
+The finding's control sets the scope (which rules are offending): EC2.13 → port 22 and EC2.14 → port 3389 (TCP, both families); EC2.53 → 22 and 3389 from \`0.0.0.0/0\`, EC2.54 → 22 and 3389 from \`::/0\` (TCP and UDP, as CIS 3.0.0 asks).
 
 1. **Plan** reads the group (\`DescribeSecurityGroups\`) and its rules (\`DescribeSecurityGroupRules\` filtered by \`group-id\`). \`Plan.Before.OffendingRules\` keeps each offending rule in full, \`Plan.Before.ReauthorizeIpPermissions\` the same rules ready to put back, \`Plan.Before.Replacements\` the rules that will be added.
 2. **Gate**: with \`DryRun\` true nothing is changed; with no offending rule the run goes straight to verify; a group that no longer exists is skipped.

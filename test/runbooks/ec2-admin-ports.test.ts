@@ -3,6 +3,7 @@ import {
   NOT_CARRIED_BY_ALL_TRAFFIC,
   adminPortsRunbook,
   classifyIngress,
+  closedPorts,
   describeAdminPorts,
   describePermissions,
   isPermissionPresent,
@@ -169,15 +170,25 @@ describe('EC2 admin ports (pure)', () => {
       expect(planRule(rule({ FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' }), ssh).action).to.equal('revoke');
     });
 
-    it('replaces tcp 0-65535 by the same rule without 22, description and source kept (IPv4)', () => {
+    it('replaces tcp 0-65535 by the same rule without the admin ports, description and source kept (IPv4)', () => {
       const plan = planRule(rule({ FromPort: 0, ToPort: 65535, CidrIpv4: '0.0.0.0/0', Description: 'public' }), ssh);
       expect(plan).to.deep.include({
         action: 'replace',
         permissions: [
           { IpProtocol: 'tcp', FromPort: 0, ToPort: 21, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'public' }] },
-          { IpProtocol: 'tcp', FromPort: 23, ToPort: 65535, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'public' }] },
+          { IpProtocol: 'tcp', FromPort: 23, ToPort: 3388, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'public' }] },
+          { IpProtocol: 'tcp', FromPort: 3390, ToPort: 65535, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'public' }] },
         ],
       });
+    });
+
+    it('narrows a shared wide rule the same way whichever control found it, so concurrent fixes agree', () => {
+      const all = rule({ IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' });
+      const scopes = [ssh, { ...ssh, ports: [3389] }, both];
+      const plans = scopes.map((sc) => planRule(all, sc)).map((p) => (p.action === 'replace' ? p.permissions : []));
+      expect(plans[1]).to.deep.equal(plans[0]);
+      expect(plans[2]).to.deep.equal(plans[0]);
+      expect(closedPorts({ ports: [5900] }), 'an operator-given port is closed too').to.deep.equal([22, 3389, 5900]);
     });
 
     it('replaces a UDP range from ::/0 on the ports that remain (IPv6)', () => {
@@ -193,14 +204,14 @@ describe('EC2 admin ports (pure)', () => {
 
     it('treats a TCP rule without a port range as every port', () => {
       const plan = planRule(rule({ FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }), ssh);
-      expect(plan.action === 'replace' && describePermissions(plan.permissions)).to.equal('tcp 0-21, 23-65535');
+      expect(plan.action === 'replace' && describePermissions(plan.permissions)).to.equal('tcp 0-21, 23-3388, 3390-65535');
     });
 
-    it('replaces all traffic by TCP without the admin ports, all UDP and all ICMP, and says other protocols are dropped', () => {
+    it('replaces all traffic by TCP and UDP without the admin ports and all ICMP, and says other protocols are dropped', () => {
       const plan = planRule(rule({ IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }), ssh);
       expect(plan.action).to.equal('replace');
       if (plan.action !== 'replace') return;
-      expect(describePermissions(plan.permissions)).to.equal('tcp 0-21, 23-65535; udp 0-65535; icmp all');
+      expect(describePermissions(plan.permissions)).to.equal('tcp 0-21, 23-3388, 3390-65535; udp 0-21, 23-3388, 3390-65535; icmp all');
       expect(plan.permissions.at(-1)).to.deep.equal({ IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] });
       expect(plan.notCarried).to.equal(NOT_CARRIED_BY_ALL_TRAFFIC);
     });
@@ -280,10 +291,10 @@ describe('EC2 admin ports runbook in the local engine', () => {
       { IpProtocol: 'tcp', FromPort: 0, ToPort: 21, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
       { IpProtocol: 'tcp', FromPort: 23, ToPort: 1024, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
     ]);
-    expect(added[1], 'all traffic: 443 kept through tcp 23-65535, description kept').to.deep.include({
+    expect(added[1], 'all traffic: 443 kept through tcp 23-3388, description kept').to.deep.include({
       IpProtocol: 'tcp',
       FromPort: 23,
-      ToPort: 65535,
+      ToPort: 3388,
       IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'web and admin' }],
     });
     expect(callsTo(run, 'RevokeSecurityGroupIngress').map((c) => c.input)).to.deep.equal([
@@ -291,7 +302,9 @@ describe('EC2 admin ports runbook in the local engine', () => {
     ]);
     const changed = String(output(run, 'Revoke', 'Changed'));
     expect(changed).to.contain('revoked sgr-00000000000000001 (tcp 22 from 0.0.0.0/0)');
-    expect(changed).to.contain('replaced sgr-00000000000000003 (all traffic from 0.0.0.0/0) by tcp 0-21, 23-65535; udp 0-65535; icmp all');
+    expect(changed).to.contain(
+      'replaced sgr-00000000000000003 (all traffic from 0.0.0.0/0) by tcp 0-21, 23-3388, 3390-65535; udp 0-21, 23-3388, 3390-65535; icmp all',
+    );
     expect(changed).to.contain(NOT_CARRIED_BY_ALL_TRAFFIC);
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
@@ -325,7 +338,7 @@ describe('EC2 admin ports runbook in the local engine', () => {
       { IpProtocol: 'tcp', FromPort: 0, ToPort: 1024, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
       { IpProtocol: '-1', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'web and admin' }] },
     ]);
-    expect(JSON.parse(String(before.Replacements))).to.have.length(6);
+    expect(JSON.parse(String(before.Replacements))).to.have.length(9);
     expect(String(output(run, 'Plan', 'Summary'))).to.contain(
       'replace sgr-00000000000000002 (tcp 0-1024 from ::/0) by tcp 0-21, 23-1024 from ::/0',
     );
