@@ -35,6 +35,10 @@ const FIXTURES: Record<string, { mock: string; params: Record<string, string> }>
     mock: 'cloudtrail-bucket-public-access/public.yaml',
     params: { BucketName: 'trail-logs-111122223333' },
   },
+  'Hubfix-CloudWatch-MetricFilterAlarms': {
+    mock: 'cloudwatch-metric-alarms/create.yaml',
+    params: { Control: 'CloudWatch.2', NotificationTopicArn: 'arn:aws:sns:us-east-1:999999999999:hubfix-notifications' },
+  },
   'Hubfix-CloudTrail-BucketAccessLogging': {
     mock: 'cloudtrail-bucket-access-logging/no-logging.yaml',
     params: { BucketName: 'trail-logs-111122223333' },
