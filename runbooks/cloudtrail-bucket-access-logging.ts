@@ -13,8 +13,8 @@ import {
 } from '../src/model/phases';
 import { defineRunbook } from '../src/model/runbook';
 import { script } from '../src/model/steps';
-import { BUCKET_EXTRACT, LOCATE_BUCKET_PERMISSIONS, TRAIL_BUCKET_PARAMETER, checkBucketHere, locateBucket } from './support/bucket';
-import { type PolicyDocument, type PolicyStatement, asList, canonicalJson, parsePolicyDocument } from './support/policy-document';
+import { BUCKET_EXTRACT, LOCATE_BUCKET_PERMISSIONS, checkBucketHere, locateBucket } from './support/bucket';
+import { type PolicyDocument, type PolicyStatement, canonicalJson, parsePolicyDocument } from './support/policy-document';
 
 export const LOG_DELIVERY_SID = 'HubfixS3ServerAccessLogs';
 export const TLS_ONLY_SID = 'HubfixDenyInsecureTransport';
@@ -35,8 +35,14 @@ interface LogBucketContext {
   logBucket: string;
 }
 
-/** S3's logging service may write objects, for the named source buckets of this account only. Pure. */
-export function logDeliveryStatement(c: LogBucketContext, sourceBuckets: string[]): PolicyStatement {
+/**
+ * S3's logging service may write objects for this account's buckets only. The condition names the
+ * account, not each source bucket: with S3.9 every bucket of the account and Region logs here, a
+ * list would outgrow the 20 KB policy limit, and runs for several buckets at once would each write
+ * the list without the others' entries. A statement that is the same for every run cannot lose
+ * anyone's. Pure.
+ */
+export function logDeliveryStatement(c: LogBucketContext): PolicyStatement {
   return {
     Sid: LOG_DELIVERY_SID,
     Effect: 'Allow',
@@ -45,7 +51,7 @@ export function logDeliveryStatement(c: LogBucketContext, sourceBuckets: string[
     Resource: `arn:${c.partition}:s3:::${c.logBucket}/*`,
     Condition: {
       StringEquals: { 'aws:SourceAccount': c.account },
-      ArnLike: { 'aws:SourceArn': [...new Set(sourceBuckets)].sort().map((b) => `arn:${c.partition}:s3:::${b}`) },
+      ArnLike: { 'aws:SourceArn': `arn:${c.partition}:s3:::*` },
     },
   };
 }
@@ -63,24 +69,19 @@ export function tlsOnlyStatement(c: LogBucketContext): PolicyStatement {
   };
 }
 
-/** The source buckets a hubfix log-delivery statement already names. Pure. */
-function sourcesIn(statement: PolicyStatement | undefined): string[] {
-  const arns = asList(statement?.Condition?.ArnLike?.['aws:SourceArn']);
-  return arns.map((a) => /^arn:[^:]+:s3:::(.+)$/.exec(a)?.[1]).filter((b): b is string => !!b);
-}
-
 /**
- * The log bucket's policy with delivery allowed for `sourceBucket`: other statements are kept as
- * they are, hubfix's delivery statement grows by one source, and the TLS-only statement is added
- * when asked (on a bucket hubfix creates). Pure.
+ * The log bucket's policy with delivery allowed for this account's buckets: other statements are
+ * kept as they are, hubfix's delivery statement is put in (an older one naming single source
+ * buckets is replaced by it), and the TLS-only statement is added when asked (on a bucket hubfix
+ * creates). Pure.
  */
 export function mergeLogBucketPolicy(
   existing: PolicyDocument | null,
-  c: LogBucketContext & { sourceBucket: string; requireTls: boolean },
+  c: LogBucketContext & { requireTls: boolean },
 ): { doc: PolicyDocument; changed: boolean } {
   const statements = [...(existing?.Statement ?? [])];
   const at = statements.findIndex((s) => s.Sid === LOG_DELIVERY_SID);
-  const delivery = logDeliveryStatement(c, [...sourcesIn(statements[at]), c.sourceBucket]);
+  const delivery = logDeliveryStatement(c);
   if (at >= 0) statements[at] = delivery;
   else statements.push(delivery);
   if (c.requireTls && !statements.some((s) => s.Sid === TLS_ONLY_SID)) statements.push(tlsOnlyStatement(c));
@@ -138,7 +139,13 @@ type LogBucketPlan = { action: 'create' | 'reuse' } | { action: 'skip'; reason: 
 async function planLogBucket(ctx: ScriptContext, logBucket: string, sourceBucket: string): Promise<LogBucketPlan> {
   if (logBucket === sourceBucket)
     return { action: 'skip', reason: `the log bucket cannot be the bucket it logs (${logBucket}): pass another LogBucketName` };
-  const where = await locateBucket(ctx, logBucket);
+  let where = await locateBucket(ctx, logBucket);
+  // a run for another bucket may have created the shared log bucket between ListBuckets and
+  // HeadBucket: look once more before calling it another account's
+  if (!where.owned && where.exists) {
+    await ctx.sleep(1000);
+    where = await locateBucket(ctx, logBucket);
+  }
   if (!where.owned) {
     if (!where.exists) return { action: 'create' };
     return { action: 'skip', reason: `log bucket name ${logBucket} is taken by another account: pass another LogBucketName` };
@@ -221,8 +228,9 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
   async run({ LogBucketName, SourceBucket }, ctx) {
     const plan = await planLogBucket(ctx, LogBucketName, SourceBucket);
     if (plan.action === 'skip') throw new Error(plan.reason);
-    const c = { partition: ctx.partition, account: ctx.account, logBucket: LogBucketName, sourceBucket: SourceBucket };
+    const c = { partition: ctx.partition, account: ctx.account, logBucket: LogBucketName };
     if (plan.action === 'create') {
+      let created = true;
       try {
         await ctx.aws('s3', 'CreateBucket', {
           Bucket: LogBucketName,
@@ -232,7 +240,9 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
       } catch (err) {
         if (hasErrorCode(err, 'BucketAlreadyExists'))
           throw new Error(`log bucket name ${LogBucketName} was just taken by another account: pass another LogBucketName`);
-        throw err;
+        // a run for another bucket created it a moment ago: harden it the same way (every call is idempotent)
+        if (!hasErrorCode(err, 'BucketAlreadyOwnedByYou')) throw err;
+        created = false;
       }
       await ctx.aws('s3', 'PutPublicAccessBlock', {
         Bucket: LogBucketName,
@@ -249,17 +259,18 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
         ExpectedBucketOwner: ctx.account,
         ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       });
-      const { doc } = mergeLogBucketPolicy(null, { ...c, requireTls: true });
+      const { doc } = mergeLogBucketPolicy(created ? null : await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: true });
       await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
+      const how = created ? 'created' : 'hardened (just created by another hubfix run)';
       return {
-        Created: true,
-        Changed: `created log bucket ${LogBucketName} (BucketOwnerEnforced, public access blocked, SSE-S3, delivery and TLS-only policy)`,
+        Created: created,
+        Changed: `${how} log bucket ${LogBucketName} (BucketOwnerEnforced, public access blocked, SSE-S3, delivery and TLS-only policy)`,
       };
     }
     const { doc, changed } = mergeLogBucketPolicy(await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: false });
     if (!changed) return { Created: false, Changed: `log bucket ${LogBucketName} already allows delivery for ${SourceBucket}` };
     await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
-    return { Created: false, Changed: `allowed log delivery for ${SourceBucket} in the policy of ${LogBucketName}` };
+    return { Created: false, Changed: `allowed log delivery from this account's buckets in the policy of ${LogBucketName}` };
   },
 });
 
@@ -298,23 +309,23 @@ export const verifyAccessLogging = defineHandler<{ BucketName: string }, VerifyR
 
 export const cloudTrailBucketAccessLoggingRunbook = defineRunbook({
   document: 'Hubfix-CloudTrail-BucketAccessLogging',
-  title: 'S3 server access logging is enabled on the CloudTrail bucket',
+  title: 'S3 server access logging is enabled on the CloudTrail bucket (or any bucket, S3.9)',
   class: 'B',
   // additive and outside any workload's path; the only cost is storing small log objects
   defaultMode: 'auto',
   scope: 'resource',
   resourceType: 'AwsS3Bucket',
   changes:
-    'Turns on S3 server access logging of the trail bucket into a hardened log bucket (created when missing: owner-enforced, public access blocked, SSE-S3, TLS-only); an existing logging configuration is left alone.',
+    'Turns on S3 server access logging of the trail bucket (CloudTrail.7) or any bucket (S3.9) into a hardened log bucket (created when missing: owner-enforced, public access blocked, SSE-S3, TLS-only); an existing logging configuration is left alone.',
   guidance:
-    'Turn on server access logging for the CloudTrail bucket (S3 console → the bucket → Properties → Server access logging) into a separate log bucket in the same account and Region, with public access blocked and SSE-S3.',
-  description: `# Hubfix: server access logging on the CloudTrail bucket (CIS 1.2.0 2.6)
+    'Turn on server access logging for the bucket (for CloudTrail.7, the CloudTrail bucket) (S3 console → the bucket → Properties → Server access logging) into a separate log bucket in the same account and Region, with public access blocked and SSE-S3.',
+  description: `# Hubfix: server access logging on the CloudTrail bucket (CIS 1.2.0 2.6, CloudTrail.7) or any bucket (S3.9)
 
-Records every request made to the bucket that stores CloudTrail logs, in a separate log bucket. Security Hub evaluates this control in the account and Region of the bucket, so the runbook runs there.
+Records every request made to the bucket (the one that stores CloudTrail logs for CloudTrail.7, any bucket for S3.9), in a separate log bucket. The log bucket itself is never logged into itself: its own S3.9 finding is skipped with the reason. Security Hub evaluates this control in the account and Region of the bucket, so the runbook runs there.
 
 1. **Plan** checks the bucket belongs to this account (\`ListBuckets\` lists only the caller's buckets) and is in this Region; otherwise it is **skipped** with the reason. A bucket that already logs somewhere is compliant and its configuration is never replaced. It then checks the log bucket (\`LogBucketName\`, default \`hubfix-access-logs-<account>-<Region>\`): missing → to be created; this account's, same Region, SSE-S3 → reused; another account's name, another Region or SSE-KMS default encryption → **skipped** with the reason (S3 delivers access logs only within a Region and only into SSE-S3 buckets).
 2. **Gate**: with \`DryRun\` true, or when logging is already on, nothing is written.
-3. **EnsureLogBucket** creates a missing log bucket with object ownership \`BucketOwnerEnforced\` (ACLs disabled), all four public access block settings, default encryption SSE-S3 and a policy that lets \`logging.s3.amazonaws.com\` write objects only for this account (\`aws:SourceAccount\`) and the named source buckets (\`aws:SourceArn\`) and denies any request without TLS. On an existing log bucket it only adds the source bucket to hubfix's delivery statement; every other statement stays as it is.
+3. **EnsureLogBucket** creates a missing log bucket with object ownership \`BucketOwnerEnforced\` (ACLs disabled), all four public access block settings, default encryption SSE-S3 and a policy that lets \`logging.s3.amazonaws.com\` write objects only for this account's buckets (\`aws:SourceAccount\`, \`aws:SourceArn\` an S3 bucket) and denies any request without TLS. The condition names the account rather than each bucket, so one log bucket serves every bucket of the account and Region (S3.9) within the 20 KB policy limit, and runs for several buckets at once write the same statement. On an existing log bucket it only puts in hubfix's delivery statement; every other statement stays as it is. A log bucket another run created a moment ago is hardened the same way.
 4. **EnableLogging** re-reads the bucket and, if it still does not log, calls \`PutBucketLogging\` with the log bucket and the prefix \`<bucket>/\`. Every S3 call on an existing bucket carries \`ExpectedBucketOwner\`.
 5. **Verify** reads the logging configuration. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
 
@@ -325,10 +336,15 @@ To undo: \`aws s3api put-bucket-logging --bucket <Bucket> --bucket-logging-statu
       title: 'Ensure S3 bucket access logging is enabled on the CloudTrail S3 bucket',
       aliases: { 'cis-1.2.0': ['2.6'], 'cis-1.4.0': ['3.6'], 'cis-3.0.0': ['3.4'] },
     },
+    // nothing in plan or verify is particular to a trail's bucket: any bucket of this account and Region
+    { id: 'S3.9', title: 'S3 general purpose buckets should have server access logging enabled', fsbp: true },
   ],
   extract: BUCKET_EXTRACT,
   parameters: {
-    BucketName: TRAIL_BUCKET_PARAMETER,
+    BucketName: param.string({
+      description: 'The S3 bucket to log: the bucket that stores CloudTrail logs (CloudTrail.7), or any bucket (S3.9).',
+      pattern: patterns.bucketName,
+    }),
     LogBucketName: param.string({
       description: 'Bucket that receives the access logs (created when missing). Empty: hubfix-access-logs-<account>-<Region>.',
       default: '',

@@ -5,9 +5,10 @@ import {
   cloudTrailBucketAccessLoggingRunbook,
   defaultLogBucketName,
   encryptionProblem,
+  logDeliveryStatement,
   mergeLogBucketPolicy,
 } from '../../runbooks/cloudtrail-bucket-access-logging';
-import { type PolicyDocument, parsePolicyDocument } from '../../runbooks/support/policy-document';
+import { type PolicyDocument, canonicalJson, parsePolicyDocument } from '../../runbooks/support/policy-document';
 import { patterns } from '../../src/model/parameters';
 import { awsCalls, callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
 
@@ -25,8 +26,8 @@ describe('CloudTrail bucket access logging: log bucket policy (pure)', () => {
     }
   });
 
-  it('writes a new bucket policy with delivery for this account and source, and TLS only', () => {
-    const { doc, changed } = mergeLogBucketPolicy(null, { ...C, sourceBucket: 'src-a', requireTls: true });
+  it("writes a new bucket policy with delivery for this account's buckets, and TLS only", () => {
+    const { doc, changed } = mergeLogBucketPolicy(null, { ...C, requireTls: true });
     expect(changed).to.equal(true);
     expect(doc.Statement).to.deep.equal([
       {
@@ -35,7 +36,7 @@ describe('CloudTrail bucket access logging: log bucket policy (pure)', () => {
         Principal: { Service: 'logging.s3.amazonaws.com' },
         Action: 's3:PutObject',
         Resource: 'arn:aws:s3:::logs-b/*',
-        Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnLike: { 'aws:SourceArn': ['arn:aws:s3:::src-a'] } },
+        Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::*' } },
       },
       {
         Sid: TLS_ONLY_SID,
@@ -48,7 +49,7 @@ describe('CloudTrail bucket access logging: log bucket policy (pure)', () => {
     ]);
   });
 
-  it('adds a source to an existing policy, keeping other statements, and adds no TLS rule unasked', () => {
+  it("puts the account's delivery statement into an existing policy, replacing an older per-bucket one, keeping other statements, adding no TLS rule unasked", () => {
     const theirs = {
       Sid: 'Readers',
       Effect: 'Allow' as const,
@@ -56,25 +57,20 @@ describe('CloudTrail bucket access logging: log bucket policy (pure)', () => {
       Action: 's3:GetObject',
       Resource: 'arn:aws:s3:::logs-b/*',
     };
-    const first = mergeLogBucketPolicy(
-      { Version: '2012-10-17', Statement: [theirs] },
-      { ...C, sourceBucket: 'src-b', requireTls: false },
-    ).doc;
-    const { doc, changed } = mergeLogBucketPolicy(first, { ...C, sourceBucket: 'src-a', requireTls: false });
+    const older = {
+      ...logDeliveryStatement(C),
+      Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnLike: { 'aws:SourceArn': ['arn:aws:s3:::src-b'] } },
+    };
+    const { doc, changed } = mergeLogBucketPolicy({ Version: '2012-10-17', Statement: [theirs, older] }, { ...C, requireTls: false });
     expect(changed).to.equal(true);
-    expect(doc.Statement[0]).to.deep.equal(theirs);
-    expect(doc.Statement[1].Condition?.ArnLike?.['aws:SourceArn']).to.deep.equal(['arn:aws:s3:::src-a', 'arn:aws:s3:::src-b']);
-    expect(doc.Statement.map((s) => s.Sid)).to.deep.equal(['Readers', LOG_DELIVERY_SID]);
+    expect(doc.Statement).to.deep.equal([theirs, logDeliveryStatement(C)]);
   });
 
-  it('is idempotent: merging a source already present changes nothing', () => {
-    const once = mergeLogBucketPolicy(null, { ...C, sourceBucket: 'src-a', requireTls: true }).doc;
-    const again = mergeLogBucketPolicy(JSON.parse(JSON.stringify(once)) as PolicyDocument, {
-      ...C,
-      sourceBucket: 'src-a',
-      requireTls: true,
-    });
+  it('is idempotent and the same for every run: two runs for different buckets write the same policy', () => {
+    const once = mergeLogBucketPolicy(null, { ...C, requireTls: true }).doc;
+    const again = mergeLogBucketPolicy(JSON.parse(JSON.stringify(once)) as PolicyDocument, { ...C, requireTls: true });
     expect(again.changed).to.equal(false);
+    expect(canonicalJson(again.doc)).to.equal(canonicalJson(once));
   });
 
   it('refuses a log bucket whose default encryption is not SSE-S3', () => {
@@ -111,7 +107,7 @@ describe('CloudTrail bucket access logging runbook in the local engine', () => {
     expect(policy?.Statement.map((s) => s.Sid)).to.deep.equal([LOG_DELIVERY_SID, TLS_ONLY_SID]);
     expect(policy?.Statement[0].Condition).to.deep.equal({
       StringEquals: { 'aws:SourceAccount': '111122223333' },
-      ArnLike: { 'aws:SourceArn': [`arn:aws:s3:::${BUCKET}`] },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::*' },
     });
     expect(mapOutput(run, 'Verify', 'After')).to.deep.equal({
       Bucket: BUCKET,
@@ -143,7 +139,7 @@ describe('CloudTrail bucket access logging runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
-  it('reuses an existing log bucket: only its delivery statement grows, nothing else of it changes', async () => {
+  it("reuses an existing log bucket: only hubfix's delivery statement changes, nothing else of it", async () => {
     const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/reuse.yaml`, {
       BucketName: BUCKET,
       LogBucketName: 'central-access-logs-111122223333',
@@ -152,10 +148,24 @@ describe('CloudTrail bucket access logging runbook in the local engine', () => {
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['PutBucketPolicy', 'PutBucketLogging']);
     const policy = parsePolicyDocument(callsTo(run, 'PutBucketPolicy')[0].input.Policy);
     expect(policy?.Statement.map((s) => s.Sid)).to.deep.equal(['ReadersRole', LOG_DELIVERY_SID]);
-    expect(policy?.Statement[1].Condition?.ArnLike?.['aws:SourceArn']).to.deep.equal([
-      'arn:aws:s3:::app-data-111122223333',
-      `arn:aws:s3:::${BUCKET}`,
+    expect(policy?.Statement[1].Condition?.ArnLike?.['aws:SourceArn']).to.equal('arn:aws:s3:::*');
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+    expectPolicyClean(run);
+  });
+
+  it('hardens a log bucket that a run for another bucket created a moment ago, keeps its policy, and turns logging on', async () => {
+    const run = await runRunbook(cloudTrailBucketAccessLoggingRunbook, `${TABLE}/created-meanwhile.yaml`, { BucketName: BUCKET });
+    expect(run.result.status).to.equal('Success');
+    expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal([
+      'CreateBucket',
+      'PutPublicAccessBlock',
+      'PutBucketEncryption',
+      'PutBucketPolicy',
+      'PutBucketLogging',
     ]);
+    const policy = parsePolicyDocument(callsTo(run, 'PutBucketPolicy')[0].input.Policy);
+    expect(policy?.Statement.map((s) => s.Sid)).to.deep.equal([LOG_DELIVERY_SID, TLS_ONLY_SID]);
+    expect(output(run, 'EnsureLogBucket', 'Changed')).to.match(/^hardened \(just created by another hubfix run\) log bucket /);
     expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
     expectPolicyClean(run);
   });
