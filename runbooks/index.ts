@@ -11,6 +11,10 @@ import { cloudTrailCloudWatchLogsRunbook } from './cloudtrail-cloudwatch-logs';
 import { cloudTrailBucketAccessLoggingRunbook } from './cloudtrail-bucket-access-logging';
 import { vpcFlowLogsRunbook } from './vpc-flow-logs';
 import { metricAlarmsRunbook } from './cloudwatch-metric-alarms';
+import { userMfaGuidanceRunbook } from './iam-user-mfa-guidance';
+import { userPoliciesGuidanceRunbook } from './iam-user-policies-guidance';
+import { adminPoliciesGuidanceRunbook } from './iam-admin-policies-guidance';
+import { rootGuidanceRunbook } from './iam-root-guidance';
 
 /** Every runbook hubfix ships, in catalog order. Add a runbook here to ship it. */
 export const RUNBOOKS: readonly Runbook[] = [
@@ -26,4 +30,8 @@ export const RUNBOOKS: readonly Runbook[] = [
   cloudTrailBucketAccessLoggingRunbook,
   vpcFlowLogsRunbook,
   metricAlarmsRunbook,
+  userMfaGuidanceRunbook,
+  userPoliciesGuidanceRunbook,
+  adminPoliciesGuidanceRunbook,
+  rootGuidanceRunbook,
 ];

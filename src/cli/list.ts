@@ -9,6 +9,8 @@ export interface ListRow {
   aliases: Partial<Record<Standard, string[]>>;
   class: string;
   defaultMode: string;
+  /** A read-only runbook that gathers the offending facts for a person; it changes nothing. */
+  guided: boolean;
 }
 
 export function listRows(): ListRow[] {
@@ -24,6 +26,7 @@ export function listRows(): ListRow[] {
       aliases,
       class: runbook.class,
       defaultMode: runbook.defaultMode,
+      guided: runbook.guided === true,
     };
   });
 }
@@ -47,7 +50,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           table.push([
             r.document,
             r.class,
-            r.defaultMode,
+            r.guided ? `${r.defaultMode} (guided)` : r.defaultMode,
             r.controls.join(' '),
             (r.aliases.fsbp ?? []).join(' ') || '—',
             (r.aliases['cis-1.2.0'] ?? []).join(' ') || '—',

@@ -10,6 +10,8 @@ export interface CatalogControl {
   document: string;
   class: ControlClass;
   defaultMode: Mode;
+  /** A read-only runbook that gathers the offending facts and asks a person (never changes anything). */
+  guided?: boolean;
   scope: 'account' | 'resource';
   resourceType: string;
   aliases: Partial<Record<Standard, string[]>>;
@@ -75,6 +77,7 @@ export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
         document: rb.document,
         class: rb.class,
         defaultMode: rb.defaultMode,
+        guided: rb.guided === true,
         scope: rb.scope,
         resourceType: rb.resourceType,
         aliases: ids,

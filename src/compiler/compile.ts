@@ -53,7 +53,9 @@ function assemble(rb: Runbook): { steps: Step<unknown>[]; finalize: Step<unknown
   const refs = paramRefs({ ...commonParameters, ...rb.parameters });
   const body = rb.body(refs);
   if (body.plan.length === 0) throw new RunbookDefinitionError(rb.document, 'plan', 'needs at least one step');
-  if (body.remediate.length === 0) throw new RunbookDefinitionError(rb.document, 'remediate', 'needs at least one step');
+  if (rb.guided && body.remediate.length > 0)
+    throw new RunbookDefinitionError(rb.document, 'remediate', 'a guided runbook changes nothing: it has no remediate steps');
+  if (!rb.guided && body.remediate.length === 0) throw new RunbookDefinitionError(rb.document, 'remediate', 'needs at least one step');
   if (body.verify.length === 0) throw new RunbookDefinitionError(rb.document, 'verify', 'needs at least one step');
 
   const resource: Record<string, Ref<unknown>> = {};
@@ -102,7 +104,8 @@ function assemble(rb: Runbook): { steps: Step<unknown>[]; finalize: Step<unknown
       { next: body.verify[0], when: { variable: body.decision, op: 'StringEquals', value: 'compliant' } },
       { next: finalize, when: { variable: body.decision, op: 'StringEquals', value: 'skip' } },
     ],
-    default: body.remediate[0],
+    // a guided runbook's plan decides only skip or compliant: anything else is reported, never acted on
+    default: body.remediate[0] ?? finalize,
     onFailure: { name: FINALIZE_STEP },
   });
   return { steps: [...body.plan, gate, ...body.remediate, ...body.verify, finalize], finalize };

@@ -28,7 +28,9 @@ export function renderControlsDoc(catalog: Catalog): string {
   ];
   for (const c of Object.values(catalog.controls)) {
     const aliases = STANDARDS.flatMap((s) => (c.aliases[s] ?? []).map((id) => `${STANDARD_LABELS[s]} ${id}`)).join(', ') || '—';
-    lines.push(`| ${c.control} ${cell(c.title)} | ${aliases} | \`${c.document}\` | ${c.class} | ${c.defaultMode} | ${cell(c.changes)} |`);
+    lines.push(
+      `| ${c.control} ${cell(c.title)} | ${aliases} | \`${c.document}\` | ${c.class} | ${c.guided ? `${c.defaultMode} (guided: facts for a person, changes nothing)` : c.defaultMode} | ${cell(c.changes)} |`,
+    );
   }
   lines.push(
     '',

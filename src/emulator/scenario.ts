@@ -193,7 +193,12 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
       call({ service, operation, region, input, ...(credentials ? { credentials } : {}) }) as never;
   };
 
-  const documents = new Set(Object.values(o.catalog.controls).map((c) => c.document));
+  // guided runbooks change nothing, so they have no "fixed afterwards" to seed for
+  const documents = new Set(
+    Object.values(o.catalog.controls)
+      .filter((c) => !c.guided)
+      .map((c) => c.document),
+  );
   const unseeded = [...documents].filter((d) => !SEEDERS.has(d)).sort();
 
   // every member, Region and seeder at once (the emulator serves requests in threads); the

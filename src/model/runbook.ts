@@ -151,6 +151,12 @@ export interface RunbookSpec<P extends Record<string, ParamSpec<unknown>>> {
   changes: string;
   /** Guidance for a person, for notify-only findings. */
   guidance: string;
+  /**
+   * A guided runbook changes nothing: its plan gathers the offending facts read-only and asks a
+   * person (decision `skip`, the facts in the summary, the note and the notification), or finds the
+   * control met (`compliant`, then verify). It has no remediate phase.
+   */
+  guided?: true;
   controls: ControlSpec[];
   extract: Extraction<Extract<keyof P, string>>[];
   parameters: P;
