@@ -2,7 +2,7 @@ import { hasErrorCode } from '../src/aws/invoker';
 import { permissionFor } from '../src/iam/actions';
 import type { ScriptContext } from '../src/model/handlers';
 import { defineRunbook } from '../src/model/runbook';
-import { type GuidedFacts, guidedBody, guidedHandlers, iamPages } from './support/guided';
+import { FINDING_USER, type GuidedFacts, findingUserFact, guidedBody, guidedHandlers, iamPages } from './support/guided';
 
 /** IAM.5 (CIS 1.2.0 1.2): the IAM users with a console password and no MFA device. Guided: a person enrols the device. */
 
@@ -28,7 +28,7 @@ async function hasConsolePassword(ctx: ScriptContext, userName: string): Promise
   }
 }
 
-export async function usersWithoutMfa(ctx: ScriptContext): Promise<GuidedFacts> {
+export async function usersWithoutMfa(ctx: ScriptContext, findingUser = ''): Promise<GuidedFacts> {
   const { items, truncated } = await iamPages<UserView>(ctx, 'ListUsers', 'Users', {}, USER_LIMIT);
   const details: Record<string, string> = {};
   for (const u of items) {
@@ -42,15 +42,18 @@ export async function usersWithoutMfa(ctx: ScriptContext): Promise<GuidedFacts> 
     details,
     advice:
       'Each user (or an administrator) assigns an MFA device: IAM console → Users → the user → Security credentials → Assign MFA device; or remove the console password of a user who does not need it.',
-    context: { UsersChecked: `${items.length}${truncated ? ` (the first ${USER_LIMIT}; there are more)` : ''}` },
+    context: {
+      ...(await findingUserFact(ctx, findingUser, Object.keys(details))),
+      UsersChecked: `${items.length}${truncated ? ` (the first ${USER_LIMIT}; there are more)` : ''}`,
+    },
   };
 }
 
-const handlers = guidedHandlers<Record<string, never>>({
+const handlers = guidedHandlers<{ UserName: string }>({
   id: 'userMfaGuide',
   what: 'the IAM users with a console password and no MFA device',
   permissions: [permissionFor('iam', 'ListUsers'), permissionFor('iam', 'GetLoginProfile'), permissionFor('iam', 'ListMFADevices')],
-  gather: (_input, ctx) => usersWithoutMfa(ctx),
+  gather: (input, ctx) => usersWithoutMfa(ctx, input.UserName),
 });
 
 export const userMfaGuidanceRunbook = defineRunbook({
@@ -60,7 +63,8 @@ export const userMfaGuidanceRunbook = defineRunbook({
   // read-only: the run only gathers facts for the note and the notification
   defaultMode: 'auto',
   guided: true,
-  scope: 'account',
+  // one run per finding: each finding names its own user, and gets the facts in its own note
+  scope: 'resource',
   resourceType: 'AwsIamUser',
   changes:
     'Nothing: lists the IAM users with a console password and no MFA device on the finding and in the notification, for a person to act on.',
@@ -80,7 +84,7 @@ Changes nothing. An MFA device has to be enrolled by a person, so this runbook g
       fsbp: true,
     },
   ],
-  extract: [],
-  parameters: {},
-  body: () => guidedBody(handlers, {}),
+  extract: FINDING_USER.extract,
+  parameters: { UserName: FINDING_USER.parameter },
+  body: (p) => guidedBody(handlers, { UserName: p.UserName }),
 });

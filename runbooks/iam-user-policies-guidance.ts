@@ -1,7 +1,7 @@
 import { permissionFor } from '../src/iam/actions';
 import type { ScriptContext } from '../src/model/handlers';
 import { defineRunbook } from '../src/model/runbook';
-import { type GuidedFacts, guidedBody, guidedHandlers, iamPages } from './support/guided';
+import { FINDING_USER, type GuidedFacts, findingUserFact, guidedBody, guidedHandlers, iamPages } from './support/guided';
 
 /** IAM.2 (CIS 1.2.0 1.16): IAM users with policies attached directly (managed or inline), with the policy names. */
 
@@ -16,7 +16,7 @@ export function userPolicyFacts(attached: string[], inline: string[]): string {
   return parts.join('; ');
 }
 
-export async function usersWithPolicies(ctx: ScriptContext): Promise<GuidedFacts> {
+export async function usersWithPolicies(ctx: ScriptContext, findingUser = ''): Promise<GuidedFacts> {
   const { items, truncated } = await iamPages<{ UserName: string }>(ctx, 'ListUsers', 'Users', {}, USER_LIMIT);
   const details: Record<string, string> = {};
   for (const u of items) {
@@ -40,11 +40,14 @@ export async function usersWithPolicies(ctx: ScriptContext): Promise<GuidedFacts
     details,
     advice:
       'Move the permissions to a group (or a role) and add the user to it, then detach or delete the user policies; the before-state names every policy.',
-    context: { UsersChecked: `${items.length}${truncated ? ` (the first ${USER_LIMIT}; there are more)` : ''}` },
+    context: {
+      ...(await findingUserFact(ctx, findingUser, Object.keys(details))),
+      UsersChecked: `${items.length}${truncated ? ` (the first ${USER_LIMIT}; there are more)` : ''}`,
+    },
   };
 }
 
-const handlers = guidedHandlers<Record<string, never>>({
+const handlers = guidedHandlers<{ UserName: string }>({
   id: 'userPoliciesGuide',
   what: 'the IAM users with attached or inline policies',
   permissions: [
@@ -52,7 +55,7 @@ const handlers = guidedHandlers<Record<string, never>>({
     permissionFor('iam', 'ListAttachedUserPolicies'),
     permissionFor('iam', 'ListUserPolicies'),
   ],
-  gather: (_input, ctx) => usersWithPolicies(ctx),
+  gather: (input, ctx) => usersWithPolicies(ctx, input.UserName),
 });
 
 export const userPoliciesGuidanceRunbook = defineRunbook({
@@ -61,7 +64,8 @@ export const userPoliciesGuidanceRunbook = defineRunbook({
   class: 'C',
   defaultMode: 'auto',
   guided: true,
-  scope: 'account',
+  // one run per finding: each finding names its own user, and gets the facts in its own note
+  scope: 'resource',
   resourceType: 'AwsIamUser',
   changes: 'Nothing: lists the IAM users with attached or inline policies, with the policy names, on the finding and in the notification.',
   guidance:
@@ -80,7 +84,7 @@ Changes nothing. Which group should hold a user's permissions is a decision for 
       fsbp: true,
     },
   ],
-  extract: [],
-  parameters: {},
-  body: () => guidedBody(handlers, {}),
+  extract: FINDING_USER.extract,
+  parameters: { UserName: FINDING_USER.parameter },
+  body: (p) => guidedBody(handlers, { UserName: p.UserName }),
 });

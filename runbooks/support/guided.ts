@@ -3,6 +3,8 @@ import { PLAN_OUTPUTS, type PlanResult, VERIFY_OUTPUTS, type VerifyResult, phase
 import type { Inputs } from '../../src/model/refs';
 import type { RunbookBody } from '../../src/model/runbook';
 import { script } from '../../src/model/steps';
+import { IAM_USER_EXTRACT, USER_NAME_PARAMETER_PATTERN, resolveUser } from './iam-user';
+import { param } from '../../src/model/parameters';
 
 /**
  * Guided controls: what needs a person (a user's MFA device, a policy someone wrote, the root
@@ -106,4 +108,22 @@ export async function iamPages<T>(
     marker = out.IsTruncated === true && typeof out.Marker === 'string' ? out.Marker : undefined;
   } while (marker && items.length < limit);
   return { items: items.slice(0, limit), truncated: marker !== undefined || items.length > limit };
+}
+
+/** The IAM user a per-user finding names (IAM.5, IAM.2): taken from the finding, optional for an operator run. */
+export const FINDING_USER = {
+  extract: IAM_USER_EXTRACT,
+  parameter: param.string({
+    description: "The IAM user the finding is about (name or unique id); its facts lead. Empty: the account's users only.",
+    default: '',
+    pattern: `^$|${USER_NAME_PARAMETER_PATTERN}`,
+  }),
+};
+
+/** Where the finding's own user stands among the offenders, for the facts. */
+export async function findingUserFact(ctx: ScriptContext, nameOrId: string, offenders: readonly string[]): Promise<Record<string, string>> {
+  if (!nameOrId) return {};
+  const user = await resolveUser(ctx, nameOrId);
+  if (!user) return { FindingUser: `${nameOrId} (no such user any more)` };
+  return { FindingUser: `${user.UserName} (${offenders.includes(user.UserName) ? 'offends' : 'does not offend now'})` };
 }

@@ -46,6 +46,7 @@ const RESOURCES: Record<string, { resource: { Type: string; Id: string }; parame
     parameters: { VpcId: 'vpc-0a1b2c3d4e5f60718' },
   },
   AwsAccount: { resource: { Type: 'AwsAccount', Id: `AWS::::Account:${ACCOUNT}` }, parameters: {} },
+  AwsIamPolicy: { resource: { Type: 'AwsIamPolicy', Id: `arn:aws:iam::${ACCOUNT}:policy/admin-all` }, parameters: {} },
 };
 
 describe('intake: every shipped control from findings without Details, in every format Security Hub sends', () => {

@@ -65,12 +65,16 @@ describe('guided controls: read-only runbooks that gather the facts for a person
 
 describe('guided runbooks in the local engine (mock tables)', () => {
   it('IAM.5: names the console users without MFA in the summary and the before-state, writes nothing, ends NOT_VERIFIED', async () => {
-    const run = await runRunbook(userMfaGuidanceRunbook, 'guided/user-mfa-mixed.yaml', { NotificationTopicArn: TOPIC });
+    const run = await runRunbook(userMfaGuidanceRunbook, 'guided/user-mfa-mixed.yaml', { NotificationTopicArn: TOPIC, UserName: 'alice' });
     expect(run.result.status).to.equal('Success');
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Finalize']);
     expect(output(run, 'Plan', 'Decision')).to.equal('skip');
     expect(output(run, 'Plan', 'Summary')).to.match(/^needs a person: 1 IAM users with a console password and no MFA device: alice\. /);
-    expect(mapOutput(run, 'Plan', 'Before')).to.deep.include({ alice: 'console password, no MFA device', UsersChecked: '3' });
+    expect(mapOutput(run, 'Plan', 'Before')).to.deep.include({
+      alice: 'console password, no MFA device',
+      UsersChecked: '3',
+      FindingUser: 'alice (offends)',
+    });
     expect(mutatingCalls(run).map((c) => c.operation)).to.deep.equal(['Publish']);
     expect(finalStatus(run)).to.deep.include({ status: 'NOT_VERIFIED', verified: false });
     expect(finalStatus(run).summary).to.contain('alice');
@@ -93,9 +97,12 @@ describe('guided runbooks in the local engine (mock tables)', () => {
   });
 
   it('IAM.2: names the users with policies and the policy names', async () => {
-    const run = await runRunbook(userPoliciesGuidanceRunbook, 'guided/user-policies-mixed.yaml', {});
+    const run = await runRunbook(userPoliciesGuidanceRunbook, 'guided/user-policies-mixed.yaml', { UserName: 'erin' });
     expect(output(run, 'Plan', 'Summary')).to.match(/^needs a person: 1 IAM users with policies attached directly: dave\. /);
-    expect(mapOutput(run, 'Plan', 'Before')).to.deep.include({ dave: 'attached: PowerUserAccess; inline: dave-s3-scratch' });
+    expect(mapOutput(run, 'Plan', 'Before')).to.deep.include({
+      dave: 'attached: PowerUserAccess; inline: dave-s3-scratch',
+      FindingUser: 'erin (does not offend now)',
+    });
     expect(mutatingCalls(run)).to.deep.equal([]);
     expectPolicyClean(run);
   });
