@@ -39,6 +39,10 @@ const FIXTURES: Record<string, { mock: string; params: Record<string, string> }>
     mock: 'cloudwatch-metric-alarms/create.yaml',
     params: { Control: 'CloudWatch.2', NotificationTopicArn: 'arn:aws:sns:us-east-1:999999999999:hubfix-notifications' },
   },
+  'Hubfix-IAM-UserMfaGuidance': { mock: 'guided/user-mfa-mixed.yaml', params: { UserName: 'alice' } },
+  'Hubfix-IAM-UserPoliciesGuidance': { mock: 'guided/user-policies-mixed.yaml', params: { UserName: 'dave' } },
+  'Hubfix-IAM-AdminPoliciesGuidance': { mock: 'guided/admin-policies-mixed.yaml', params: {} },
+  'Hubfix-IAM-RootCredentialsGuidance': { mock: 'guided/root-virtual-mfa.yaml', params: { Control: 'IAM.4' } },
   'Hubfix-CloudTrail-BucketAccessLogging': {
     mock: 'cloudtrail-bucket-access-logging/no-logging.yaml',
     params: { BucketName: 'trail-logs-111122223333' },
