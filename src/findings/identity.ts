@@ -130,7 +130,7 @@ export function placement(r: AsffResource, who: Identity): { elsewhere?: string;
   if (arn?.service !== 'cloudtrail') return {};
   if (arn.account && arn.account !== who.account)
     return {
-      elsewhere: `trail ${r.Id} belongs to account ${arn.account}: an organization trail seen from member account ${who.account}; fix it from the management account ${arn.account}, in its home Region ${arn.region}`,
+      elsewhere: `organization trail ${r.Id} seen from member account ${who.account}: fix it from the management account ${arn.account}, in ${arn.region}`,
     };
   if (arn.region && arn.region !== who.findingRegion)
     return { routed: `routed to the trail's home Region ${arn.region}; the finding is from ${who.findingRegion}` };

@@ -376,7 +376,10 @@ describe('decide: every skip and notify reason', () => {
     for (const over of [{}, { trigger: REMEDIATE }, { config: config({ mode: { default: 'auto' } }) }]) {
       const d = one(f, { catalog: shippedCatalog(), ...over });
       expectReason(d, 'ORGANIZATION_TRAIL', 'notify');
-      expect(d.detail).to.contain('belongs to account 999988887777').and.contain('fix it from the management account 999988887777');
+      expect(d.detail).to.equal(
+        `organization trail ${trail} seen from member account ${member}: fix it from the management account 999988887777, in us-east-1`,
+      );
+      expect(d.detail.length, 'fits the 200 characters a notification reason keeps').to.be.at.most(200);
       expect(d.target?.account).to.equal(member);
       expect(d.target?.findingRegion).to.equal('eu-west-1');
     }
