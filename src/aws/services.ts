@@ -28,6 +28,9 @@ export const SERVICES: Readonly<Record<string, ServiceInfo>> = {
   events: { name: 'events', sdkPackage: '@aws-sdk/client-eventbridge', iamPrefix: 'events' },
   config: { name: 'config', sdkPackage: '@aws-sdk/client-config-service', iamPrefix: 'config' },
   lambda: { name: 'lambda', sdkPackage: '@aws-sdk/client-lambda', iamPrefix: 'lambda' },
+  // used by the CLI only (hubfix deploy/doctor), not bundled into the Lambdas
+  cloudformation: { name: 'cloudformation', sdkPackage: '@aws-sdk/client-cloudformation', iamPrefix: 'cloudformation' },
+  organizations: { name: 'organizations', sdkPackage: '@aws-sdk/client-organizations', iamPrefix: 'organizations' },
 };
 
 export function serviceInfo(name: string): ServiceInfo | undefined {

@@ -5,9 +5,12 @@ import * as actions from './actions';
 import { EXIT_CODES_HELP } from './aws-options';
 import * as build from './build';
 import * as decide from './decide';
+import * as deploy from './deploy';
 import * as docs from './docs';
+import * as doctor from './doctor';
 import { UsageError } from './errors';
 import * as list from './list';
+import * as packageCommand from './package';
 import * as remediate from './remediate';
 import * as runLocal from './run-local';
 import * as simulate from './simulate';
@@ -25,8 +28,11 @@ function commandModules(): CommandModule[] {
     actions,
     build,
     decide,
+    deploy,
     docs,
+    doctor,
     list,
+    packageCommand,
     remediate,
     runLocal,
     simulate,

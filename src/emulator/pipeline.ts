@@ -85,6 +85,12 @@ export interface PassOptions {
 export interface ScenarioOptions {
   endpoint: string;
   progress?: (line: string) => void;
+  /** Installed by the CloudFormation templates (seed only resources and findings); default by hand. */
+  installedBy?: 'by-hand' | 'cloudformation';
+  /** The runbook policies the local engine enforces (default: the build's); e.g. as IAM holds them. */
+  policy?: (document: string) => PolicyDocument | undefined;
+  /** The orchestrator's configuration (default: every control automatic, notifying the scenario's topic). */
+  config?: (topicArn: string) => Promise<HubfixConfig>;
 }
 
 const DAY_MS = 86_400_000;
@@ -109,12 +115,12 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     endpoint: o.endpoint,
     adminAccount: ADMIN_ACCOUNT,
     handlers: handlerRegistry(),
-    policy: (doc) => findCompiled(doc)?.policy as PolicyDocument | undefined,
+    policy: o.policy ?? ((doc) => findCompiled(doc)?.policy as PolicyDocument | undefined),
     clockFor,
   });
   const inbox = await startInbox();
-  const world = await seedWorld({ invoker, catalog, runbooks, inbox, progress });
-  const config = scenarioConfig(catalog, world.topicArn);
+  const world = await seedWorld({ invoker, catalog, runbooks, inbox, progress, ...(o.installedBy ? { installedBy: o.installedBy } : {}) });
+  const config = o.config ? await o.config(world.topicArn) : scenarioConfig(catalog, world.topicArn);
   // one cache for the whole scenario, as a warm Lambda keeps one
   const credentials = new CredentialsCache({ invoker, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
   const byId = new Map<string, SeededFinding>(world.findings.map((f) => [f.finding.Id, f]));

@@ -61,6 +61,12 @@ export interface SeedOptions {
   progress?: (line: string) => void;
   /** AWS calls in flight at once while seeding (default SEED_CONCURRENCY). */
   concurrency?: number;
+  /**
+   * Who installed hubfix in the accounts: 'by-hand' (default: the seeding creates the member role,
+   * the runbook and step runner roles, the documents and the topic policy) or 'cloudformation'
+   * (the templates did: the seeding adds only resources, findings and the topic's subscriber).
+   */
+  installedBy?: 'by-hand' | 'cloudformation';
 }
 
 export const SEED_CONCURRENCY = 4;
@@ -114,7 +120,7 @@ async function setUpRoles(iam: Aws, account: string, runbooks: readonly Compiled
   ]);
 }
 
-/** Security Hub and every runbook's document in a member account and Region. */
+/** Security Hub and every runbook's document (none when installed by the templates) in a member account and Region. */
 async function deployDocuments(aws: Aws, runbooks: readonly CompiledRunbook[]): Promise<void> {
   await Promise.all([
     aws('securityhub', 'EnableSecurityHub', { EnableDefaultStandards: false }),
@@ -166,23 +172,25 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
     admin(HOME_REGION)<{ TopicArn: string }>('sns', 'CreateTopic', { Name: TOPIC_NAME }),
     ...REGIONS.map((region) => admin(region)('securityhub', 'EnableSecurityHub', { EnableDefaultStandards: false })),
   ]);
+  const byHand = o.installedBy !== 'cloudformation';
   await Promise.all([
     admin(HOME_REGION)('sns', 'Subscribe', { TopicArn: topic.TopicArn, Protocol: 'http', Endpoint: o.inbox.url }),
-    admin(HOME_REGION)('sns', 'SetTopicAttributes', {
-      TopicArn: topic.TopicArn,
-      AttributeName: 'Policy',
-      AttributeValue: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: MEMBER_ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`) },
-            Action: 'sns:Publish',
-            Resource: topic.TopicArn,
-          },
-        ],
+    byHand &&
+      admin(HOME_REGION)('sns', 'SetTopicAttributes', {
+        TopicArn: topic.TopicArn,
+        AttributeName: 'Policy',
+        AttributeValue: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: MEMBER_ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`) },
+              Action: 'sns:Publish',
+              Resource: topic.TopicArn,
+            },
+          ],
+        }),
       }),
-    }),
   ]);
 
   const memberCredentials = new Map<string, AwsCredentials>();
@@ -214,8 +222,8 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
       });
       memberCredentials.set(account, credentialsOf(assumed));
       const [, , perRegion] = await Promise.all([
-        setUpRoles(awsIn(account, HOME_REGION), account, o.runbooks),
-        Promise.all(REGIONS.map((region) => deployDocuments(awsIn(account, region), o.runbooks))),
+        byHand && setUpRoles(awsIn(account, HOME_REGION), account, o.runbooks),
+        Promise.all(REGIONS.map((region) => deployDocuments(awsIn(account, region), byHand ? o.runbooks : []))),
         Promise.all(REGIONS.map((region) => seedRegion(account, region, awsIn(account, region), documents))),
       ]);
       return perRegion.flat();

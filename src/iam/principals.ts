@@ -1,8 +1,10 @@
 import { CONFIG_PARAMETER_PERMISSIONS } from '../findings/config-parameter';
 import { MEMBER_ROLE_ASSUMPTION } from '../findings/credentials';
 import { START_PATH_ORCHESTRATOR_PERMISSIONS, startPathMemberPermissions } from '../findings/start';
+import { DOCTOR_MEMBER_PERMISSIONS } from '../install/doctor';
 import { STEP_RUNNER_FUNCTION } from '../model/steps';
 import { stepRunnerPermissions } from '../steprunner/lambda';
+import { ORCHESTRATOR_FUNCTION } from './names';
 import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from './permission';
 
 /**
@@ -16,9 +18,7 @@ import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from './permission
  *   step-runner   the step-runner Lambda's execution role, every member account
  */
 
-export const ORCHESTRATOR_FUNCTION = 'hubfix-orchestrator';
-export const ORCHESTRATOR_ROLE_NAME = 'hubfix-orchestrator';
-export const STEP_RUNNER_ROLE_NAME = 'hubfix-step-runner';
+export { ORCHESTRATOR_FUNCTION, STEP_RUNNER_ROLE_NAME } from './names';
 
 export interface PrincipalStatement {
   Sid: string;
@@ -93,7 +93,7 @@ export function principalPermissions(documents: readonly string[]): Record<Princ
       ...FAILURE_DESTINATION,
       ...lambdaLogging(ORCHESTRATOR_FUNCTION),
     ],
-    member: [...startPathMemberPermissions(documents)],
+    member: [...startPathMemberPermissions(documents), ...DOCTOR_MEMBER_PERMISSIONS],
     'step-runner': [...stepRunnerPermissions(documents), ...lambdaLogging(STEP_RUNNER_FUNCTION, '*')],
   };
 }
