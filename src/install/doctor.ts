@@ -76,7 +76,13 @@ export function policyDoc(value: unknown): unknown {
     return JSON.parse(text);
   } catch (err) {
     if (!text.startsWith("{'") || text.includes('"')) throw err;
-    return JSON.parse(text.replaceAll("'", '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null'));
+    return JSON.parse(
+      text
+        .replaceAll("'", '"')
+        .replace(/\bTrue\b/g, 'true')
+        .replace(/\bFalse\b/g, 'false')
+        .replace(/\bNone\b/g, 'null'),
+    );
   }
 }
 

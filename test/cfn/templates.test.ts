@@ -139,7 +139,8 @@ describe('CloudFormation templates', () => {
 
     it('writes the three templates, pointing at the zips it wrote, and the principals policies', () => {
       const written = load(fs.readFileSync(path.join(out, 'cfn', 'hubfix-member-region.yaml'), 'utf8')) as Template;
-      const key = ((written.Resources.StepRunner.Properties ?? {}).Code as { S3Key: { 'Fn::Sub': string } }).S3Key['Fn::Sub'];
+      const code = written.Resources.StepRunner.Properties?.Code as { S3Key: { 'Fn::Sub': string } };
+      const key = code.S3Key['Fn::Sub'];
       const sha = /step-runner-([0-9a-f]{64})\.zip$/.exec(key)?.[1];
       const zip = fs.readFileSync(path.join(out, 'lambda', 'step-runner.zip'));
       expect(sha).to.equal(require('node:crypto').createHash('sha256').update(zip).digest('hex'));

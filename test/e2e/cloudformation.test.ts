@@ -287,7 +287,12 @@ describe('installed through CloudFormation in the emulator: build, package, depl
 
     it('is green, and only reads (Get/Describe/List, AssumeRole, GetCallerIdentity)', async () => {
       const calls: string[] = [];
-      const spy: Invoker = { call: (c: AwsCall) => (calls.push(`${c.service}.${c.operation}`), s.invoker.call(c)) };
+      const spy: Invoker = {
+        call: (c: AwsCall) => {
+          calls.push(`${c.service}.${c.operation}`);
+          return s.invoker.call(c);
+        },
+      };
       let out = '';
       const code = await runDoctor(doctorOpts(), spy, (t) => (out += t));
       const report = JSON.parse(out) as { ok: boolean; rows: Array<{ ok: boolean; check: string; detail: string }> };
