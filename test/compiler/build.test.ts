@@ -26,7 +26,8 @@ describe('hubfix build', () => {
   });
   afterEach(() => stdout.restore());
 
-  it('writes byte-identical artifacts on every build: documents, policies, catalog and Lambda bundles', async () => {
+  it('writes byte-identical artifacts on every build: documents, policies, catalog and Lambda bundles', async function () {
+    this.timeout(180_000);
     const a = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-build-a-'));
     const b = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-build-b-'));
     expect(await runBuild({ out: a })).to.equal(0);
