@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { zip } from '../cfn/zip';
 import { SERVICES } from '../aws/services';
 import { lambdaLogging, principalPermissions } from '../iam/principals';
+import { DOCTOR_MEMBER_PERMISSIONS } from '../install/doctor';
 import { standaloneValidators } from './validators';
 
 /** The AWS Lambda runtime the templates declare and the bundles are built for. */
@@ -73,8 +74,9 @@ function builtModules(root: string, outDir: string): import('esbuild').Plugin {
 export function sdkPackagesOf(name: string): Set<string> | undefined {
   if (name !== 'orchestrator') return undefined;
   const permissions = principalPermissions(['Hubfix-Any']);
-  // iam:PassRole authorises a call, and the logs actions are the Lambda runtime's own: not calls of the code
-  const notCalls = new Set(['iam:PassRole', ...lambdaLogging('x').map((p) => p.action)]);
+  // iam:PassRole authorises a call, the logs actions are the Lambda runtime's own, and `hubfix doctor`'s
+  // read-only checks use the member role from the CLI: not calls of the orchestrator's code
+  const notCalls = new Set(['iam:PassRole', ...lambdaLogging('x').map((p) => p.action), ...DOCTOR_MEMBER_PERMISSIONS.map((p) => p.action)]);
   const calls = [...permissions.orchestrator, ...permissions.member].filter((p) => !notCalls.has(p.action));
   const prefixes = new Set(calls.map((p) => p.action.split(':')[0]));
   return new Set(

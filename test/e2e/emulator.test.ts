@@ -70,14 +70,15 @@ describe('emulator: install messages', () => {
       .filter(Boolean);
     expect(lines[0]).to.equal('moto==5.2.5');
     for (const l of lines) expect(l, l).to.match(/^[A-Za-z0-9_.-]+==[^=\s]+$/);
-    // server mode (Flask), the SSM and S3 parsers, and the SDK moto answers with
-    for (const pkg of ['cryptography', 'Flask', 'flask-cors', 'PyYAML', 'py-partiql-parser', 'boto3'])
+    // server mode (Flask), the SSM and S3 parsers, the SDK moto answers with, and what moto's
+    // CloudFormation imports (its API Gateway models need openapi-spec-validator; hubfix installs through CloudFormation)
+    for (const pkg of ['cryptography', 'Flask', 'flask-cors', 'PyYAML', 'py-partiql-parser', 'boto3', 'openapi-spec-validator'])
       expect(
         lines.some((l) => l.startsWith(`${pkg}==`)),
         pkg,
       ).to.equal(true);
     // what moto[server] would pull in for services hubfix never calls
-    for (const pkg of ['cfn-lint', 'docker', 'openapi-spec-validator', 'graphql-core', 'aws-xray-sdk', 'sympy'])
+    for (const pkg of ['cfn-lint', 'docker', 'graphql-core', 'aws-xray-sdk', 'sympy'])
       expect(
         lines.some((l) => l.startsWith(`${pkg}==`)),
         pkg,
