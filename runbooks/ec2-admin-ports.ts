@@ -355,7 +355,11 @@ export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
     }
     const parts = [...done];
     for (const [id, why] of leftAlone) parts.push(`left alone ${id}: ${why}`);
-    return { Changed: parts.length ? parts.join('; ') : 'nothing: no offending rule is left' };
+    return {
+      Changed: parts.length
+        ? parts.join('; ')
+        : 'nothing: the offending rules were gone by the time of the change (another run or a person removed them)',
+    };
   },
 });
 

@@ -169,6 +169,9 @@ async function spawnOnce(python: string, timeoutMs: number): Promise<RunningEmul
     },
     stop() {
       stopping ??= (async () => {
+        // the child is unref'd so it never holds the process open; while stopping it must, or Node
+        // ends (exit code 0, nothing after stop() runs) before the exit event arrives
+        child.ref();
         killGroup(child, 'SIGTERM');
         const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
         await exited;
