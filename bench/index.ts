@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { benchBuild } from './build';
 import { benchDemo } from './demo';
 import { benchEngine } from './engine';
+import { benchBuildWithTemplates, benchDoctor } from './install';
 import { benchOrchestrator } from './orchestrator';
 import type { BenchResult } from './types';
 
@@ -17,6 +18,8 @@ const BENCHES: Bench[] = [
   { title: 'local engine (issue 3)', run: () => benchEngine() },
   { title: 'orchestrator (issue 4)', run: () => benchOrchestrator() },
   { title: 'demo against the emulator (issue 7)', run: () => benchDemo() },
+  { title: 'install: build with templates (issue 12)', run: async () => benchBuildWithTemplates() },
+  { title: 'install: doctor in the emulator (issue 12)', run: () => benchDoctor() },
 ];
 
 async function main(): Promise<void> {

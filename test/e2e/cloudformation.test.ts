@@ -3,15 +3,15 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dump, load } from 'js-yaml';
+import { dump } from 'js-yaml';
 import * as sinon from 'sinon';
 import type { AwsCall, AwsCredentials, Invoker } from '../../src/aws/invoker';
 import type { PolicyDocument } from '../../src/aws/policy-check';
 import { SdkInvoker } from '../../src/aws/sdk-invoker';
-import { MEMBER_REGION_TEMPLATE, type Template } from '../../src/cfn';
 import { runBuild } from '../../src/cli/build';
 import { runDoctor } from '../../src/cli/doctor';
 import { compileAll, shippedCatalog } from '../../src/compiler';
+import { CODE_BUCKET, CODE_PREFIX, createCodeBuckets, deployIntoEmulator, packageIntoEmulator } from '../../src/emulator/cloudformation';
 import { type PassResult, type Scenario, startScenario } from '../../src/emulator/pipeline';
 import { ADMIN_ACCOUNT, HOME_REGION, MEMBER_ACCOUNTS, REGIONS } from '../../src/emulator/scenario';
 import { DRY_RUN_ACTION_ID, REMEDIATE_ACTION_ID } from '../../src/finalizer/actions';
@@ -43,8 +43,6 @@ import { useEmulator } from './support';
 
 const TIMEOUT_MS = 8 * 60_000;
 const runbooks = compileAll();
-const BUCKET = 'hubfix-code-{region}';
-const PREFIX = 'hubfix/';
 
 function quiet<T>(fn: () => Promise<T>): Promise<T> {
   const stdout = sinon.stub(process.stdout, 'write').returns(true);
@@ -62,33 +60,13 @@ async function credentialsIn(sdk: Invoker, account: string): Promise<AwsCredenti
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
 }
 
-/** Build, create the code buckets, package (twice). */
+/** Build, create the code buckets, package (twice: the second must upload nothing). */
 async function buildAndPackage(sdk: Invoker): Promise<{ dist: string; first: PackageResult; second: PackageResult }> {
   const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-cfn-e2e-'));
   expect(await quiet(() => runBuild({ out: dist }))).to.equal(0);
-  for (const region of REGIONS)
-    await sdk.call({
-      service: 's3',
-      operation: 'CreateBucket',
-      region,
-      input: {
-        Bucket: BUCKET.replace('{region}', region),
-        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region } }),
-      },
-    });
-  const first = await packageArtifacts({ dist, bucket: BUCKET, prefix: PREFIX, regions: REGIONS, invoker: sdk });
-  const second = await packageArtifacts({ dist, bucket: BUCKET, prefix: PREFIX, regions: REGIONS, invoker: sdk });
-  // moto substitution: documents' Content as the JSON string CloudFormation would send to SSM
-  const url = new URL(first.manifest.templates[MEMBER_REGION_TEMPLATE]);
-  const t = load(fs.readFileSync(path.join(first.outDir, MEMBER_REGION_TEMPLATE), 'utf8')) as Template;
-  for (const r of Object.values(t.Resources))
-    if (r.Type === 'AWS::SSM::Document' && r.Properties) r.Properties.Content = JSON.stringify(r.Properties.Content);
-  await sdk.call({
-    service: 's3',
-    operation: 'PutObject',
-    region: HOME_REGION,
-    input: { Bucket: url.hostname.split('.')[0], Key: url.pathname.slice(1), Body: dump(t, { noRefs: true, lineWidth: -1 }) },
-  });
+  await createCodeBuckets(sdk, REGIONS);
+  const first = await packageIntoEmulator(sdk, dist, REGIONS);
+  const second = await packageArtifacts({ dist, bucket: CODE_BUCKET, prefix: CODE_PREFIX, regions: REGIONS, invoker: sdk });
   return { dist, first, second };
 }
 
@@ -111,15 +89,11 @@ describe('installed through CloudFormation in the emulator: build, package, depl
     const built = await buildAndPackage(sdk);
     dist = built.dist;
     packaged = built;
-    deployed = await deploy({
-      manifest: built.first.manifest,
-      invoker: sdk,
+    deployed = await deployIntoEmulator(sdk, built.first, {
       adminRegion: HOME_REGION,
       regions: REGIONS,
       accounts: MEMBER_ACCOUNTS,
-      yes: true,
       out: (l) => deployLines.push(l),
-      pollMs: 20,
     });
     // the runbook policies the engine enforces: as the IAM roles CloudFormation created hold them
     const creds = await credentialsIn(sdk, MEMBER_ACCOUNTS[0]);
