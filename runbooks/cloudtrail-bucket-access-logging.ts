@@ -210,6 +210,64 @@ export const planAccessLogging = defineHandler<PlanInput, PlanOutput>({
   },
 });
 
+/**
+ * The log bucket, ready to receive access logs from this account's buckets: created hardened when
+ * missing (owner-enforced, public access blocked, SSE-S3, delivery and TLS-only policy), or its
+ * delivery statement added. Throws when the plan says skip. The trail and Config runbooks use it for
+ * the buckets they create.
+ */
+export async function ensureAccessLogBucket(
+  ctx: ScriptContext,
+  LogBucketName: string,
+  SourceBucket: string,
+): Promise<{ Created: boolean; Changed: string }> {
+  const plan = await planLogBucket(ctx, LogBucketName, SourceBucket);
+  if (plan.action === 'skip') throw new Error(plan.reason);
+  const c = { partition: ctx.partition, account: ctx.account, logBucket: LogBucketName };
+  if (plan.action === 'create') {
+    let created = true;
+    try {
+      await ctx.aws('s3', 'CreateBucket', {
+        Bucket: LogBucketName,
+        ObjectOwnership: 'BucketOwnerEnforced',
+        ...(ctx.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: ctx.region } }),
+      });
+    } catch (err) {
+      if (hasErrorCode(err, 'BucketAlreadyExists'))
+        throw new Error(`log bucket name ${LogBucketName} was just taken by another account: pass another LogBucketName`);
+      // a run for another bucket created it a moment ago: harden it the same way (every call is idempotent)
+      if (!hasErrorCode(err, 'BucketAlreadyOwnedByYou')) throw err;
+      created = false;
+    }
+    await ctx.aws('s3', 'PutPublicAccessBlock', {
+      Bucket: LogBucketName,
+      ExpectedBucketOwner: ctx.account,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    await ctx.aws('s3', 'PutBucketEncryption', {
+      Bucket: LogBucketName,
+      ExpectedBucketOwner: ctx.account,
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    const { doc } = mergeLogBucketPolicy(created ? null : await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: true });
+    await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
+    const how = created ? 'created' : 'hardened (just created by another hubfix run)';
+    return {
+      Created: created,
+      Changed: `${how} log bucket ${LogBucketName} (BucketOwnerEnforced, public access blocked, SSE-S3, delivery and TLS-only policy)`,
+    };
+  }
+  const { doc, changed } = mergeLogBucketPolicy(await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: false });
+  if (!changed) return { Created: false, Changed: `log bucket ${LogBucketName} already allows delivery for ${SourceBucket}` };
+  await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
+  return { Created: false, Changed: `allowed log delivery from this account's buckets in the policy of ${LogBucketName}` };
+}
+
 export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBucket: string }, { Created: boolean; Changed: string }>({
   id: 'cloudtrailBucketLogging.ensureLogBucket',
   description:
@@ -225,53 +283,7 @@ export const ensureLogBucket = defineHandler<{ LogBucketName: string; SourceBuck
     permissionFor('s3', 'PutBucketPolicy'),
   ],
   outputs: { Created: 'Boolean', Changed: 'String' },
-  async run({ LogBucketName, SourceBucket }, ctx) {
-    const plan = await planLogBucket(ctx, LogBucketName, SourceBucket);
-    if (plan.action === 'skip') throw new Error(plan.reason);
-    const c = { partition: ctx.partition, account: ctx.account, logBucket: LogBucketName };
-    if (plan.action === 'create') {
-      let created = true;
-      try {
-        await ctx.aws('s3', 'CreateBucket', {
-          Bucket: LogBucketName,
-          ObjectOwnership: 'BucketOwnerEnforced',
-          ...(ctx.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: ctx.region } }),
-        });
-      } catch (err) {
-        if (hasErrorCode(err, 'BucketAlreadyExists'))
-          throw new Error(`log bucket name ${LogBucketName} was just taken by another account: pass another LogBucketName`);
-        // a run for another bucket created it a moment ago: harden it the same way (every call is idempotent)
-        if (!hasErrorCode(err, 'BucketAlreadyOwnedByYou')) throw err;
-        created = false;
-      }
-      await ctx.aws('s3', 'PutPublicAccessBlock', {
-        Bucket: LogBucketName,
-        ExpectedBucketOwner: ctx.account,
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          IgnorePublicAcls: true,
-          BlockPublicPolicy: true,
-          RestrictPublicBuckets: true,
-        },
-      });
-      await ctx.aws('s3', 'PutBucketEncryption', {
-        Bucket: LogBucketName,
-        ExpectedBucketOwner: ctx.account,
-        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      });
-      const { doc } = mergeLogBucketPolicy(created ? null : await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: true });
-      await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
-      const how = created ? 'created' : 'hardened (just created by another hubfix run)';
-      return {
-        Created: created,
-        Changed: `${how} log bucket ${LogBucketName} (BucketOwnerEnforced, public access blocked, SSE-S3, delivery and TLS-only policy)`,
-      };
-    }
-    const { doc, changed } = mergeLogBucketPolicy(await readBucketPolicy(ctx, LogBucketName), { ...c, requireTls: false });
-    if (!changed) return { Created: false, Changed: `log bucket ${LogBucketName} already allows delivery for ${SourceBucket}` };
-    await ctx.aws('s3', 'PutBucketPolicy', { Bucket: LogBucketName, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(doc) });
-    return { Created: false, Changed: `allowed log delivery from this account's buckets in the policy of ${LogBucketName}` };
-  },
+  run: ({ LogBucketName, SourceBucket }, ctx) => ensureAccessLogBucket(ctx, LogBucketName, SourceBucket),
 });
 
 export const enableAccessLogging = defineHandler<{ BucketName: string; LogBucketName: string; LogBucketChange: string }, ChangeResult>({

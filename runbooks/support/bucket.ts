@@ -3,6 +3,7 @@ import { permissionFor } from '../../src/iam/actions';
 import type { ScriptContext } from '../../src/model/handlers';
 import { param, patterns } from '../../src/model/parameters';
 import type { Extraction } from '../../src/model/runbook';
+import type { PolicyDocument } from './policy-document';
 
 /** Where a bucket is, as far as this account can tell. */
 export type BucketLookup = { owned: true; region: string } | { owned: false; exists: boolean; reason: string };
@@ -104,3 +105,50 @@ export const TRAIL_BUCKET_PARAMETER = param.string({
   description: 'The S3 bucket that stores CloudTrail logs.',
   pattern: patterns.bucketName,
 });
+
+/** The bucket name is another account's (CreateBucket said BucketAlreadyExists). */
+export class BucketNameTakenError extends Error {
+  readonly code = 'BucketNameTaken';
+  constructor(readonly bucket: string) {
+    super(`bucket name ${bucket} is taken by another account`);
+    this.name = 'BucketNameTakenError';
+  }
+}
+
+export const HARDENED_BUCKET_PERMISSIONS = [
+  permissionFor('s3', 'CreateBucket'),
+  // CreateBucket with ObjectOwnership needs it
+  permissionFor('s3', 'PutBucketOwnershipControls'),
+  permissionFor('s3', 'PutPublicAccessBlock'),
+  permissionFor('s3', 'PutBucketEncryption'),
+  permissionFor('s3', 'PutBucketPolicy'),
+];
+
+/**
+ * A new bucket in this Region for logs a service delivers: object ownership BucketOwnerEnforced
+ * (ACLs off), all four public access block settings, default encryption SSE-S3, and `policy`
+ * (the service's delivery statements, TLS-only). Every call after CreateBucket names the owner.
+ */
+export async function createHardenedBucket(ctx: ScriptContext, bucket: string, policy: PolicyDocument): Promise<void> {
+  try {
+    await ctx.aws('s3', 'CreateBucket', {
+      Bucket: bucket,
+      ObjectOwnership: 'BucketOwnerEnforced',
+      ...(ctx.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: ctx.region } }),
+    });
+  } catch (err) {
+    if (hasErrorCode(err, 'BucketAlreadyExists')) throw new BucketNameTakenError(bucket);
+    throw err;
+  }
+  await ctx.aws('s3', 'PutPublicAccessBlock', {
+    Bucket: bucket,
+    ExpectedBucketOwner: ctx.account,
+    PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+  });
+  await ctx.aws('s3', 'PutBucketEncryption', {
+    Bucket: bucket,
+    ExpectedBucketOwner: ctx.account,
+    ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+  });
+  await ctx.aws('s3', 'PutBucketPolicy', { Bucket: bucket, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(policy) });
+}
