@@ -15,6 +15,7 @@ import { userMfaGuidanceRunbook } from './iam-user-mfa-guidance';
 import { userPoliciesGuidanceRunbook } from './iam-user-policies-guidance';
 import { adminPoliciesGuidanceRunbook } from './iam-admin-policies-guidance';
 import { rootGuidanceRunbook } from './iam-root-guidance';
+import { supportRoleRunbook } from './iam-support-role';
 
 /** Every runbook hubfix ships, in catalog order. Add a runbook here to ship it. */
 export const RUNBOOKS: readonly Runbook[] = [
@@ -34,4 +35,5 @@ export const RUNBOOKS: readonly Runbook[] = [
   userPoliciesGuidanceRunbook,
   adminPoliciesGuidanceRunbook,
   rootGuidanceRunbook,
+  supportRoleRunbook,
 ];

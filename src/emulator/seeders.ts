@@ -1,6 +1,7 @@
 import { type AwsOutput, hasErrorCode } from '../aws/invoker';
 import type { ResourceSpec } from './asff';
 import { metricAlarmsSeeder } from './seeders-alarms';
+import { FOUNDATION_SEEDERS } from './seeders-foundations';
 
 /**
  * Non-compliant resources, one seeder per runbook (by document name), made through the emulator's
@@ -560,5 +561,6 @@ export const SEEDERS: ReadonlyMap<string, Seeder> = new Map(
     bucketPublicAccess,
     bucketAccessLogging,
     metricAlarmsSeeder,
+    ...FOUNDATION_SEEDERS,
   ].map((s) => [s.document, s]),
 );

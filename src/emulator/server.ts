@@ -127,6 +127,8 @@ async function spawnOnce(python: string, timeoutMs: number): Promise<RunningEmul
       NO_PROXY: '127.0.0.1,localhost',
       no_proxy: '127.0.0.1,localhost',
       PYTHONUNBUFFERED: '1',
+      // AWS managed policies (AWSSupportAccess for IAM.18) exist only when loaded: about 0.1 s per account
+      MOTO_IAM_LOAD_MANAGED_POLICIES: 'true',
     },
   });
   // keep the tail of the server's output for error messages; moto logs every request
