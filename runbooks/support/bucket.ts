@@ -115,6 +115,15 @@ export class BucketNameTakenError extends Error {
   }
 }
 
+/** CreateBucket said BucketAlreadyOwnedByYou: another run created it a moment ago. */
+export class BucketAlreadyOwnedError extends Error {
+  readonly code = 'BucketAlreadyOwned';
+  constructor(readonly bucket: string) {
+    super(`bucket ${bucket} was created by another run meanwhile`);
+    this.name = 'BucketAlreadyOwnedError';
+  }
+}
+
 export const HARDENED_BUCKET_PERMISSIONS = [
   permissionFor('s3', 'CreateBucket'),
   // CreateBucket with ObjectOwnership needs it
@@ -138,6 +147,7 @@ export async function createHardenedBucket(ctx: ScriptContext, bucket: string, p
     });
   } catch (err) {
     if (hasErrorCode(err, 'BucketAlreadyExists')) throw new BucketNameTakenError(bucket);
+    if (hasErrorCode(err, 'BucketAlreadyOwnedByYou')) throw new BucketAlreadyOwnedError(bucket);
     throw err;
   }
   await ctx.aws('s3', 'PutPublicAccessBlock', {
