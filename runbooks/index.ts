@@ -16,6 +16,9 @@ import { userPoliciesGuidanceRunbook } from './iam-user-policies-guidance';
 import { adminPoliciesGuidanceRunbook } from './iam-admin-policies-guidance';
 import { rootGuidanceRunbook } from './iam-root-guidance';
 import { supportRoleRunbook } from './iam-support-role';
+import { cloudTrailMultiRegionRunbook } from './cloudtrail-multi-region';
+import { cloudTrailKmsEncryptionRunbook } from './cloudtrail-kms-encryption';
+import { configRecorderRunbook } from './config-recorder';
 
 /** Every runbook hubfix ships, in catalog order. Add a runbook here to ship it. */
 export const RUNBOOKS: readonly Runbook[] = [
@@ -36,4 +39,7 @@ export const RUNBOOKS: readonly Runbook[] = [
   adminPoliciesGuidanceRunbook,
   rootGuidanceRunbook,
   supportRoleRunbook,
+  cloudTrailMultiRegionRunbook,
+  cloudTrailKmsEncryptionRunbook,
+  configRecorderRunbook,
 ];

@@ -395,14 +395,14 @@ const vpcFlowLogs: Seeder = {
   },
 };
 
-interface TrailFixture {
+export interface TrailFixture {
   trailName: string;
   trailArn: string;
   bucket: string;
 }
 
 /** One trail and its log bucket per account and Region, shared by the CloudTrail runbooks. */
-async function trailFixture(env: SeedEnv): Promise<TrailFixture> {
+export async function trailFixture(env: SeedEnv): Promise<TrailFixture> {
   return env.once('trail', async () => {
     const { aws, account, region } = env;
     const bucket = `hubfix-e2e-trail-${account}-${region}`;
@@ -420,7 +420,7 @@ async function trailFixture(env: SeedEnv): Promise<TrailFixture> {
   });
 }
 
-function trailResource(region: string, t: TrailFixture): ResourceSpec {
+export function trailResource(region: string, t: TrailFixture): ResourceSpec {
   return {
     Type: 'AwsCloudTrailTrail',
     Id: t.trailArn,

@@ -28,7 +28,34 @@ interface Case {
 
 const ACCOUNT_RESOURCE = { Type: 'AwsAccount', Id: `AWS::::Account:${ACCOUNT}`, Partition: 'aws', Region: REGION };
 
+const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/audit-trail`;
+
 const CASES: Case[] = [
+  {
+    control: 'CloudTrail.1',
+    cisRule: '2.1',
+    resource: ACCOUNT_RESOURCE,
+    document: 'Hubfix-CloudTrail-MultiRegionTrail',
+    parameters: {},
+    // class B: previewed even when the configuration's default is auto
+    reasons: ['MODE_DRY_RUN', 'MODE_DRY_RUN'],
+  },
+  {
+    control: 'CloudTrail.2',
+    cisRule: '2.7',
+    resource: { Type: 'AwsCloudTrailTrail', Id: TRAIL_ARN, Partition: 'aws', Region: REGION },
+    document: 'Hubfix-CloudTrail-KmsEncryption',
+    parameters: { TrailName: TRAIL_ARN },
+    reasons: ['MODE_DRY_RUN', 'MODE_DRY_RUN'],
+  },
+  {
+    control: 'Config.1',
+    cisRule: '2.5',
+    resource: ACCOUNT_RESOURCE,
+    document: 'Hubfix-Config-Recorder',
+    parameters: {},
+    reasons: ['MODE_DRY_RUN', 'MODE_DRY_RUN'],
+  },
   {
     control: 'IAM.18',
     cisRule: '1.20',
