@@ -214,7 +214,7 @@ Makes sure some IAM role has the AWS managed policy \`AWSSupportAccess\`, so peo
 
 Grant the people who handle support cases \`sts:AssumeRole\` on the role in their own IAM policies.
 
-To undo: \`aws iam detach-role-policy --role-name <RoleName> --policy-arn arn:aws:iam::aws:policy/AWSSupportAccess\`, then delete the role if hubfix created it (see \`EnsureRole.Changed\`).`,
+To undo: \`aws iam detach-role-policy --role-name <RoleName> --policy-arn arn:<partition>:iam::aws:policy/AWSSupportAccess\`, then delete the role if hubfix created it (see \`EnsureRole.Changed\`).`,
   controls: [
     {
       id: 'IAM.18',
