@@ -93,25 +93,30 @@ async function multiRegionTrailProblems(a: Aws, account: string): Promise<string
   return [seen.length ? `no compliant trail (${seen.join('; ')})` : 'no trail'];
 }
 
+/** The trail the CloudTrail.1 runbook creates when the account has none to reuse (its default TrailName). */
+const NEW_TRAIL = 'hubfix-trail';
+
 const multiRegionTrail: Seeder = {
   document: 'Hubfix-CloudTrail-MultiRegionTrail',
   where: 'account',
   async seed(env) {
-    // the shared fixture: a single-Region trail, never started; the runbook must reuse it
     const t = await trailFixture(env);
     return [
       {
         document: this.document,
         account: env.account,
         region: env.region,
-        label: `account ${env.account} (only the single-Region, stopped trail ${t.trailName})`,
+        label: `account ${env.account} (the single-Region, stopped trail ${t.trailName}, and the alarms' multi-Region trail)`,
         resource: accountResource(env.account, env.region),
+        compliantAtStart:
+          "the CloudWatch alarms need a multi-Region, logging trail in the same world; CloudTrail.1's reuse and create paths run in test/e2e/foundations.test.ts",
         async problems(a) {
           const out = await multiRegionTrailProblems(a, env.account);
-          const created = ((await a<TrailListing>('cloudtrail', 'DescribeTrails', { includeShadowTrails: false })).trailList ?? []).filter(
-            (x) => x.TrailARN !== t.trailArn,
-          );
-          if (created.length > 0) out.push(`a trail was created (${created.map((x) => x.Name).join(', ')}) although one could be reused`);
+          // with a compliant trail present the runbook must change nothing: no new trail, the fixture left as it is
+          const own = (await a<TrailListing>('cloudtrail', 'DescribeTrails', { includeShadowTrails: false })).trailList ?? [];
+          if (own.some((x) => x.Name === NEW_TRAIL)) out.push(`trail ${NEW_TRAIL} was created although a compliant trail existed`);
+          if (own.find((x) => x.TrailARN === t.trailArn)?.IsMultiRegionTrail === true)
+            out.push(`${t.trailName} was changed although a compliant trail existed`);
           return out;
         },
       },
