@@ -47,6 +47,13 @@ const FIXTURES: Record<string, { mock: string; params: Record<string, string> }>
     mock: 'cloudtrail-bucket-access-logging/no-logging.yaml',
     params: { BucketName: 'trail-logs-111122223333' },
   },
+  'Hubfix-IAM-SupportRole': { mock: 'iam-support-role/missing.yaml', params: {} },
+  'Hubfix-CloudTrail-MultiRegionTrail': { mock: 'cloudtrail-multi-region/none.yaml', params: {} },
+  'Hubfix-CloudTrail-KmsEncryption': {
+    mock: 'cloudtrail-kms-encryption/create.yaml',
+    params: { TrailName: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main' },
+  },
+  'Hubfix-Config-Recorder': { mock: 'config-recorder/none.yaml', params: {} },
 };
 
 describe('run-local: every shipped runbook by name and by file', () => {
