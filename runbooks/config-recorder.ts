@@ -291,7 +291,8 @@ async function ensureServiceLinkedRole(ctx: ScriptContext): Promise<{ arn: strin
     return { arn: out.Role?.Arn ?? serviceLinkedRoleArn(ctx.partition, ctx.account), created: true };
   } catch (err) {
     // created meanwhile ("has been taken in this account")
-    if (hasErrorCode(err, 'InvalidInput', 'EntityAlreadyExists')) return { arn: serviceLinkedRoleArn(ctx.partition, ctx.account), created: false };
+    if (hasErrorCode(err, 'InvalidInput', 'EntityAlreadyExists'))
+      return { arn: serviceLinkedRoleArn(ctx.partition, ctx.account), created: false };
     throw new Error(`cannot create the AWS Config service-linked role (${errorCode(err)}): ${(err as Error).message}`);
   }
 }
