@@ -129,3 +129,42 @@ describe('hubfix decide on CloudTrail.1/2, Config.1 and IAM.18 findings', () => 
     }
   }
 });
+
+describe('decide: one batch with the same control in two Regions', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-foundations-batch-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function batch(c: Case): string {
+    const event = consolidated(c);
+    const other = JSON.parse(JSON.stringify(event.detail.findings[0]));
+    other.Id = other.Id.replace(REGION, 'us-east-1').replace('0f3b8a52', '1f3b8a52');
+    other.Region = 'us-east-1';
+    other.ProductArn = other.ProductArn.replace(REGION, 'us-east-1');
+    other.Resources = [{ ...c.resource, Region: 'us-east-1' }];
+    event.detail.findings.push(other);
+    const file = path.join(dir, `${c.control}-batch.json`);
+    fs.writeFileSync(file, JSON.stringify(event));
+    return file;
+  }
+
+  it('Config.1 is per Region: both Regions start', () => {
+    const c = CASES.find((x) => x.control === 'Config.1') as Case;
+    const { decisions } = runDecide(batch(c), { now: '2024-06-01T12:01:00Z' });
+    expect(decisions.map((d) => [d.decision, d.region])).to.deep.equal([
+      ['start', REGION],
+      ['start', 'us-east-1'],
+    ]);
+  });
+
+  it('CloudTrail.1 is one multi-Region trail per account: the second Region is a duplicate', () => {
+    const c = CASES.find((x) => x.control === 'CloudTrail.1') as Case;
+    const { decisions } = runDecide(batch(c), { now: '2024-06-01T12:01:00Z' });
+    expect(decisions.map((d) => [d.decision, d.reason])).to.deep.equal([
+      ['start', 'MODE_DRY_RUN'],
+      ['skip', 'DUPLICATE'],
+    ]);
+  });
+});
