@@ -111,6 +111,11 @@ def watch():
         time.sleep(0.5)
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
+# only the AWS managed policies hubfix attaches: all ~1,600 of them in every account would make
+# /moto-api/data.json take tens of seconds
+import json, moto.iam.models as iam_models
+managed = json.loads(iam_models.aws_managed_policies_data)
+iam_models.aws_managed_policies_data = json.dumps({k: v for k, v in managed.items() if k in {'AWSSupportAccess'}})
 from moto.server import main
 main(sys.argv[1:])
 `;
@@ -127,7 +132,7 @@ async function spawnOnce(python: string, timeoutMs: number): Promise<RunningEmul
       NO_PROXY: '127.0.0.1,localhost',
       no_proxy: '127.0.0.1,localhost',
       PYTHONUNBUFFERED: '1',
-      // AWS managed policies (AWSSupportAccess for IAM.18) exist only when loaded: about 0.1 s per account
+      // AWS managed policies (AWSSupportAccess for IAM.18) exist only when loaded; LAUNCHER keeps only those hubfix attaches
       MOTO_IAM_LOAD_MANAGED_POLICIES: 'true',
     },
   });
