@@ -19,6 +19,7 @@ import { supportRoleRunbook } from './iam-support-role';
 import { cloudTrailMultiRegionRunbook } from './cloudtrail-multi-region';
 import { cloudTrailKmsEncryptionRunbook } from './cloudtrail-kms-encryption';
 import { configRecorderRunbook } from './config-recorder';
+import { rootAccessKeysDeleteRunbook } from './iam-root-access-keys-delete';
 
 /** Every runbook hubfix ships, in catalog order. Add a runbook here to ship it. */
 export const RUNBOOKS: readonly Runbook[] = [
@@ -42,4 +43,5 @@ export const RUNBOOKS: readonly Runbook[] = [
   cloudTrailMultiRegionRunbook,
   cloudTrailKmsEncryptionRunbook,
   configRecorderRunbook,
+  rootAccessKeysDeleteRunbook,
 ];

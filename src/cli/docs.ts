@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { shippedCatalog } from '../compiler';
+import { compileAll, shippedCatalog } from '../compiler';
 import { repoRoot } from '../compiler/bundle';
 import { renderControlsDoc } from '../docs/controls';
 import { UsageError } from './errors';
@@ -13,7 +13,17 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--check', 'exit 1 if docs/controls.md is not current, writing nothing')
     .option('--out <file>', 'where to write', path.join(repoRoot(), 'docs', 'controls.md'))
     .action((opts: { check?: boolean; out: string }) => {
-      const text = renderControlsDoc(shippedCatalog());
+      const optIn = compileAll()
+        .filter((c) => c.runbook.optIn)
+        .map((c) => ({
+          document: c.name,
+          title: c.runbook.title,
+          controls: c.runbook.controls.map((x) => x.id),
+          runFrom: c.runbook.optIn?.runFrom ?? '',
+          changes: c.runbook.changes,
+          permissions: [...new Set(c.policy.Statement.flatMap((s) => s.Action))].sort(),
+        }));
+      const text = renderControlsDoc(shippedCatalog(), optIn);
       if (fs.existsSync(opts.out) && fs.statSync(opts.out).isDirectory())
         throw new UsageError(`--out ${opts.out} is a directory; give the file to write`);
       const current = fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : undefined;

@@ -11,6 +11,8 @@ export interface ListRow {
   defaultMode: string;
   /** A read-only runbook that gathers the offending facts for a person; it changes nothing. */
   guided: boolean;
+  /** Never started by the orchestrator: run by hand from `optIn` (where AWS allows it). */
+  optIn?: string;
 }
 
 export function listRows(): ListRow[] {
@@ -27,6 +29,7 @@ export function listRows(): ListRow[] {
       class: runbook.class,
       defaultMode: runbook.defaultMode,
       guided: runbook.guided === true,
+      ...(runbook.optIn ? { optIn: runbook.optIn.runFrom } : {}),
     };
   });
 }
@@ -50,14 +53,18 @@ export function register(program: Command, setExit: (code: number) => void): voi
           table.push([
             r.document,
             r.class,
-            r.guided ? `${r.defaultMode} (guided)` : r.defaultMode,
+            r.optIn ? 'opt-in' : r.guided ? `${r.defaultMode} (guided)` : r.defaultMode,
             r.controls.join(' '),
             (r.aliases.fsbp ?? []).join(' ') || '—',
             (r.aliases['cis-1.2.0'] ?? []).join(' ') || '—',
             `${(r.aliases['cis-1.4.0'] ?? []).join(' ') || '—'} / ${(r.aliases['cis-3.0.0'] ?? []).join(' ') || '—'}`,
           ]);
-        const controls = rows.reduce((n, r) => n + r.controls.length, 0);
-        process.stdout.write(`${formatTable(table)}\n\n${rows.length} runbook(s), ${controls} control(s)\n`);
+        const routed = rows.filter((r) => !r.optIn);
+        const controls = routed.reduce((n, r) => n + r.controls.length, 0);
+        const optIn = rows.length - routed.length;
+        process.stdout.write(
+          `${formatTable(table)}\n\n${routed.length} runbook(s), ${controls} control(s)${optIn ? `; ${optIn} opt-in runbook(s) run by hand` : ''}\n`,
+        );
       }
       setExit(0);
     });

@@ -66,6 +66,7 @@ export function buildCatalog(compiled: readonly CompiledRunbook[]): Catalog {
   const aliases = Object.fromEntries(STANDARDS.map((s) => [s, {} as Record<string, string>])) as Record<Standard, Record<string, string>>;
   for (const c of compiled) {
     const rb = c.runbook;
+    if (rb.optIn) continue;
     const permissions = [...new Set(c.policy.Statement.flatMap((s) => s.Action))].sort();
     for (const ctl of rb.controls) {
       if (controls[ctl.id])

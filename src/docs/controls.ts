@@ -12,8 +12,18 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** docs/controls.md from the catalog. Pure: the same catalog gives the same bytes. */
-export function renderControlsDoc(catalog: Catalog): string {
+/** A runbook the orchestrator never starts: an operator runs it by hand from where AWS allows it. */
+export interface OptInRunbook {
+  document: string;
+  title: string;
+  controls: string[];
+  runFrom: string;
+  changes: string;
+  permissions: string[];
+}
+
+/** docs/controls.md from the catalog (and the opt-in runbooks). Pure: the same input gives the same bytes. */
+export function renderControlsDoc(catalog: Catalog, optIn: readonly OptInRunbook[] = []): string {
   const lines: string[] = [
     '# Controls hubfix remediates',
     '',
@@ -32,6 +42,19 @@ export function renderControlsDoc(catalog: Catalog): string {
       `| ${c.control} ${cell(c.title)} | ${aliases} | \`${c.document}\` | ${c.class} | ${c.guided ? `${c.defaultMode} (guided: facts for a person, changes nothing)` : c.defaultMode} | ${cell(c.changes)} |`,
     );
   }
+  if (optIn.length > 0) {
+    lines.push(
+      '',
+      '## Opt-in runbooks',
+      '',
+      'The orchestrator never starts these: the controls above stay answered by their own runbook. An operator runs one by hand, from where AWS allows it.',
+      '',
+      '| Runbook | Controls | Run from | What it changes |',
+      '|---|---|---|---|',
+    );
+    for (const o of optIn)
+      lines.push(`| \`${o.document}\` ${cell(o.title)} | ${o.controls.join(', ')} | ${cell(o.runFrom)} | ${cell(o.changes)} |`);
+  }
   lines.push(
     '',
     '## Permissions per runbook',
@@ -45,6 +68,7 @@ export function renderControlsDoc(catalog: Catalog): string {
     seen.add(c.document);
     lines.push(`- \`${c.document}\`: ${c.permissions.map((p) => `\`${p}\``).join(', ')}`);
   }
+  for (const o of optIn) lines.push(`- \`${o.document}\` (opt-in): ${o.permissions.map((p) => `\`${p}\``).join(', ')}`);
   lines.push('');
   return lines.join('\n');
 }

@@ -293,7 +293,8 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
           run: ctx.run,
           credentials: c.credentials,
           account: c.account,
-          checkPolicy: true,
+          // a call in another principal's session (a privileged root session) is not the role's to allow
+          checkPolicy: c.credentials === credentials,
           signal,
           region: c.region,
         }),

@@ -1,4 +1,4 @@
-import type { AwsOutput } from '../aws/invoker';
+import type { AwsCredentials, AwsOutput } from '../aws/invoker';
 import type { OutputType } from './document';
 
 /** One IAM permission a script handler needs, declared beside its code. */
@@ -10,10 +10,21 @@ export interface Permission {
 
 /** What a script handler may use at run time. The step runner provides it in Lambda, the local
  *  engine in-process; both sign calls with the automation's own role. */
+/** Where one call of a script handler goes and as whom. */
+export interface CallOptions {
+  region?: string;
+  /**
+   * Sign as another principal instead of the automation's role: the short-term credentials of an
+   * Organizations privileged root session (sts:AssumeRoot) in a member account. Such a call is
+   * governed by the session's task policy, not by the runbook's role policy.
+   */
+  as?: { credentials: AwsCredentials; account: string };
+}
+
 export interface ScriptContext {
   /** One AWS call as the automation's role, in the execution's Region unless `region` says otherwise
    *  (an SNS topic lives in its own Region). */
-  aws<T = AwsOutput>(service: string, operation: string, input?: Record<string, unknown>, options?: { region?: string }): Promise<T>;
+  aws<T = AwsOutput>(service: string, operation: string, input?: Record<string, unknown>, options?: CallOptions): Promise<T>;
   readonly region: string;
   readonly account: string;
   readonly partition: string;

@@ -157,6 +157,11 @@ export interface RunbookSpec<P extends Record<string, ParamSpec<unknown>>> {
    * control met (`compliant`, then verify). It has no remediate phase.
    */
   guided?: true;
+  /**
+   * An opt-in runbook the orchestrator never starts: an operator runs it by hand from where AWS
+   * allows it (`runFrom`). Its controls stay answered by the catalog's own runbook.
+   */
+  optIn?: { runFrom: string };
   controls: ControlSpec[];
   extract: Extraction<Extract<keyof P, string>>[];
   parameters: P;

@@ -1,5 +1,5 @@
 import type { AwsCredentials, AwsOutput, Invoker } from '../aws/invoker';
-import type { ExecutionFacts, ScriptContext } from '../model/handlers';
+import type { CallOptions, ExecutionFacts, ScriptContext } from '../model/handlers';
 
 export interface ContextOptions {
   invoker: Invoker;
@@ -29,11 +29,19 @@ export function scriptContext(o: ContextOptions): ScriptContext {
       service: string,
       operation: string,
       input: Record<string, unknown> = {},
-      options: { region?: string } = {},
+      options: CallOptions = {},
     ): Promise<T> {
       o.beforeCall?.(service, operation, input);
       const region = options.region ?? o.region;
-      const out = await o.invoker.call({ service, operation, input, region, account: o.account, credentials: o.credentials });
+      const as = options.as;
+      const out = await o.invoker.call({
+        service,
+        operation,
+        input,
+        region,
+        account: as?.account ?? o.account,
+        credentials: as?.credentials ?? o.credentials,
+      });
       return out as T;
     },
   };

@@ -46,6 +46,7 @@ interface Row {
   controls: string[];
   aliases: Record<string, string[]>;
   guided: boolean;
+  optIn?: string;
 }
 
 function listJson(): Row[] {
@@ -57,7 +58,8 @@ describe('hubfix list --json covers the CIS 1.2.0 rules Security Hub evaluates',
   let rows: Row[];
   before(function () {
     this.timeout(30_000);
-    rows = listJson();
+    // an opt-in runbook is never started by the orchestrator: it does not serve a rule
+    rows = listJson().filter((r) => !r.optIn);
   });
 
   it('counts 43 rules in the standard as Security Hub evaluates it', () => {

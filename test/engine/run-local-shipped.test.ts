@@ -43,6 +43,7 @@ const FIXTURES: Record<string, { mock: string; params: Record<string, string> }>
   'Hubfix-IAM-UserPoliciesGuidance': { mock: 'guided/user-policies-mixed.yaml', params: { UserName: 'dave' } },
   'Hubfix-IAM-AdminPoliciesGuidance': { mock: 'guided/admin-policies-mixed.yaml', params: {} },
   'Hubfix-IAM-RootCredentialsGuidance': { mock: 'guided/root-virtual-mfa.yaml', params: { Control: 'IAM.4' } },
+  'Hubfix-IAM-RootAccessKeysDelete': { mock: 'root-access-keys/one-key.yaml', params: { TargetAccountId: '444455556666' } },
   'Hubfix-CloudTrail-BucketAccessLogging': {
     mock: 'cloudtrail-bucket-access-logging/no-logging.yaml',
     params: { BucketName: 'trail-logs-111122223333' },
