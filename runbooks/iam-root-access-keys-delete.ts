@@ -1,4 +1,5 @@
 import { type AwsCredentials, hasErrorCode } from '../src/aws/invoker';
+import { permissionFor } from '../src/iam/actions';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
@@ -92,7 +93,10 @@ function checkTarget(target: string): string {
   return target;
 }
 
-const ASSUME_ROOT = { action: 'sts:AssumeRoot', resource: 'arn:aws:iam::*:root' };
+// The resource of sts:AssumeRoot is the member's root principal; any member's is `*` in effect, and
+// moto's policy validator refuses an IAM ARN ending in `root`. What narrows it is the condition
+// sts:TaskPolicyArn, which the permission model cannot express yet (see the description).
+const ASSUME_ROOT = permissionFor('sts', 'AssumeRoot');
 
 export const planRootKeys = defineHandler<{ TargetAccountId: string }, PlanResult>({
   id: 'rootKeys.plan',
@@ -179,12 +183,12 @@ The orchestrator never starts this runbook: IAM.4 findings are answered by the g
 
 \`aws ssm start-automation-execution --document-name Hubfix-IAM-RootAccessKeysDelete --parameters TargetAccountId=<member>,AutomationAssumeRole=<this runbook's role>\`
 
-Prerequisites: the member account is in an Organization with **centralized root access** (IAM console → Root access management: *Root credentials management* and *Privileged root actions in member accounts* enabled); the runbook's role may call \`sts:AssumeRoot\` (add the condition \`sts:TaskPolicyArn\` = the two task policies below to the role if you manage it yourself).
+Prerequisites: the member account is in an Organization with **centralized root access** (IAM console → Root access management: *Root credentials management* and *Privileged root actions in member accounts* enabled); the runbook's role may call \`sts:AssumeRoot\` (add the condition \`sts:TaskPolicyArn\` (the two AWS managed task policies below) to the role if you manage it yourself).
 
-1. **Plan** opens a privileged root session on the member account (\`sts:AssumeRoot\`, task policy \`arn:aws:iam::aws:policy/${DELETE_TASK_POLICY}\`, ${ROOT_SESSION_SECONDS} s) and lists the root user's access keys (\`ListAccessKeys\`). The run skips when pointed at its own account (AssumeRoot reaches member accounts only). No key: compliant.
+1. **Plan** opens a privileged root session on the member account (\`sts:AssumeRoot\`, AWS managed task policy \`${DELETE_TASK_POLICY}\`, ${ROOT_SESSION_SECONDS} s) and lists the root user's access keys (\`ListAccessKeys\`). The run skips when pointed at its own account (AssumeRoot reaches member accounts only). No key: compliant.
 2. **Gate**: with \`DryRun\` true (try that first) or when compliant, nothing is deleted.
 3. **Delete** opens a fresh session and deletes each root access key (\`DeleteAccessKey\`). Only access keys: the task policy would also allow deleting the password, MFA devices and signing certificates; this runbook never does.
-4. **Verify** opens a read-only session (\`arn:aws:iam::aws:policy/${AUDIT_TASK_POLICY}\`) and reads the account summary (\`GetAccountSummary\`: \`AccountAccessKeysPresent\` 0).
+4. **Verify** opens a read-only session (task policy \`${AUDIT_TASK_POLICY}\`) and reads the account summary (\`GetAccountSummary\`: \`AccountAccessKeysPresent\` 0).
 
 A deleted access key cannot be restored; whoever used it needs other credentials.`,
   controls: [
