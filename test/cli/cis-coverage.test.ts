@@ -26,21 +26,6 @@ const CIS_120_RULES = [
 ];
 const GUIDED_RULES = ['1.2', '1.12', '1.13', '1.14', '1.16', '1.22'];
 
-/**
- * Controls another branch (i14-foundations, issue #14 items 1 and 3) is building. While one of them
- * is not in the catalog at all, its rule may be missing; once it ships the allowance ends by
- * itself, and any other missing rule always fails. Delete this map when all four have landed.
- */
-const IN_FLIGHT: Record<string, string> = { 'IAM.18': '1.20', 'CloudTrail.1': '2.1', 'Config.1': '2.5', 'CloudTrail.2': '2.7' };
-
-/** The rules allowed missing now: those of in-flight controls the catalog does not have yet. */
-function pending(): string[] {
-  const shipped = shippedCatalog().controls;
-  return Object.entries(IN_FLIGHT)
-    .filter(([control]) => !shipped[control])
-    .map(([, rule]) => rule);
-}
-
 interface Row {
   document: string;
   controls: string[];
@@ -68,17 +53,15 @@ describe('hubfix list --json covers the CIS 1.2.0 rules Security Hub evaluates',
 
   it('serves every one of the 43 (a missing rule is named)', () => {
     const served = new Set(rows.flatMap((r) => r.aliases['cis-1.2.0'] ?? []));
-    const missing = CIS_120_RULES.filter((r) => !served.has(r) && !pending().includes(r));
+    const missing = CIS_120_RULES.filter((r) => !served.has(r));
     expect(missing, `CIS 1.2.0 rules with no runbook: ${missing.join(', ')}`).to.deep.equal([]);
-    // the in-flight allowance covers only rules really unserved: it never hides a served one
-    for (const r of pending()) expect(served.has(r), `${r} is served: remove it from IN_FLIGHT`).to.equal(false);
   });
 
   it('answers exactly the six rules that need a person with a guided runbook, the other 37 with one that fixes', () => {
     const guided = rows.filter((r) => r.guided).flatMap((r) => r.aliases['cis-1.2.0'] ?? []);
     expect([...guided].sort()).to.deep.equal([...GUIDED_RULES].sort());
     const fixing = new Set(rows.filter((r) => !r.guided).flatMap((r) => r.aliases['cis-1.2.0'] ?? []));
-    const notFixed = CIS_120_RULES.filter((r) => !GUIDED_RULES.includes(r) && !fixing.has(r) && !pending().includes(r));
+    const notFixed = CIS_120_RULES.filter((r) => !GUIDED_RULES.includes(r) && !fixing.has(r));
     expect(notFixed, `CIS 1.2.0 rules without a runbook that fixes: ${notFixed.join(', ')}`).to.deep.equal([]);
   });
 });
