@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchBuild } from './build';
+import { benchCalls } from './calls';
+import { benchColdStart } from './cold-start';
+import { benchDecide } from './decide';
+import { benchFreshClone } from './fresh-clone';
+import { benchScale } from './scale';
 import { benchDemo } from './demo';
 import { benchEngine } from './engine';
 import { benchBuildWithTemplates, benchDoctor } from './install';
@@ -10,6 +16,8 @@ import type { BenchResult } from './types';
 /**
  * `npm run bench`: every benchmark, one table. Benchmarks measure; they are not tests (machines are
  * noisy), so a missed target is reported, not failed. Results also go to .bench/results.json.
+ * `npm run bench -- <words>` runs the benchmarks whose title contains one of the words (the fresh
+ * clone and the scale run take minutes). The machine's load average is printed with the results.
  */
 type Bench = { title: string; run: () => Promise<BenchResult[]> };
 
@@ -20,6 +28,11 @@ const BENCHES: Bench[] = [
   { title: 'demo against the emulator (issue 7)', run: () => benchDemo() },
   { title: 'install: build with templates (issue 12)', run: async () => benchBuildWithTemplates() },
   { title: 'install: doctor in the emulator (issue 12)', run: () => benchDoctor() },
+  { title: 'calls per finding, orchestrator (issue 13)', run: () => benchCalls() },
+  { title: 'decide() on realistic findings (issue 13)', run: () => benchDecide() },
+  { title: 'hubfix build and orchestrator cold start (issue 13)', run: () => benchColdStart() },
+  { title: 'demo from a fresh clone (issue 13)', run: () => benchFreshClone() },
+  { title: 'scale run: 1,000 findings, 20 accounts × 2 Regions (issue 13)', run: () => benchScale() },
 ];
 
 async function main(): Promise<void> {
@@ -35,6 +48,8 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   }
+  const [one, five] = os.loadavg();
+  process.stdout.write(`load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min) on ${os.cpus().length} CPUs\n`);
   for (const r of all) process.stdout.write(`${r.ok ? 'ok  ' : 'MISS'}  ${r.name}: ${r.value} ${r.unit}  (target ${r.target})\n`);
   const dir = path.join(__dirname, '..', '.bench');
   fs.mkdirSync(dir, { recursive: true });

@@ -1,3 +1,4 @@
+import type { AwsCall } from '../aws/invoker';
 import type { PolicyDocument } from '../aws/policy-check';
 import { compileAll, findCompiled, handlerRegistry, shippedCatalog } from '../compiler';
 import type { Catalog } from '../compiler/catalog';
@@ -9,7 +10,7 @@ import type { StartedAutomation } from './automation-standin';
 import { ShiftedClock } from './clock';
 import { type NotificationInbox, startInbox } from './inbox';
 import { EmulatorInvoker } from './invoker';
-import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS, seedWorld, type SeededFinding, type World } from './scenario';
+import { ADMIN_ACCOUNT, REGIONS, type SeedOptions, seedWorld, type SeededFinding, type World } from './scenario';
 import { SEEDERS } from './seeders';
 import { mapLimit } from '../util/pool';
 
@@ -58,6 +59,8 @@ export interface PassResult {
   followUpStarts: number;
   reports: FindingReport[];
   wallMs: number;
+  /** The orchestrator's own AWS calls in this pass (follow-up events included), by `service:Operation`. */
+  orchestratorCalls: Map<string, number>;
 }
 
 export interface Scenario {
@@ -84,6 +87,9 @@ export interface PassOptions {
 
 export interface ScenarioOptions {
   endpoint: string;
+  /** Passed to seedWorld: the member accounts and padding (the scale benchmark). */
+  members?: SeedOptions['members'];
+  extra?: SeedOptions['extra'];
   progress?: (line: string) => void;
   /** Installed by the CloudFormation templates (seed only resources and findings); default by hand. */
   installedBy?: 'by-hand' | 'cloudformation';
@@ -119,7 +125,16 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     clockFor,
   });
   const inbox = await startInbox();
-  const world = await seedWorld({ invoker, catalog, runbooks, inbox, progress, ...(o.installedBy ? { installedBy: o.installedBy } : {}) });
+  const world = await seedWorld({
+    invoker,
+    catalog,
+    runbooks,
+    inbox,
+    progress,
+    ...(o.installedBy ? { installedBy: o.installedBy } : {}),
+    members: o.members,
+    extra: o.extra,
+  });
   const config = o.config ? await o.config(world.topicArn) : scenarioConfig(catalog, world.topicArn);
   // one cache for the whole scenario, as a warm Lambda keeps one
   const credentials = new CredentialsCache({ invoker, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
@@ -132,7 +147,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
         service: 'securityhub',
         operation: 'GetFindings',
         region,
-        input: { Filters: { AwsAccountId: MEMBER_ACCOUNTS.map((a) => ({ Value: a, Comparison: 'EQUALS' })) }, MaxResults: 100 },
+        input: { Filters: { AwsAccountId: world.members.map((a) => ({ Value: a, Comparison: 'EQUALS' })) }, MaxResults: 100 },
       });
       out.push(...((r.Findings as Array<Record<string, unknown>>) ?? []));
       let token = r.NextToken as string | undefined;
@@ -142,7 +157,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
           operation: 'GetFindings',
           region,
           input: {
-            Filters: { AwsAccountId: MEMBER_ACCOUNTS.map((a) => ({ Value: a, Comparison: 'EQUALS' })) },
+            Filters: { AwsAccountId: world.members.map((a) => ({ Value: a, Comparison: 'EQUALS' })) },
             MaxResults: 100,
             NextToken: token,
           },
@@ -154,7 +169,16 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     return out;
   }
 
-  const deps = () => ({ invoker, catalog, config, credentials, log: () => {} });
+  // the orchestrator's calls go through a counter (the automations' are in the engine's records)
+  let orchestratorCalls = new Map<string, number>();
+  const orchestratorInvoker = {
+    call: (c: AwsCall) => {
+      const key = `${c.service}:${c.operation}`;
+      orchestratorCalls.set(key, (orchestratorCalls.get(key) ?? 0) + 1);
+      return invoker.call(c);
+    },
+  };
+  const deps = () => ({ invoker: orchestratorInvoker, catalog, config, credentials, log: () => {} });
 
   async function actionTarget(region: string): Promise<string> {
     const id = config.customActions.remediate.id;
@@ -179,6 +203,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     const passProgress = options.progress ?? progress;
     const t0 = Date.now();
     const startedBefore = invoker.automations.started.length;
+    orchestratorCalls = new Map();
     const emittedBefore = invoker.securityHub.emitted.length;
     const inboxBefore = inbox.received.length;
     const findings = await currentFindings();
@@ -277,6 +302,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       followUpStarts,
       reports,
       wallMs: Date.now() - t0,
+      orchestratorCalls,
     };
   }
 

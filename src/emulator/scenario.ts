@@ -41,6 +41,7 @@ export interface SeededFinding {
 
 export interface World {
   topicArn: string;
+  members: readonly string[];
   /** Credentials of the setup role in each member account (for reading resources back). */
   memberCredentials: ReadonlyMap<string, AwsCredentials>;
   resources: SeededResource[];
@@ -67,6 +68,10 @@ export interface SeedOptions {
    * (the templates did: the seeding adds only resources, findings and the topic's subscriber).
    */
   installedBy?: 'by-hand' | 'cloudformation';
+  /** The member accounts (default MEMBER_ACCOUNTS; the scale benchmark uses 20). */
+  members?: readonly string[];
+  /** More resources of one region-scoped seeder in every member and Region (the scale benchmark's padding). */
+  extra?: { document: string; perRegion: number };
 }
 
 export const SEED_CONCURRENCY = 4;
@@ -131,7 +136,13 @@ async function deployDocuments(aws: Aws, runbooks: readonly CompiledRunbook[]): 
 }
 
 /** Every seeder that belongs in this account and Region, at once; resources in document order. */
-async function seedRegion(account: string, region: string, aws: Aws, documents: ReadonlySet<string>): Promise<SeededResource[]> {
+async function seedRegion(
+  account: string,
+  region: string,
+  aws: Aws,
+  documents: ReadonlySet<string>,
+  extra?: SeedOptions['extra'],
+): Promise<SeededResource[]> {
   const shared = new Map<string, Promise<unknown>>();
   const env = {
     account,
@@ -150,6 +161,9 @@ async function seedRegion(account: string, region: string, aws: Aws, documents: 
     .sort()
     .map((d) => SEEDERS.get(d))
     .filter((s): s is NonNullable<typeof s> => s !== undefined && (s.where === 'region' || region === HOME_REGION));
+  const padding = extra ? SEEDERS.get(extra.document) : undefined;
+  if (extra && padding?.where !== 'region') throw new Error(`cannot pad with ${extra.document}: it has no region-scoped seeder`);
+  for (let i = 0; padding && i < (extra?.perRegion ?? 0); i++) seeders.push(padding);
   return (await Promise.all(seeders.map((s) => s.seed(env)))).flat();
 }
 
@@ -160,6 +174,7 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
   // the emulator answers in threads under one interpreter lock: a few calls in flight keep it
   // busy, many only make its threads fight
   const gate = limiter(o.concurrency ?? SEED_CONCURRENCY);
+  const members = o.members ?? MEMBER_ACCOUNTS;
   const call = (c: AwsCall): Promise<AwsOutput> => gate(() => inv.sdk.call(c));
   const admin =
     (region: string): Aws =>
@@ -184,7 +199,7 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
           Statement: [
             {
               Effect: 'Allow',
-              Principal: { AWS: MEMBER_ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`) },
+              Principal: { AWS: members.map((a) => `arn:aws:iam::${a}:root`) },
               Action: 'sns:Publish',
               Resource: topic.TopicArn,
             },
@@ -211,9 +226,9 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
 
   // every member, Region and seeder at once (the emulator serves requests in threads); the
   // resources keep a fixed order (account, Region, document) whatever finishes first
-  progress(`member accounts ${MEMBER_ACCOUNTS.join(', ')}: roles, documents, resources`);
+  progress(`member accounts ${members.join(', ')}: roles, documents, resources`);
   const perAccount = await Promise.all(
-    MEMBER_ACCOUNTS.map(async (account) => {
+    members.map(async (account) => {
       const assumed = await call({
         service: 'sts',
         operation: 'AssumeRole',
@@ -224,7 +239,7 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
       const [, , perRegion] = await Promise.all([
         byHand && setUpRoles(awsIn(account, HOME_REGION), account, o.runbooks),
         Promise.all(REGIONS.map((region) => deployDocuments(awsIn(account, region), byHand ? o.runbooks : []))),
-        Promise.all(REGIONS.map((region) => seedRegion(account, region, awsIn(account, region), documents))),
+        Promise.all(REGIONS.map((region) => seedRegion(account, region, awsIn(account, region), documents, o.extra))),
       ]);
       return perRegion.flat();
     }),
@@ -254,7 +269,7 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
       findings.push({ finding, control: c.control, seeded });
     }
   }
-  const imports = [...MEMBER_ACCOUNTS, ADMIN_ACCOUNT].flatMap((account) =>
+  const imports = [...members, ADMIN_ACCOUNT].flatMap((account) =>
     REGIONS.flatMap((region) => {
       const batch = findings
         .filter((f) => f.finding.Region === region && (account === ADMIN_ACCOUNT || f.finding.AwsAccountId === account))
@@ -280,5 +295,5 @@ export async function seedWorld(o: SeedOptions): Promise<World> {
     }),
   );
   await Promise.all(imports.map((run) => run()));
-  return { topicArn: topic.TopicArn, memberCredentials, resources, findings, unseeded, awsIn };
+  return { topicArn: topic.TopicArn, members, memberCredentials, resources, findings, unseeded, awsIn };
 }

@@ -180,9 +180,13 @@ async function spawnOnce(python: string, timeoutMs: number): Promise<RunningEmul
         // ends (exit code 0, nothing after stop() runs) before the exit event arrives
         child.ref();
         killGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
+        const kill = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
+        // the child is unref'd: a timer of our own keeps this process alive until its exit is seen
+        // (else, once the SIGKILL timer has fired, Node may exit with this promise never settled)
+        let backstop: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise<void>((resolve) => (backstop = setTimeout(resolve, 10_000)))]);
+        clearTimeout(kill);
+        clearTimeout(backstop);
       })();
       return stopping;
     },

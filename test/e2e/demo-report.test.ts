@@ -3,7 +3,17 @@ import type { PassResult } from '../../src/emulator/pipeline';
 import { type DemoResult, formatReport } from '../../scripts/demo';
 
 function pass(reports: PassResult['reports'], extra: Partial<PassResult> = {}): PassResult {
-  return { events: [], outcomes: [], automations: [], followUpEvents: 0, followUpStarts: 0, reports, wallMs: 0, ...extra };
+  return {
+    events: [],
+    outcomes: [],
+    automations: [],
+    followUpEvents: 0,
+    followUpStarts: 0,
+    reports,
+    wallMs: 0,
+    orchestratorCalls: new Map(),
+    ...extra,
+  };
 }
 
 const fixed = {

@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BenchResult } from './types';
+
+/**
+ * `hubfix build` as a whole process (node start, module loading, compiling, validating, writing
+ * files, bundling and zipping the Lambdas, templates), then the orchestrator's cold start measured
+ * on what it built: a fresh `node` per sample loads dist/lambda/orchestrator/index.js and handles
+ * one event that needs no AWS call (the first invocation sets up configuration, catalog and
+ * clients). Reported: the bundle load, the first event, and their sum (target < 50 ms), median of
+ * the samples; process CPU time beside the wall time, since this machine is shared.
+ */
+
+const ROOT = path.join(__dirname, '..');
+const EVENT = path.join(ROOT, 'test', 'fixtures', 'events', 'imported-own-update-echo.json');
+
+const PROBE = `
+const t0 = process.hrtime.bigint(); const c0 = process.cpuUsage();
+const m = require(process.argv[1]);
+const t1 = process.hrtime.bigint(); const c1 = process.cpuUsage(c0);
+const event = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = () => true;
+m.handler(event).then(() => {
+  const t2 = process.hrtime.bigint(); const c2 = process.cpuUsage(c0);
+  write(JSON.stringify({ load: Number(t1 - t0) / 1e6, first: Number(t2 - t1) / 1e6, cpuLoad: (c1.user + c1.system) / 1000, cpu: (c2.user + c2.system) / 1000 }));
+});`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.floor(s.length / 2)] * 10) / 10;
+}
+
+export async function benchColdStart(samples = 7): Promise<BenchResult[]> {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-bench-build-'));
+  try {
+    const t0 = Date.now();
+    const b = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hubfix.js'), 'build', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+    const buildMs = Date.now() - t0;
+    if (b.status !== 0) throw new Error(`hubfix build failed: ${(b.stderr || b.stdout).trim().split('\n').pop()}`);
+    const bundle = path.join(out, 'lambda', 'orchestrator', 'index.js');
+    const kib = Math.round(fs.statSync(bundle).size / 102.4) / 10;
+    const runs: Array<{ load: number; first: number; cpuLoad: number; cpu: number }> = [];
+    for (let i = 0; i < samples; i++) {
+      const r = spawnSync(process.execPath, ['-e', PROBE, bundle, EVENT], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`the orchestrator bundle failed to start: ${r.stderr.trim().split('\n').pop()}`);
+      runs.push(JSON.parse(r.stdout));
+    }
+    const load = median(runs.map((r) => r.load));
+    const first = median(runs.map((r) => r.first));
+    const init = median(runs.map((r) => r.load + r.first));
+    const cpu = median(runs.map((r) => r.cpu));
+    return [
+      {
+        name: 'hubfix build, whole process (node bin/hubfix.js build --out <tmp>)',
+        value: buildMs,
+        unit: 'ms',
+        target: '< 10000 ms',
+        ok: buildMs < 10_000,
+      },
+      {
+        name: 'orchestrator bundle size (the SDK clients it may call only)',
+        value: kib,
+        unit: 'KiB',
+        target: '< 1536 KiB',
+        ok: kib < 1536,
+      },
+      {
+        name: `orchestrator cold start: load the bundle fresh (median of ${samples} processes)`,
+        value: load,
+        unit: 'ms',
+        target: '(part of init)',
+        ok: true,
+      },
+      {
+        name: 'orchestrator cold start: first event (configuration, catalog, clients; no AWS call)',
+        value: first,
+        unit: 'ms',
+        target: '(part of init)',
+        ok: true,
+      },
+      { name: 'orchestrator initialisation = load + first event, wall', value: init, unit: 'ms', target: '< 50 ms', ok: init < 50 },
+      { name: 'orchestrator initialisation, CPU time of the process', value: cpu, unit: 'ms', target: '< 50 ms', ok: cpu < 50 },
+    ];
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  benchColdStart().then((rs) => {
+    for (const x of rs) process.stdout.write(`${x.ok ? 'ok  ' : 'MISS'}  ${x.name}: ${x.value} ${x.unit}  (target ${x.target})\n`);
+  });
+}
