@@ -181,12 +181,8 @@ async function spawnOnce(python: string, timeoutMs: number): Promise<RunningEmul
         child.ref();
         killGroup(child, 'SIGTERM');
         const kill = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-        // the child is unref'd: a timer of our own keeps this process alive until its exit is seen
-        // (else, once the SIGKILL timer has fired, Node may exit with this promise never settled)
-        let backstop: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise<void>((resolve) => (backstop = setTimeout(resolve, 10_000)))]);
+        await exited;
         clearTimeout(kill);
-        clearTimeout(backstop);
       })();
       return stopping;
     },
