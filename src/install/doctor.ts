@@ -100,6 +100,17 @@ function normalize(value: unknown): unknown {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
 
+/** The build's documents in comparable form, computed once per run (not once per account and Region). */
+const canonicalDocuments = new WeakMap<object, string>();
+function canonicalDocument(rb: CompiledRunbook): string {
+  let text = canonicalDocuments.get(rb.document);
+  if (text === undefined) {
+    text = JSON.stringify(normalize(rb.document));
+    canonicalDocuments.set(rb.document, text);
+  }
+  return text;
+}
+
 /** A principal policy with its placeholders filled for one account. */
 export function resolvedFor(policy: unknown, values: Record<string, string>): unknown {
   return JSON.parse(JSON.stringify(policy).replace(/\$\{([A-Za-z:.]+)\}/g, (m, k: string) => values[k] ?? m));
@@ -293,7 +304,7 @@ async function memberChecks(o: DoctorOptions, account: string, partition: string
       try {
         const d = await call(region, 'ssm', 'GetDocument', { Name: rb.name });
         const content = d.DocumentFormat === 'YAML' ? load(String(d.Content)) : JSON.parse(String(d.Content));
-        if (!same(content, rb.document)) wrong.push(`${rb.name} differs from this build`);
+        if (JSON.stringify(normalize(content)) !== canonicalDocument(rb)) wrong.push(`${rb.name} differs from this build`);
       } catch (err) {
         wrong.push(`${rb.name} ${/InvalidDocument|NotFound/.test(errorCode(err)) ? 'missing' : `unreadable (${errorCode(err)})`}`);
       }
