@@ -52,5 +52,20 @@ export async function handler(event: unknown): Promise<Pick<EventResult, 'eventI
     throw err;
   }
   const result = await handleEvent(event, d);
+  failForPassingFaults(result);
   return { eventId: result.eventId, rejected: result.rejected, counts: result.counts };
+}
+
+/**
+ * Findings whose start or record failed for a reason that may pass (throttling, 5xx, a timeout)
+ * fail the invocation, so Lambda's asynchronous retry handles the event again (the same trigger
+ * derives the same ClientToken: nothing starts twice) and, when every retry fails, the event goes
+ * to the on-failure destination. Failures that will not pass are on the finding and in the log.
+ */
+export function failForPassingFaults(result: EventResult): void {
+  const passing = result.outcomes.filter((o) => o.retryable).map((o) => o.decision.findingId);
+  if (passing.length > 0)
+    throw new Error(
+      `hubfix: ${passing.length} finding(s) failed for reasons that may pass; retry the event: ${passing.slice(0, 10).join(', ')}`,
+    );
 }

@@ -5,8 +5,14 @@ import { serviceInfo } from './services';
 /**
  * The invoker backed by AWS SDK v3: (boto3 service name, PascalCase operation) → the client of
  * the service's package and its `${operation}Command`. Packages load on first use; one client is
- * kept per service, Region, credentials and endpoint. Outputs lose `$metadata` and carry dates as
- * ISO 8601 strings and blobs as text (Lambda payloads) or base64, as a JSON answer would.
+ * kept per service, Region, credentials and endpoint, at most `maxClients` of them (the least
+ * recently used goes: credentials rotate, and each rotation would otherwise keep a client).
+ * Outputs lose `$metadata` and carry dates as ISO 8601 strings and blobs as text (Lambda
+ * payloads) or base64, as a JSON answer would.
+ *
+ * Faults: every request has a timeout (a hung connection fails instead of holding the Lambda),
+ * and the SDK's standard retry (throttling, 5xx, timeouts; backoff with jitter) is hubfix's one
+ * retry layer: callers above do not retry these again.
  */
 
 export interface SdkInvokerOptions {
@@ -18,9 +24,23 @@ export interface SdkInvokerOptions {
   profile?: string;
   /** Loads a client package; tests replace it. Default: the packages in ./sdk-packages (bundled into the Lambdas). */
   load?: (pkg: string) => Record<string, unknown>;
+  /** Tries per call, the first included, by the SDK's standard retry (default 3). */
+  maxAttempts?: number;
+  /** Milliseconds a request may wait for the answer (default 10 s; Lambda Invoke: 310 s). */
+  requestTimeoutMs?: number;
+  /** Milliseconds to connect (default 3 s). */
+  connectionTimeoutMs?: number;
+  /** Clients kept at most (default 64). */
+  maxClients?: number;
 }
 
-type ClientLike = { send(command: unknown): Promise<unknown> };
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** aws:invokeLambdaFunction allows a function 300 s. */
+const LAMBDA_INVOKE_TIMEOUT_MS = 310_000;
+export const DEFAULT_MAX_CLIENTS = 64;
+
+type ClientLike = { send(command: unknown): Promise<unknown>; destroy?: () => void };
 type ClientCtor = new (config: Record<string, unknown>) => ClientLike;
 type CommandCtor = new (input: Record<string, unknown>) => unknown;
 
@@ -106,18 +126,43 @@ export class SdkInvoker implements Invoker {
     const creds = call.credentials ?? this.options.credentials ?? this.emulatorCredentials();
     const key = `${call.service}|${call.region}|${creds?.accessKeyId ?? 'default'}|${creds?.sessionToken ?? ''}|${this.options.endpoint ?? ''}`;
     let client = this.clients.get(key);
-    if (!client) {
-      const config: Record<string, unknown> = { region: call.region };
-      if (creds) config.credentials = creds;
-      else if (this.options.profile) config.profile = this.options.profile;
-      if (this.options.endpoint) {
-        config.endpoint = this.options.endpoint;
-        if (call.service === 's3') config.forcePathStyle = true;
-      }
-      client = new pkg.client(config);
+    if (client) {
+      // most recently used last: the first entry is the one to let go
+      this.clients.delete(key);
       this.clients.set(key, client);
+      return client;
+    }
+    const config: Record<string, unknown> = {
+      region: call.region,
+      maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      retryMode: 'standard',
+      requestHandler: {
+        requestTimeout:
+          call.service === 'lambda' ? LAMBDA_INVOKE_TIMEOUT_MS : (this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+        connectionTimeout: this.options.connectionTimeoutMs ?? 3_000,
+        throwOnRequestTimeout: true,
+      },
+    };
+    if (creds) config.credentials = creds;
+    else if (this.options.profile) config.profile = this.options.profile;
+    if (this.options.endpoint) {
+      config.endpoint = this.options.endpoint;
+      if (call.service === 's3') config.forcePathStyle = true;
+    }
+    client = new pkg.client(config);
+    this.clients.set(key, client);
+    const max = this.options.maxClients ?? DEFAULT_MAX_CLIENTS;
+    while (this.clients.size > max) {
+      const [oldest, old] = this.clients.entries().next().value as [string, ClientLike];
+      this.clients.delete(oldest);
+      old.destroy?.();
     }
     return client;
+  }
+
+  /** Clients kept (for tests). */
+  get clientCount(): number {
+    return this.clients.size;
   }
 
   /** An emulator accepts any credentials; give fixed ones when none are configured. */

@@ -107,6 +107,7 @@ export class AutomationStandIn {
   private slots = new Map<string, Slot>();
   private running = new Set<Promise<void>>();
   private idle: Array<() => void> = [];
+  private tokens = new Map<string, { parameters: string; document: string; answer: Promise<AwsOutput> }>();
 
   constructor(private readonly o: AutomationStandInOptions) {}
 
@@ -148,9 +149,35 @@ export class AutomationStandIn {
     const name = String(call.input.DocumentName ?? '');
     const token = typeof call.input.ClientToken === 'string' ? call.input.ClientToken : undefined;
     const tokenKey = token ? `${caller.account} ${call.region} ${token}` : undefined;
-    const same = tokenKey ? this.byToken.get(tokenKey) : undefined;
-    if (same) return { AutomationExecutionId: same.id };
     const parameters = startParameters(call.input);
+    if (!tokenKey) return this.startNew(call, caller, name, parameters, undefined);
+    // SSM's idempotency is atomic: the token is taken before anything else is awaited, and the
+    // same token with other parameters is refused
+    const same = this.tokens.get(tokenKey);
+    if (same) {
+      if (same.parameters !== JSON.stringify(parameters) || same.document !== name)
+        throw new AwsServiceError(
+          'IdempotentParameterMismatch',
+          'the ClientToken was used before with other parameters',
+          'ssm',
+          'StartAutomationExecution',
+        );
+      return same.answer;
+    }
+    const answer = this.startNew(call, caller, name, parameters, tokenKey);
+    this.tokens.set(tokenKey, { parameters: JSON.stringify(parameters), document: name, answer });
+    answer.catch(() => this.tokens.delete(tokenKey));
+    return answer;
+  }
+
+  private async startNew(
+    call: AwsCall,
+    caller: CallerIdentity,
+    name: string,
+    parameters: Record<string, string[]>,
+    tokenKey: string | undefined,
+  ): Promise<AwsOutput> {
+    const token = typeof call.input.ClientToken === 'string' ? call.input.ClientToken : undefined;
     const slot = this.slot(caller.account, call.region);
     if (slot.running + slot.queue.length + slot.held.length >= MAX_CONCURRENT + MAX_QUEUED)
       throw new AwsServiceError(
@@ -228,6 +255,32 @@ export class AutomationStandIn {
 
   find(id: string): StartedAutomation | undefined {
     return this.byId.get(id);
+  }
+
+  /**
+   * DescribeAutomationExecutions in the caller's account and Region, filtered as SSM filters
+   * (DocumentNamePrefix, ExecutionStatus, StartTimeAfter; other keys are refused).
+   */
+  async describe(call: AwsCall): Promise<AwsOutput> {
+    const caller = await this.o.identify(call);
+    const filters = (call.input.Filters as Array<{ Key: string; Values: string[] }> | undefined) ?? [];
+    let list = this.started.filter((s) => s.account === caller.account && s.region === call.region);
+    const status = (s: StartedAutomation): string =>
+      s.result ? s.result.record.AutomationExecutionStatus : s.error ? 'Failed' : s.endedAt ? 'Success' : 'InProgress';
+    for (const f of filters) {
+      if (f.Key === 'DocumentNamePrefix') list = list.filter((s) => f.Values.some((v) => s.document.startsWith(v)));
+      else if (f.Key === 'ExecutionStatus') list = list.filter((s) => f.Values.includes(status(s)));
+      else if (f.Key === 'StartTimeAfter') list = list.filter((s) => f.Values.every((v) => s.startedAt > Date.parse(v)));
+      else throw new AwsServiceError('InvalidFilterKey', `the stand-in does not filter by ${f.Key}`, 'ssm', 'DescribeAutomationExecutions');
+    }
+    return {
+      AutomationExecutionMetadataList: list.map((s) => ({
+        AutomationExecutionId: s.id,
+        DocumentName: s.document,
+        AutomationExecutionStatus: status(s),
+        ExecutionStartTime: new Date(s.startedAt).toISOString(),
+      })),
+    };
   }
 
   async get(call: AwsCall): Promise<AwsOutput> {

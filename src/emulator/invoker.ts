@@ -12,7 +12,7 @@ import { type CallerIdentity, SecurityHubStandIn } from './securityhub-standin';
  *   securityhub BatchUpdateFindings, CreateActionTarget, DescribeActionTargets → SecurityHubStandIn
  *   securityhub GetFindings → moto, with the Filters applied by SecurityHubStandIn (moto ignores them)
  *   securityhub BatchImportFindings → moto, through SecurityHubStandIn (which keeps its indexed copy)
- *   ssm StartAutomationExecution, GetAutomationExecution → AutomationStandIn (hubfix's local engine)
+ *   ssm StartAutomationExecution, GetAutomationExecution, DescribeAutomationExecutions → AutomationStandIn (hubfix's local engine)
  */
 
 export interface EmulatorInvokerOptions {
@@ -129,6 +129,9 @@ export class EmulatorInvoker implements Invoker {
       case 'ssm.GetAutomationExecution':
         entry.answeredBy = 'automation-standin';
         return this.automations.get(call);
+      case 'ssm.DescribeAutomationExecutions':
+        entry.answeredBy = 'automation-standin';
+        return this.automations.describe(call);
       default:
         return this.sdk.call(call);
     }

@@ -90,7 +90,11 @@ export function memberRolePolicy(account: string): Record<string, unknown> {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Effect: 'Allow', Action: ['ssm:StartAutomationExecution', 'ssm:GetAutomationExecution'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['ssm:StartAutomationExecution', 'ssm:GetAutomationExecution', 'ssm:DescribeAutomationExecutions'],
+        Resource: '*',
+      },
       {
         Effect: 'Allow',
         Action: 'iam:PassRole',

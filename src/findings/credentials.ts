@@ -1,6 +1,6 @@
 import { type AwsCredentials, AwsServiceError, type Invoker } from '../aws/invoker';
 import { PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
-import { isTransient, type Sleep, withRetry } from './retry';
+import type { Sleep } from './retry';
 
 /**
  * Member-account credentials: sts:AssumeRole through the Regional STS endpoint of the Region the
@@ -59,16 +59,13 @@ export class CredentialsCache {
   }
 
   private async assume(roleArn: string, region: string): Promise<AwsCredentials> {
-    const out = await withRetry(
-      () =>
-        this.o.invoker.call({
-          service: 'sts',
-          operation: 'AssumeRole',
-          input: { RoleArn: roleArn, RoleSessionName: this.o.sessionName ?? 'hubfix-orchestrator', DurationSeconds: DEFAULT_DURATION_S },
-          region,
-        }),
-      { sleep: this.o.sleep, random: this.o.random, retryable: isTransient },
-    );
+    // throttling and 5xx are retried by the SDK (one retry layer)
+    const out = await this.o.invoker.call({
+      service: 'sts',
+      operation: 'AssumeRole',
+      input: { RoleArn: roleArn, RoleSessionName: this.o.sessionName ?? 'hubfix-orchestrator', DurationSeconds: DEFAULT_DURATION_S },
+      region,
+    });
     const c = (out as { Credentials?: Record<string, unknown> }).Credentials;
     if (!c || typeof c.AccessKeyId !== 'string' || typeof c.SecretAccessKey !== 'string')
       throw new AwsServiceError('InvalidCredentials', `AssumeRole ${roleArn} returned no credentials`, 'sts', 'AssumeRole');

@@ -3,12 +3,12 @@ import { effectiveMode, type HubfixConfig, inEffect } from './config';
 import { resolveControl } from './control';
 import { controlParameters } from './control-parameters';
 import { extractFor } from './extract';
-import { attemptsInWindow, type HubfixMemory, lastWrite, readMemory, STATUS_NOTIFY_ONLY, STATUS_STARTED } from './fields';
+import { attemptsInWindow, CLOCK_SKEW_MS, type HubfixMemory, lastWrite, readMemory, STATUS_NOTIFY_ONLY, STATUS_STARTED } from './fields';
 import { checkIdentity, type Identity, quote } from './identity';
 import { commonParameters } from '../model/runbook';
 import { clientToken, memberRoleArn, runbookRoleArn } from './naming';
 import { findingProblem } from './schema';
-import type { AsffFinding, AsffResource, Decision, ParameterValue, ReasonCode, StartTarget, Trigger } from './types';
+import type { AsffFinding, AsffResource, Decision, ParameterValue, ReasonCode, StartReason, StartTarget, Trigger } from './types';
 
 /**
  * The decision, a pure function: for each finding `start`, `notify` or `skip`, with a reason code
@@ -26,6 +26,8 @@ export interface DecideContext {
   /** Epoch milliseconds. */
   now: number;
   trigger: Trigger;
+  /** The triggering event's id: a custom action's start is idempotent per event. */
+  eventId?: string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -53,15 +55,16 @@ function writtenByHubfix(updatedBy: string | undefined): boolean {
  * re-evaluated (UpdatedAt after our write) and Security Hub reset its workflow to NEW: it is
  * never an echo.
  */
-export function echoOf(f: AsffFinding, memory: HubfixMemory, workflow: string): string | undefined {
+export function echoOf(f: AsffFinding, memory: HubfixMemory, workflow: string, now = Number.POSITIVE_INFINITY): string | undefined {
   if (!memory.status) return undefined;
+  // memory is read against the clock: a write time after now (someone else's) is not in it
   const written = lastWrite(memory);
   const updatedAt = Date.parse(f.UpdatedAt);
   if (written !== undefined && updatedAt <= written)
     return `the event echoes hubfix's own update: UpdatedAt ${f.UpdatedAt} is not after hubfix's write at ${new Date(written).toISOString()}`;
   // a writer that leaves no time in the fields (an older finalizer): the note's own time tells
   const noteAt = f.Note?.UpdatedAt ? Date.parse(f.Note.UpdatedAt) : Number.NaN;
-  if (writtenByHubfix(f.Note?.UpdatedBy) && noteAt >= updatedAt)
+  if (writtenByHubfix(f.Note?.UpdatedBy) && noteAt >= updatedAt && noteAt <= now + CLOCK_SKEW_MS)
     return `the event echoes hubfix's own update: Workflow ${workflow}, note by ${f.Note?.UpdatedBy} at ${f.Note?.UpdatedAt}, not before UpdatedAt ${f.UpdatedAt}`;
   return undefined;
 }
@@ -92,7 +95,7 @@ function excluded(
 }
 
 type Plan =
-  | { kind: 'start'; reason: ReasonCode; dryRun: boolean }
+  | { kind: 'start'; reason: StartReason; dryRun: boolean }
   | { kind: 'notify'; reason: ReasonCode; detail: string }
   | { kind: 'skip'; reason: ReasonCode; detail: string };
 
@@ -153,10 +156,11 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   if (compliance !== 'FAILED')
     return skip(findingId, 'NOT_FAILED', compliance ? `Compliance.Status is ${compliance}` : 'the finding has no Compliance.Status', base);
 
-  const memory = readMemory(f.UserDefinedFields);
+  const memory = readMemory(f.UserDefinedFields, ctx.now);
+  const distrusted = memory.distrusted.length > 0 ? { distrusted: memory.distrusted } : {};
   if (trigger.kind === 'imported') {
-    const echo = echoOf(f, memory, workflow);
-    if (echo) return skip(findingId, 'OWN_UPDATE', echo, base);
+    const echo = echoOf(f, memory, workflow, ctx.now);
+    if (echo) return skip(findingId, 'OWN_UPDATE', echo, { ...base, ...distrusted });
     if (workflow !== 'NEW')
       return skip(findingId, 'NOT_NEW', `Workflow.Status is ${workflow}; automatic runs act only on NEW findings`, base);
   }
@@ -181,27 +185,6 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   if (next.kind === 'skip') return skip(findingId, next.reason, next.detail, located);
   if (extracted.value.elsewhere) next = { kind: 'notify', reason: 'ORGANIZATION_TRAIL', detail: extracted.value.elsewhere };
 
-  if (next.kind === 'start') {
-    const inFlightMs = config.inFlightMinutes * MINUTE_MS;
-    if (memory.status === STATUS_STARTED && memory.lastAttempt !== undefined && ctx.now - memory.lastAttempt < inFlightMs)
-      return skip(
-        findingId,
-        'IN_PROGRESS',
-        `hubfix started a run ${Math.round((ctx.now - memory.lastAttempt) / MINUTE_MS)} min ago (execution ${memory.execution ?? 'unknown'}); it is taken to be in progress for ${config.inFlightMinutes} min`,
-        located,
-      );
-    if (trigger.kind === 'imported') {
-      const windowMs = config.loopGuard.windowHours * HOUR_MS;
-      const recent = attemptsInWindow(memory, ctx.now, windowMs);
-      if (recent >= config.loopGuard.attempts) {
-        const detail = `loop guard: ${recent} automatic attempts in ${config.loopGuard.windowHours} h (at most ${config.loopGuard.attempts}); the fix keeps being undone, a person should look`;
-        if (memory.status === STATUS_NOTIFY_ONLY)
-          return skip(findingId, 'ATTEMPTS_EXHAUSTED', `${detail} (already noted on the finding)`, located);
-        next = { kind: 'notify', reason: 'ATTEMPTS_EXHAUSTED', detail };
-      }
-    }
-  }
-
   const dryRun = next.kind === 'start' ? next.dryRun : false;
   let roleArn: string;
   try {
@@ -220,6 +203,21 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
     ...extracted.value.parameters,
   };
   const attempt = memory.attempts + 1;
+  // the evaluation (or the analyst's action) that triggered the start: the same trigger handled
+  // twice starts one run, whatever the finding's fields say
+  const triggeredBy = trigger.kind === 'imported' ? `imported@${f.UpdatedAt}` : `action:${trigger.actionId}@${ctx.eventId ?? f.UpdatedAt}`;
+  // an account-level control's runs share one token per account, Region and evaluation window:
+  // findings of one account evaluated together start one run, whichever events carry them (SSM
+  // refuses the same token with other parameters: IdempotentParameterMismatch, see start.ts)
+  const window = Math.floor(Date.parse(f.UpdatedAt) / (config.inFlightMinutes * MINUTE_MS));
+  const token =
+    control.scope === 'account'
+      ? clientToken(
+          `account/${who.account}/${region}/${control.document}`,
+          trigger.kind === 'imported' ? `imported@${window}` : triggeredBy,
+          dryRun,
+        )
+      : clientToken(f.Id, triggeredBy, dryRun);
   const target: StartTarget = {
     findingId: f.Id,
     productArn: f.ProductArn,
@@ -234,7 +232,7 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
     resourceId: resource.Id,
     dryRun,
     attempt,
-    clientToken: clientToken(f.Id, attempt, dryRun),
+    clientToken: token,
     memberRoleArn: memberRoleArn(who.account, config.memberRoleName, who.partition),
     parameters,
     fields: { ...(f.UserDefinedFields ?? {}) },
@@ -242,11 +240,30 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
     guidance: control.guidance,
     title: control.title,
   };
-  if (next.kind === 'notify')
-    return { findingId, decision: 'notify', reason: next.reason, detail: next.detail, ...located, parameters, target };
+  const with_ = { ...located, parameters, target, ...distrusted };
+  if (next.kind === 'notify') return { findingId, decision: 'notify', reason: next.reason, detail: next.detail, ...with_ };
+
+  // claims the finding's fields make that would hold the start back; the start path checks them
+  // against the automation executions (which a finding update cannot write) before honouring them
+  const inFlightMs = config.inFlightMinutes * MINUTE_MS;
+  if (memory.status === STATUS_STARTED && memory.lastAttempt !== undefined && ctx.now - memory.lastAttempt < inFlightMs) {
+    const detail = `hubfix started a run ${Math.round((ctx.now - memory.lastAttempt) / MINUTE_MS)} min ago (execution ${memory.execution ?? 'unknown'}); it is taken to be in progress for ${config.inFlightMinutes} min`;
+    return { ...skip(findingId, 'IN_PROGRESS', detail, with_), claim: { kind: 'in-progress', reason: next.reason, detail } };
+  }
+  if (trigger.kind === 'imported') {
+    const windowMs = config.loopGuard.windowHours * HOUR_MS;
+    const recent = attemptsInWindow(memory, ctx.now, windowMs);
+    if (recent >= config.loopGuard.attempts) {
+      const detail = `loop guard: ${recent} automatic attempts in ${config.loopGuard.windowHours} h (at most ${config.loopGuard.attempts}); the fix keeps being undone, a person should look`;
+      const claim = { kind: 'attempts' as const, reason: next.reason, detail, limit: config.loopGuard.attempts, windowMs };
+      if (memory.status === STATUS_NOTIFY_ONLY)
+        return { ...skip(findingId, 'ATTEMPTS_EXHAUSTED', `${detail} (already noted on the finding)`, with_), claim };
+      return { findingId, decision: 'notify', reason: 'ATTEMPTS_EXHAUSTED', detail, ...with_, claim };
+    }
+  }
   const routed = extracted.value.routed ? ` (${extracted.value.routed})` : '';
   const what = `${control.document}${dryRun ? ' (dry run)' : ''} in ${who.account} ${region}, attempt ${attempt}${routed}`;
-  return { findingId, decision: 'start', reason: next.reason, detail: `start ${what}`, ...located, parameters, target };
+  return { findingId, decision: 'start', reason: next.reason, detail: `start ${what}`, ...with_ };
 }
 
 /**

@@ -50,7 +50,16 @@ export interface HubfixMemory {
   lastAttempt?: number;
   attemptTimes: number[];
   updatedAt?: number;
+  /** Fields whose time lies after now (plus the skew): written by someone else, ignored. */
+  distrusted: string[];
 }
+
+/**
+ * How far a time in hubfix's fields may lie after the reader's clock. Anyone who may call
+ * BatchUpdateFindings on the finding can write these fields; a time in the future would make
+ * every later event look like hubfix's own echo, or a run look in progress forever.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 function time(v: string | undefined): number | undefined {
   if (v === undefined || v.length > 40) return undefined;
@@ -58,24 +67,35 @@ function time(v: string | undefined): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** Reads the hubfix keys; a value that does not parse is ignored (someone else edited it). */
-export function readMemory(fields: Readonly<Record<string, string>> | undefined): HubfixMemory {
+/**
+ * Reads the hubfix keys; a value that does not parse is ignored (someone else edited it), and so
+ * is a time after `now` plus the skew (listed in `distrusted`). Without `now`, times are not
+ * checked (a reader that only displays them).
+ */
+export function readMemory(fields: Readonly<Record<string, string>> | undefined, now?: number): HubfixMemory {
   const f = fields ?? {};
+  const distrusted: string[] = [];
+  const latest = now === undefined ? Number.POSITIVE_INFINITY : now + CLOCK_SKEW_MS;
+  const trusted = (key: string, t: number | undefined): number | undefined => {
+    if (t === undefined || t <= latest) return t;
+    if (!distrusted.includes(key)) distrusted.push(key);
+    return undefined;
+  };
   const attemptsText = f[FIELD_ATTEMPTS];
   const attempts = attemptsText !== undefined && /^\d{1,6}$/.test(attemptsText) ? Number(attemptsText) : 0;
   const attemptTimes: number[] = [];
   const timesText = f[FIELD_ATTEMPT_TIMES];
   if (timesText)
-    for (const part of timesText.split(',')) {
-      const t = time(part.trim());
+    for (const part of timesText.split(',').slice(0, 100)) {
+      const t = trusted(FIELD_ATTEMPT_TIMES, time(part.trim()));
       if (t !== undefined) attemptTimes.push(t);
     }
-  const memory: HubfixMemory = { attempts, attemptTimes };
+  const memory: HubfixMemory = { attempts, attemptTimes, distrusted };
   if (f[FIELD_STATUS]) memory.status = f[FIELD_STATUS];
   if (f[FIELD_EXECUTION]) memory.execution = f[FIELD_EXECUTION];
-  const last = time(f[FIELD_LAST_ATTEMPT]);
+  const last = trusted(FIELD_LAST_ATTEMPT, time(f[FIELD_LAST_ATTEMPT]));
   if (last !== undefined) memory.lastAttempt = last;
-  const updated = time(f[FIELD_UPDATED_AT]);
+  const updated = trusted(FIELD_UPDATED_AT, time(f[FIELD_UPDATED_AT]));
   if (updated !== undefined) memory.updatedAt = updated;
   return memory;
 }

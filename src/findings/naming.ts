@@ -30,16 +30,18 @@ export function memberRoleArn(account: string, roleName: string, partition = 'aw
   return `arn:${partition}:iam::${account}:role/${roleName}`;
 }
 
-const TOKEN_NAMESPACE = 'hubfix.orchestrator.start/1';
+const TOKEN_NAMESPACE = 'hubfix.orchestrator.start/2';
 
 /**
  * The ClientToken of StartAutomationExecution: a name-based UUID (version 5 layout, SHA-1) of the
- * finding, the attempt number and whether it is a dry run. The same event handled twice derives
- * the same token, so SSM starts the automation once; the next attempt derives a new one.
+ * finding, the trigger (the evaluation it came from: `imported@<UpdatedAt>`, or the custom
+ * action's event) and whether it is a dry run. The same trigger handled twice derives the same
+ * token, so SSM starts the automation once; nothing stored on the finding (which anyone who may
+ * update it can rewrite) goes into it, so a wiped attempt count can never replay an old run.
  */
-export function clientToken(findingId: string, attempt: number, dryRun: boolean): string {
+export function clientToken(findingId: string, trigger: string, dryRun: boolean): string {
   const h = createHash('sha1')
-    .update(`${TOKEN_NAMESPACE}\n${findingId}\n${attempt}\n${dryRun ? 'dry-run' : 'run'}`)
+    .update(`${TOKEN_NAMESPACE}\n${findingId}\n${trigger}\n${dryRun ? 'dry-run' : 'run'}`)
     .digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;

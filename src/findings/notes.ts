@@ -13,22 +13,14 @@ function what(t: StartTarget): string {
   return `${t.document}${t.dryRun ? ' dry run' : ''} for ${t.control}, attempt ${t.attempt}`;
 }
 
-/** A start whose execution id is known: the entry names it. */
-export function startedNote(t: StartTarget, executionId: string, now: Date): string {
-  return composeTrail({ time: now, outcome: 'STARTED', executionId, text: `${what(t)} started by hubfix` }, t.note);
-}
-
 /**
- * A start recorded in a grouped update (one BatchUpdateFindings for many findings carries one
- * note): the execution id is not in the note; the execution carries the tag `hubfix:finding`
- * with the finding's Id, and the runbook's finalizer writes the id when the run ends.
+ * A start about to be made (recorded before StartAutomationExecution, so it can never land after
+ * the run's own outcome): the execution id is not known yet. The execution carries the tag
+ * `hubfix:finding` with the finding's Id, and the runbook's finalizer writes the id when it ends.
  */
-export function groupedStartedNote(t: StartTarget, count: number, now: Date): string {
+export function startingNote(t: StartTarget, now: Date): string {
   const head = `${isoMinute(now)} STARTED exec ${EXECUTION_PENDING}`;
-  const text = clip(
-    `${what(t)} started by hubfix with ${count - 1} other finding(s); the execution is tagged hubfix:finding=<this finding's Id>`,
-    NOTE_MAX - head.length - 2,
-  );
+  const text = clip(`${what(t)} started by hubfix; the execution is tagged hubfix:finding=<this finding's Id>`, NOTE_MAX - head.length - 2);
   let note = `${head}: ${text}`;
   for (const older of parseTrail(t.note)) {
     const next = `${note}${ENTRY_SEPARATOR}${older}`;

@@ -26,7 +26,6 @@ export interface OrchestratorDeps {
   /** Receives each log line (default: one JSON line on stdout). */
   log?: (line: Record<string, unknown>) => void;
   concurrency?: number;
-  individualUpdateLimit?: number;
 }
 
 export interface EventResult {
@@ -50,9 +49,15 @@ export function credentialsFor(deps: Pick<OrchestratorDeps, 'invoker' | 'now' | 
 export function logLine(o: FindingOutcome, eventId: string | undefined, trigger: Trigger): Record<string, unknown> {
   const d = o.decision;
   const t = d.target;
+  // a skip that rests on what the finding's fields claim is a warning: anyone who may update the
+  // finding can write them (docs/operator-guide.md, threat model)
   const problem =
     d.reason === 'MALFORMED' ||
     d.reason === 'ACCOUNT_MISMATCH' ||
+    d.reason === 'IN_PROGRESS' ||
+    d.reason === 'ATTEMPTS_EXHAUSTED' ||
+    (d.distrusted?.length ?? 0) > 0 ||
+    o.claimCheck !== undefined ||
     o.outcome === 'start-failed' ||
     /^(failed|unprocessed)/.test(o.findingUpdate ?? '');
   const line: Record<string, unknown> = {
@@ -75,6 +80,9 @@ export function logLine(o: FindingOutcome, eventId: string | undefined, trigger:
   if (o.error) line.error = o.error;
   if (o.findingUpdate) line.findingUpdate = o.findingUpdate;
   if (o.notification) line.notification = o.notification;
+  if (d.distrusted?.length) line.distrusted = `ignored, dated in the future: ${d.distrusted.join(', ')}`;
+  if (o.claimCheck) line.claimCheck = o.claimCheck;
+  if (o.retryable) line.retryable = true;
   return line;
 }
 
@@ -98,7 +106,7 @@ export async function handleFindings(
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const log = deps.log ?? jsonLog;
-  const decisions = decide(findings, { catalog: deps.catalog, config: deps.config, now: now(), trigger });
+  const decisions = decide(findings, { catalog: deps.catalog, config: deps.config, now: now(), trigger, ...(eventId ? { eventId } : {}) });
   const outcomes = await act(decisions, {
     invoker: deps.invoker,
     catalog: deps.catalog,
@@ -109,7 +117,6 @@ export async function handleFindings(
     loopGuard: deps.config.loopGuard,
     notificationTopicArn: deps.config.notificationTopicArn || undefined,
     concurrency: deps.concurrency,
-    individualUpdateLimit: deps.individualUpdateLimit,
   });
   for (const o of outcomes) log(logLine(o, eventId, trigger));
   return { ...(eventId ? { eventId } : {}), outcomes, counts: count(outcomes) };

@@ -18,18 +18,30 @@ import {
   withOurFields,
 } from './fields';
 import { runbookRoleName } from './naming';
-import { groupedStartedNote, startedNote, startFailedNote } from './notes';
-import { isThrottling, isTransient, type Sleep, withRetry } from './retry';
+import { startFailedNote, startingNote } from './notes';
+import { isTransient, type Sleep } from './retry';
 import type { Decision, ParameterValue, StartTarget } from './types';
 
 /**
- * The start path, the orchestrator's I/O: for each finding decided `start`, assume the member
- * role (cached per account and Region) and StartAutomationExecution in the resource's Region
- * with the typed parameters and a deterministic ClientToken; then record every start (and every
- * failure to start) on the findings with BatchUpdateFindings, at most 100 findings a call,
- * UnprocessedFindings retried. Findings decided `notify` get their note, workflow and the
- * notification through the finalizer's recorder (the notify-only path). One finding's failure
- * never stops the others; throttling is retried with backoff and jitter.
+ * The start path, the orchestrator's I/O. For each finding decided `start`:
+ *   1. claims the finding's fields make that would hold a start back (a run in progress, the
+ *      attempts used up) and, for account-level controls, runs of the same document already in
+ *      flight in the account, are checked against the automation executions themselves
+ *      (DescribeAutomationExecutions as the member role): a finding update cannot write those;
+ *   2. the start is recorded on the finding (STARTED, execution `pending`) BEFORE the automation
+ *      starts, so the record can never land after the finalizer's outcome and overwrite it;
+ *   3. StartAutomationExecution in the resource's Region with the ClientToken derived from the
+ *      trigger (the same trigger never starts twice);
+ *   4. a start that failed is recorded (START_FAILED) with its reason.
+ * Findings decided `notify` get their note, workflow and the notification through the
+ * finalizer's recorder (the notify-only path). One finding's failure never stops the others.
+ * Throttling, 5xx and timeouts are retried in one layer, the SDK's; what still fails for such a
+ * passing reason is marked `retryable`, and the handler fails the invocation for it.
+ *
+ * Calls per started finding: 1 BatchUpdateFindings (shared by findings with an identical update,
+ * ≤ 100 a call) + 1 StartAutomationExecution (+ AssumeRole, cached per account and Region).
+ * DescribeAutomationExecutions adds 1 only for a finding whose fields claim a run in progress or
+ * the attempts used up, and for each start of an account-level control.
  */
 
 export interface ActDeps {
@@ -44,12 +56,8 @@ export interface ActDeps {
   notificationTopicArn?: string;
   /** Starts in flight at once (default 8). */
   concurrency?: number;
-  /**
-   * Up to this many starts in one event, each finding gets its own update whose note names its
-   * execution; past it, findings share grouped updates (≤ 100 a call) to stay well inside
-   * BatchUpdateFindings' rate (10 requests/s) — the execution id then comes from the finalizer.
-   */
-  individualUpdateLimit?: number;
+  /** Receives the warning lines of claims checked (default: none). */
+  log?: (line: Record<string, unknown>) => void;
 }
 
 export type Outcome = 'started' | 'start-failed' | 'notified' | 'skipped';
@@ -64,13 +72,18 @@ export interface FindingOutcome {
   findingUpdate?: string;
   /** For notify: `published …`, `skipped: no topic`, `failed: …`. */
   notification?: string;
+  /** The start or its record failed for a reason that may pass (throttling, 5xx, timeout). */
+  retryable?: boolean;
+  /** What checking a claim against the executions found. */
+  claimCheck?: string;
 }
 
 export const BATCH_UPDATE_MAX = 100;
-export const DEFAULT_INDIVIDUAL_UPDATE_LIMIT = 10;
 const UNPROCESSED_ROUNDS = 3;
 const HOUR_MS = 3_600_000;
 const FINAL_UNPROCESSED = new Set(['FindingNotFound', 'InvalidInput', 'FindingSizeExceeded', 'AccessDenied', 'AccessDeniedException']);
+/** Statuses of an automation that has not ended. */
+const IN_FLIGHT = ['Pending', 'InProgress', 'Waiting'];
 
 /** StartAutomationExecution takes every value as a list of strings. */
 export function toStringLists(parameters: Readonly<Record<string, ParameterValue>>): Record<string, string[]> {
@@ -104,37 +117,73 @@ function describe(err: unknown): string {
   return clip(`${errorCode(err)}: ${errorMessage(err)}`, 300);
 }
 
+/** A fault that may pass: throttling, 5xx, a timeout or a broken connection. */
+export function mayPass(err: unknown): boolean {
+  if (isTransient(err)) return true;
+  const e = err as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: unknown } | undefined;
+  if (e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return hasErrorCode(err, 'TimeoutError', 'RequestTimeout', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ServiceUnavailable');
+}
+
 interface StartResult {
   executionId?: string;
   error?: string;
+  retryable?: boolean;
+  /** An account-level run for the same account and evaluation was already started for another finding. */
+  sharedRun?: boolean;
+}
+
+async function memberCredentials(t: StartTarget, deps: ActDeps): Promise<AwsCredentials> {
+  return deps.credentials.get(t.memberRoleArn, t.region);
 }
 
 async function startOne(t: StartTarget, deps: ActDeps): Promise<StartResult> {
   let credentials: AwsCredentials;
   try {
-    credentials = await deps.credentials.get(t.memberRoleArn, t.region);
+    credentials = await memberCredentials(t, deps);
   } catch (err) {
-    return { error: `AssumeRole ${t.memberRoleArn}: ${describe(err)}` };
+    return { error: `AssumeRole ${t.memberRoleArn}: ${describe(err)}`, retryable: mayPass(err) };
   }
   try {
-    const out = await withRetry(
-      () =>
-        deps.invoker.call({
-          service: 'ssm',
-          operation: 'StartAutomationExecution',
-          input: startRequest(t),
-          region: t.region,
-          account: t.account,
-          credentials,
-        }),
-      { sleep: deps.sleep, random: deps.random, retryable: isTransient },
-    );
+    const out = await deps.invoker.call({
+      service: 'ssm',
+      operation: 'StartAutomationExecution',
+      input: startRequest(t),
+      region: t.region,
+      account: t.account,
+      credentials,
+    });
     const id = (out as { AutomationExecutionId?: unknown }).AutomationExecutionId;
     if (typeof id !== 'string' || !/^[A-Za-z0-9-]{1,128}$/.test(id)) return { error: 'StartAutomationExecution returned no execution id' };
     return { executionId: id };
   } catch (err) {
-    return { error: `StartAutomationExecution: ${describe(err)}` };
+    if (t.scope === 'account' && hasErrorCode(err, 'IdempotentParameterMismatch')) return { sharedRun: true };
+    return { error: `StartAutomationExecution: ${describe(err)}`, retryable: mayPass(err) };
   }
+}
+
+/**
+ * Runs of the target's document in flight (or, with `sinceMs`, started since then) in its
+ * account and Region, as SSM reports them; at most 50 are counted. A finding update cannot
+ * write these, so they bear out or refute what the finding's fields claim.
+ */
+export async function runsOfDocument(t: StartTarget, deps: ActDeps, sinceMs?: number): Promise<number> {
+  const credentials = await memberCredentials(t, deps);
+  const filters: Array<{ Key: string; Values: string[] }> = [{ Key: 'DocumentNamePrefix', Values: [t.document] }];
+  if (sinceMs === undefined) filters.push({ Key: 'ExecutionStatus', Values: IN_FLIGHT });
+  else filters.push({ Key: 'StartTimeAfter', Values: [new Date(sinceMs).toISOString().replace(/\.\d{3}Z$/, 'Z')] });
+  const out = await deps.invoker.call({
+    service: 'ssm',
+    operation: 'DescribeAutomationExecutions',
+    input: { Filters: filters, MaxResults: 50 },
+    region: t.region,
+    account: t.account,
+    credentials,
+  });
+  const list = (out as { AutomationExecutionMetadataList?: Array<{ DocumentName?: string }> }).AutomationExecutionMetadataList ?? [];
+  return list.filter((m) => m.DocumentName === t.document).length;
 }
 
 /** One finding's BatchUpdateFindings content. */
@@ -153,34 +202,38 @@ function sortedFields(fields: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function updateFor(
-  index: number,
-  t: StartTarget,
-  r: StartResult,
-  deps: ActDeps,
-  now: number,
-  individual: boolean,
-  starts: number,
-): FindingUpdate {
-  const date = new Date(now);
-  const memory = readMemory(t.fields);
+/** The record of a start about to be made (STARTED, execution pending), written before the start. */
+function startingUpdate(index: number, t: StartTarget, deps: ActDeps, now: number): FindingUpdate {
+  const memory = readMemory(t.fields, now);
   const windowMs = deps.loopGuard.windowHours * HOUR_MS;
-  const ours: Record<string, string> = { ...attemptFields(memory, now, windowMs, deps.loopGuard.attempts + 1) };
-  let note: string;
-  if (r.executionId) {
-    ours[FIELD_STATUS] = STATUS_STARTED;
-    ours[FIELD_EXECUTION] = individual ? r.executionId : EXECUTION_PENDING;
-    note = individual ? startedNote(t, r.executionId, date) : groupedStartedNote(t, starts, date);
-  } else {
-    ours[FIELD_STATUS] = STATUS_START_FAILED;
-    note = startFailedNote(t, r.error ?? 'unknown error', date);
-  }
+  const ours: Record<string, string> = {
+    ...attemptFields(memory, now, windowMs, deps.loopGuard.attempts + 1),
+    [FIELD_STATUS]: STATUS_STARTED,
+    [FIELD_EXECUTION]: EXECUTION_PENDING,
+  };
   return {
     index,
     region: t.findingRegion,
     identifier: { Id: t.findingId, ProductArn: t.productArn },
-    note,
-    ...(r.executionId ? { workflow: 'NOTIFIED' as const } : {}),
+    note: startingNote(t, new Date(now)),
+    workflow: 'NOTIFIED',
+    fields: sortedFields(withOurFields(t.fields, ours)),
+  };
+}
+
+/** The record of a start that failed: the attempt as the starting record counted it, and why. */
+function failedUpdate(index: number, t: StartTarget, why: string, deps: ActDeps, attemptAt: number, now: number): FindingUpdate {
+  const memory = readMemory(t.fields, attemptAt);
+  const ours: Record<string, string> = {
+    ...attemptFields(memory, attemptAt, deps.loopGuard.windowHours * HOUR_MS, deps.loopGuard.attempts + 1),
+    [FIELD_STATUS]: STATUS_START_FAILED,
+    [FIELD_UPDATED_AT]: new Date(now).toISOString(),
+  };
+  return {
+    index,
+    region: t.findingRegion,
+    identifier: { Id: t.findingId, ProductArn: t.productArn },
+    note: startFailedNote(t, why, new Date(now)),
     fields: sortedFields(withOurFields(t.fields, ours)),
   };
 }
@@ -205,8 +258,13 @@ interface Unprocessed {
   ErrorMessage?: string;
 }
 
+interface WriteResult {
+  text: string;
+  retryable: boolean;
+}
+
 /** One BatchUpdateFindings for a chunk, unprocessed findings retried; result per finding index. */
-async function writeChunk(chunk: FindingUpdate[], deps: ActDeps, results: Map<number, string>): Promise<void> {
+async function writeChunk(chunk: FindingUpdate[], deps: ActDeps, results: Map<number, WriteResult>): Promise<void> {
   const first = chunk[0];
   let pending = chunk;
   for (let round = 0; pending.length > 0; round++) {
@@ -218,16 +276,9 @@ async function writeChunk(chunk: FindingUpdate[], deps: ActDeps, results: Map<nu
     };
     let out: Record<string, unknown>;
     try {
-      out = await withRetry(
-        () => deps.invoker.call({ service: 'securityhub', operation: 'BatchUpdateFindings', input, region: first.region }),
-        {
-          sleep: deps.sleep,
-          random: deps.random,
-          retryable: isTransient,
-        },
-      );
+      out = await deps.invoker.call({ service: 'securityhub', operation: 'BatchUpdateFindings', input, region: first.region });
     } catch (err) {
-      for (const u of pending) results.set(u.index, `failed: ${describe(err)}`);
+      for (const u of pending) results.set(u.index, { text: `failed: ${describe(err)}`, retryable: mayPass(err) });
       return;
     }
     const unprocessed = Array.isArray(out.UnprocessedFindings) ? (out.UnprocessedFindings as Unprocessed[]) : [];
@@ -237,26 +288,28 @@ async function writeChunk(chunk: FindingUpdate[], deps: ActDeps, results: Map<nu
     for (const u of pending) {
       const problem = failedIds.get(u.identifier.Id);
       if (!problem) {
-        results.set(u.index, 'updated');
+        results.set(u.index, { text: 'updated', retryable: false });
         continue;
       }
       const code = problem.ErrorCode ?? 'Unknown';
+      const final = FINAL_UNPROCESSED.has(code);
       const text = clip(`unprocessed: ${code}${problem.ErrorMessage ? ` (${problem.ErrorMessage})` : ''}`, 300);
-      results.set(u.index, text);
-      if (!FINAL_UNPROCESSED.has(code) && round + 1 < UNPROCESSED_ROUNDS) retry.push(u);
+      results.set(u.index, { text, retryable: !final });
+      if (!final && round + 1 < UNPROCESSED_ROUNDS) retry.push(u);
     }
     pending = retry;
     if (pending.length > 0) await deps.sleep(Math.floor((deps.random ?? Math.random)() * 200 * 2 ** round));
   }
 }
 
+async function writeAll(updates: readonly FindingUpdate[], deps: ActDeps): Promise<Map<number, WriteResult>> {
+  const written = new Map<number, WriteResult>();
+  await pool(group(updates), 4, (chunk) => writeChunk(chunk, deps, written));
+  return written;
+}
+
 function awsCallFn(deps: ActDeps, defaultRegion: string): AwsCallFn {
-  return (service, operation, input, region) =>
-    withRetry(() => deps.invoker.call({ service, operation, input, region: region ?? defaultRegion }), {
-      sleep: deps.sleep,
-      random: deps.random,
-      retryable: (err) => isThrottling(err) || hasErrorCode(err, 'InternalException'),
-    });
+  return (service, operation, input, region) => deps.invoker.call({ service, operation, input, region: region ?? defaultRegion });
 }
 
 async function notifyOne(d: Decision, t: StartTarget, deps: ActDeps): Promise<FindingOutcome> {
@@ -275,35 +328,136 @@ async function notifyOne(d: Decision, t: StartTarget, deps: ActDeps): Promise<Fi
         ...(deps.notificationTopicArn ? { topicArn: deps.notificationTopicArn } : {}),
       },
     );
-    return { decision: d, outcome: 'notified', findingUpdate: r.findingUpdate, notification: r.notification };
+    const retryable = /^failed: (Throttl|TooManyRequests|Internal|ServiceUnavailable|TimeoutError|RequestTimeout)/.test(r.findingUpdate);
+    return {
+      decision: d,
+      outcome: 'notified',
+      findingUpdate: r.findingUpdate,
+      notification: r.notification,
+      ...(retryable ? { retryable } : {}),
+    };
   } catch (err) {
-    return { decision: d, outcome: 'notified', findingUpdate: `failed: ${describe(err)}`, notification: 'skipped: the record failed' };
+    return {
+      decision: d,
+      outcome: 'notified',
+      findingUpdate: `failed: ${describe(err)}`,
+      notification: 'skipped: the record failed',
+      retryable: mayPass(err),
+    };
   }
+}
+
+function alreadyInFlight(t: StartTarget): string {
+  return `${t.control} is account-level and a run of ${t.document} is already in flight for account ${t.account} in ${t.region}; this finding passes when Security Hub evaluates the account again`;
+}
+
+/**
+ * Checks a decision's claim (and an account-level start) against the executions. Returns the
+ * decision to carry out: the claim's own when the executions bear it out (or cannot be read),
+ * a start when they refute it, and for an account-level start with a run of its document in
+ * flight, a notify saying so (the finding still gets an outcome).
+ */
+async function checkAgainstRuns(d: Decision, deps: ActDeps): Promise<{ decision: Decision; check?: string }> {
+  const t = d.target;
+  if (!t) return { decision: d };
+  const asStart = (reason: Decision['reason'], check: string): { decision: Decision; check: string } => {
+    const { claim: _claim, ...rest } = d;
+    return {
+      decision: {
+        ...rest,
+        decision: 'start',
+        reason,
+        detail: `start ${t.document}${t.dryRun ? ' (dry run)' : ''} in ${t.account} ${t.region}, attempt ${t.attempt}`,
+      },
+      check,
+    };
+  };
+  try {
+    if (d.claim?.kind === 'in-progress') {
+      const running = await runsOfDocument(t, deps);
+      if (running === 0)
+        return asStart(d.claim.reason, `the fields claim a run in progress; SSM has no run of ${t.document} in flight: claim ignored`);
+      return { decision: d, check: `SSM has ${running} run(s) of ${t.document} in flight` };
+    }
+    if (d.claim?.kind === 'attempts') {
+      const since = deps.now() - (d.claim.windowMs ?? 0);
+      const runs = await runsOfDocument(t, deps, since);
+      if (runs < (d.claim.limit ?? 0))
+        return asStart(
+          d.claim.reason,
+          `the fields claim the attempts used up; SSM started ${runs} run(s) of ${t.document} in the window: claim ignored`,
+        );
+      return { decision: d, check: `SSM started ${runs} run(s) of ${t.document} in the window` };
+    }
+    if (d.decision === 'start' && t.scope === 'account') {
+      const running = await runsOfDocument(t, deps);
+      if (running > 0)
+        return {
+          decision: { ...d, decision: 'notify', reason: 'DUPLICATE', detail: alreadyInFlight(t) },
+          check: `SSM has ${running} run(s) of ${t.document} in flight`,
+        };
+    }
+  } catch (err) {
+    // the claim stands when the executions cannot be read; the log line says so
+    return { decision: d, check: `could not check against the executions: ${describe(err)}` };
+  }
+  return { decision: d };
 }
 
 /** Carries out the decisions of one batch. Never throws for one finding's failure. */
 export async function act(decisions: readonly Decision[], deps: ActDeps): Promise<FindingOutcome[]> {
-  const outcomes: FindingOutcome[] = decisions.map((d) => ({ decision: d, outcome: 'skipped' }));
-  const startIdx = decisions.flatMap((d, i) => (d.decision === 'start' && d.target ? [i] : []));
-  const results = await pool(startIdx, deps.concurrency ?? 8, (i) => startOne(decisions[i].target as StartTarget, deps));
+  const checked = await pool(
+    [...decisions],
+    deps.concurrency ?? 8,
+    (d): Promise<{ decision: Decision; check?: string }> =>
+      d.claim || (d.decision === 'start' && d.target?.scope === 'account') ? checkAgainstRuns(d, deps) : Promise.resolve({ decision: d }),
+  );
+  const final = checked.map((c) => c.decision);
+  const outcomes: FindingOutcome[] = final.map((d, i) => ({
+    decision: d,
+    outcome: 'skipped',
+    ...(checked[i].check ? { claimCheck: checked[i].check } : {}),
+  }));
+  const startIdx = final.flatMap((d, i) => (d.decision === 'start' && d.target ? [i] : []));
 
-  const individual = startIdx.length <= (deps.individualUpdateLimit ?? DEFAULT_INDIVIDUAL_UPDATE_LIMIT);
-  const started = results.filter((r) => r.executionId).length;
-  // one write time for the batch, so identical updates stay identical and share calls
+  // 1. the record first: it can never land after the finalizer's outcome
   const writtenAt = deps.now();
-  const updates = startIdx.map((i, k) => {
+  const starting = await writeAll(
+    startIdx.map((i) => startingUpdate(i, final[i].target as StartTarget, deps, writtenAt)),
+    deps,
+  );
+  // 2. the starts; a record that failed for a passing reason holds its start back (Lambda retries the event)
+  const toStart = startIdx.filter((i) => !starting.get(i)?.retryable);
+  const results = await pool(toStart, deps.concurrency ?? 8, (i) => startOne(final[i].target as StartTarget, deps));
+  const failed: FindingUpdate[] = [];
+  const failedAt = deps.now();
+  for (const i of startIdx) {
+    const w = starting.get(i) as WriteResult;
+    const k = toStart.indexOf(i);
+    const base = { ...outcomes[i], findingUpdate: w.text };
+    if (k < 0) {
+      outcomes[i] = { ...base, outcome: 'start-failed', error: `not started: recording the start ${w.text}`, retryable: true };
+      continue;
+    }
     const r = results[k];
-    outcomes[i] = { decision: decisions[i], outcome: r.executionId ? 'started' : 'start-failed', ...r };
-    return updateFor(i, decisions[i].target as StartTarget, r, deps, writtenAt, individual, started);
-  });
-  const written = new Map<number, string>();
-  await pool(group(updates), 4, (chunk) => writeChunk(chunk, deps, written));
-  for (const [i, text] of written) outcomes[i].findingUpdate = text;
+    if (r.sharedRun) {
+      final[i] = { ...final[i], decision: 'notify', reason: 'DUPLICATE', detail: alreadyInFlight(final[i].target as StartTarget) };
+      continue;
+    }
+    outcomes[i] = { ...base, outcome: r.executionId ? 'started' : 'start-failed', ...r };
+    if (!r.executionId) failed.push(failedUpdate(i, final[i].target as StartTarget, r.error ?? 'unknown error', deps, writtenAt, failedAt));
+  }
+  // 3. starts that failed: their record says why
+  const failedWrites = await writeAll(failed, deps);
+  for (const [i, w] of failedWrites) {
+    outcomes[i].findingUpdate = w.text;
+    if (w.retryable) outcomes[i].retryable = true;
+  }
 
-  const notifyIdx = decisions.flatMap((d, i) => (d.decision === 'notify' && d.target ? [i] : []));
-  const notified = await pool(notifyIdx, 4, (i) => notifyOne(decisions[i], decisions[i].target as StartTarget, deps));
+  const notifyIdx = final.flatMap((d, i) => (d.decision === 'notify' && d.target ? [i] : []));
+  const notified = await pool(notifyIdx, 4, (i) => notifyOne(final[i], final[i].target as StartTarget, deps));
   notifyIdx.forEach((i, k) => {
-    outcomes[i] = notified[k];
+    outcomes[i] = { ...notified[k], ...(outcomes[i].claimCheck ? { claimCheck: outcomes[i].claimCheck } : {}) };
   });
   return outcomes;
 }
@@ -319,15 +473,20 @@ export const START_PATH_ORCHESTRATOR_PERMISSIONS: readonly PrincipalPermission[]
  * documents, passing only their runbook roles, and only to SSM.
  */
 export function startPathMemberPermissions(documents: readonly string[]): PrincipalPermission[] {
-  return documents.flatMap((document) => [
-    {
-      action: 'ssm:StartAutomationExecution',
-      resource: arnPattern('ssm', '*', PLACEHOLDERS.account, `automation-definition/${document}:*`),
-    },
-    {
-      action: 'iam:PassRole',
-      resource: arnPattern('iam', '', PLACEHOLDERS.account, `role/${runbookRoleName(document)}`),
-      condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
-    },
-  ]);
+  // checking a finding's claims (and account-level starts) against the runs: no resource-level permission
+  const runs: PrincipalPermission = { action: 'ssm:DescribeAutomationExecutions', resource: '*' };
+  return [
+    runs,
+    ...documents.flatMap((document) => [
+      {
+        action: 'ssm:StartAutomationExecution',
+        resource: arnPattern('ssm', '*', PLACEHOLDERS.account, `automation-definition/${document}:*`),
+      },
+      {
+        action: 'iam:PassRole',
+        resource: arnPattern('iam', '', PLACEHOLDERS.account, `role/${runbookRoleName(document)}`),
+        condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+      },
+    ]),
+  ];
 }

@@ -87,8 +87,16 @@ export interface Decision {
   account?: string;
   region?: string;
   parameters?: Record<string, ParameterValue>;
-  /** Present for `start` and `notify`. */
+  /** Present for `start` and `notify` (and for a skip that rests on a claim, to check it). */
   target?: StartTarget;
+  /**
+   * The skip or notify rests on what the finding's fields claim (a run in progress, the attempts
+   * used up), which anyone who may update the finding can write: the start path checks the claim
+   * against the automation executions before honouring it, and starts when they refute it.
+   */
+  claim?: { kind: 'in-progress' | 'attempts'; reason: StartReason; detail: string; limit?: number; windowMs?: number };
+  /** hubfix fields ignored because their times lie in the future (someone else wrote them). */
+  distrusted?: string[];
 }
 
 /** The ASFF fields the orchestrator reads (after schema validation). */

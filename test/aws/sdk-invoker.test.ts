@@ -1,5 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import * as sinon from 'sinon';
 import type { AwsServiceError } from '../../src/aws/invoker';
@@ -80,7 +82,17 @@ describe('SdkInvoker', () => {
       ok: true,
     });
     expect(configs).to.deep.equal([
-      { pkg: '@aws-sdk/client-s3', region: 'eu-west-1', credentials: creds, endpoint: 'http://127.0.0.1:5000', forcePathStyle: true },
+      {
+        pkg: '@aws-sdk/client-s3',
+        region: 'eu-west-1',
+        credentials: creds,
+        endpoint: 'http://127.0.0.1:5000',
+        forcePathStyle: true,
+        // every request times out, and the SDK's standard retry is the one retry layer
+        maxAttempts: 3,
+        retryMode: 'standard',
+        requestHandler: { connectionTimeout: 3000, requestTimeout: 10000, throwOnRequestTimeout: true },
+      },
     ]);
   });
 
@@ -129,6 +141,72 @@ describe('SdkInvoker', () => {
     expect(toJsonShape({ b: new Uint8Array([104, 105]), u: undefined, l: [new Date(0)] })).to.deep.equal({
       b: 'aGk=',
       l: ['1970-01-01T00:00:00.000Z'],
+    });
+  });
+
+  it('keeps a bounded number of clients: 2,000 credential rotations keep at most 64', async () => {
+    sinon.stub(IAMClient.prototype, 'send').resolves({} as never);
+    const inv = new SdkInvoker();
+    for (let n = 0; n < 2000; n++)
+      await inv.call({
+        service: 'iam',
+        operation: 'GetUser',
+        input: {},
+        region: 'us-east-1',
+        credentials: { accessKeyId: `k${n}`, secretAccessKey: 's' },
+      });
+    expect(inv.clientCount).to.equal(64);
+  });
+
+  describe('faults, against a local HTTP server', () => {
+    let server: Server;
+    let requests = 0;
+    let answer: 'throttle' | 'hang' = 'throttle';
+    before(async () => {
+      server = createServer((req, res) => {
+        requests++;
+        req.resume();
+        if (answer === 'hang') return; // never answers
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    });
+    after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const endpoint = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const call = (inv: SdkInvoker) =>
+      rejection(
+        inv.call({ service: 'ssm', operation: 'GetAutomationExecution', input: { AutomationExecutionId: 'x' }, region: 'us-east-1' }),
+      );
+
+    it('throttling is retried in one layer, the SDK standard retry: 3 requests per throttled call', async function () {
+      this.timeout(20_000);
+      requests = 0;
+      answer = 'throttle';
+      const err = await call(new SdkInvoker({ endpoint: endpoint(), credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }));
+      expect(err.name).to.equal('ThrottlingException');
+      expect(requests).to.equal(3);
+    });
+
+    it('a hung request times out (and is retried by the same layer) instead of holding the caller', async function () {
+      this.timeout(20_000);
+      requests = 0;
+      answer = 'hang';
+      const t0 = Date.now();
+      const err = await call(
+        new SdkInvoker({
+          endpoint: endpoint(),
+          credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+          requestTimeoutMs: 200,
+          maxAttempts: 2,
+        }),
+      );
+      expect(err.name).to.match(/TimeoutError/);
+      expect(requests).to.equal(2);
+      expect(Date.now() - t0).to.be.below(5_000);
     });
   });
 });

@@ -433,14 +433,50 @@ describe("decide: the echo of hubfix's own update", () => {
     f.Note.UpdatedBy = 'Hubfix-Test-PasswordPolicy';
     f.Note.UpdatedAt = '2024-06-01T12:10:00Z';
     f.UserDefinedFields['hubfix:status'] = 'SUCCEEDED';
-    expectReason(one(f), 'OWN_UPDATE', 'skip');
+    expectReason(one(f, { now: Date.parse('2024-06-01T12:11:00Z') }), 'OWN_UPDATE', 'skip');
+  });
+
+  it('forgery: a hubfix:updatedAt in the future is ignored, so a re-evaluated finding is not taken as our echo', () => {
+    const f = findingOf('imported-refailed.json');
+    f.UserDefinedFields['hubfix:updatedAt'] = '2099-01-01T00:00:00Z';
+    f.UserDefinedFields['hubfix:lastAttempt'] = '2099-01-01T00:00:00Z';
+    const d = one(f);
+    expectReason(d, 'MODE_DRY_RUN', 'start');
+    expect(d.distrusted).to.deep.equal(['hubfix:lastAttempt', 'hubfix:updatedAt']);
+  });
+
+  it("forgery: a note by 'hubfix' dated in the future does not make an event an echo", () => {
+    const f = findingOf('imported-refailed.json');
+    f.Note = { Text: 'x', UpdatedBy: 'hubfix', UpdatedAt: '2099-01-01T00:00:00Z' };
+    f.UserDefinedFields = { 'hubfix:status': 'SUCCEEDED' };
+    expectReason(one(f), 'MODE_DRY_RUN', 'start');
+  });
+
+  it('forgery: attempt times in the future do not trip the loop guard', () => {
+    const f = findingOf('imported-refailed.json');
+    f.UserDefinedFields['hubfix:attemptTimes'] = Array(9).fill('2099-01-01T00:00:00Z').join(',');
+    f.UserDefinedFields['hubfix:lastAttempt'] = '2099-01-01T00:00:00Z';
+    expectReason(one(f), 'MODE_DRY_RUN', 'start');
+  });
+
+  it('forgery: an in-progress start claimed by the fields is a claim the start path checks, even for a custom action', () => {
+    const f = findingOf('imported-refailed.json');
+    Object.assign(f.UserDefinedFields, { 'hubfix:status': 'STARTED', 'hubfix:lastAttempt': new Date(NOW - 60_000).toISOString() });
+    const d = one(f, { trigger: { kind: 'custom-action', actionId: 'HubfixRemediate' } });
+    expectReason(d, 'IN_PROGRESS', 'skip');
+    expect(d.claim).to.include({ kind: 'in-progress', reason: 'ACTION_REMEDIATE' });
+    expect(d.target?.document).to.be.a('string');
   });
 
   it('a genuinely re-failed finding (workflow reset to NEW, UpdatedAt after our write) is not an echo: attempt 2 starts', () => {
     const d = one(findingOf('imported-refailed.json'));
     expectReason(d, 'MODE_DRY_RUN', 'start');
     expect(d.target?.attempt).to.equal(2);
-    expect(d.target?.clientToken).to.equal(clientToken(d.findingId, 2, true));
+    // an account-level control: one token per account, Region and evaluation window (60 min)
+    const window = Math.floor(Date.parse(findingOf('imported-refailed.json').UpdatedAt) / 3_600_000);
+    expect(d.target?.clientToken).to.equal(
+      clientToken('account/111122223333/us-east-1/Hubfix-Test-PasswordPolicy', `imported@${window}`, true),
+    );
   });
 
   it('a later re-evaluation of a finding hubfix NOTIFIED (still FAILED, so still NOTIFIED) is NOT_NEW, not an echo', () => {

@@ -98,12 +98,12 @@ describe('naming', () => {
     expect(memberRoleArn('111122223333', 'hubfix-member')).to.equal('arn:aws:iam::111122223333:role/hubfix-member');
   });
 
-  it('the ClientToken is a UUID fixed by finding, attempt and dry run', () => {
-    const a = clientToken('arn:f', 1, false);
+  it('the ClientToken is a UUID fixed by finding, triggering evaluation and dry run', () => {
+    const a = clientToken('arn:f', 'imported@2024-06-01T00:00:00Z', false);
     expect(a).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(clientToken('arn:f', 1, false)).to.equal(a);
-    expect(clientToken('arn:f', 2, false)).to.not.equal(a);
-    expect(clientToken('arn:f', 1, true)).to.not.equal(a);
-    expect(clientToken('arn:g', 1, false)).to.not.equal(a);
+    expect(clientToken('arn:f', 'imported@2024-06-01T00:00:00Z', false)).to.equal(a);
+    expect(clientToken('arn:f', 'imported@2024-06-02T00:00:00Z', false)).to.not.equal(a);
+    expect(clientToken('arn:f', 'imported@2024-06-01T00:00:00Z', true)).to.not.equal(a);
+    expect(clientToken('arn:g', 'imported@2024-06-01T00:00:00Z', false)).to.not.equal(a);
   });
 });

@@ -20,10 +20,12 @@ export interface FakeAws {
   /** Ids BatchUpdateFindings reports unprocessed on its next answers. */
   unprocessed: Array<{ id: string; code: string; times: number }>;
   findings: unknown[];
+  /** What DescribeAutomationExecutions lists (the executions SSM knows besides `started`). */
+  runs: Array<{ DocumentName: string; AutomationExecutionStatus: string }>;
 }
 
 export function fakeAws(): FakeAws {
-  const fake: Partial<FakeAws> = { executions: new Map(), started: [], unprocessed: [], findings: [] };
+  const fake: Partial<FakeAws> = { executions: new Map(), started: [], unprocessed: [], findings: [], runs: [] };
   let n = 0;
   const stub = sinon.stub<[AwsCall], Promise<AwsOutput>>().callsFake(async (call: AwsCall) => {
     n++;
@@ -45,6 +47,9 @@ export function fakeAws(): FakeAws {
       case 'ssm.StartAutomationExecution': {
         const token = String(call.input.ClientToken);
         let id = fake.executions?.get(token);
+        const earlier = fake.started?.find((st) => st.call.input.ClientToken === token);
+        if (earlier && JSON.stringify(earlier.call.input.Parameters) !== JSON.stringify(call.input.Parameters))
+          throw new AwsServiceError('IdempotentParameterMismatch', 'the token was used with other parameters');
         if (!id) {
           id = `exec-${String(fake.executions?.size ?? 0).padStart(4, '0')}-0000-4000-8000-000000000000`;
           fake.executions?.set(token, id);
@@ -65,6 +70,8 @@ export function fakeAws(): FakeAws {
           UnprocessedFindings: unprocessed,
         };
       }
+      case 'ssm.DescribeAutomationExecutions':
+        return { AutomationExecutionMetadataList: fake.runs ?? [] };
       case 'securityhub.GetFindings':
         return { Findings: fake.findings ?? [] };
       case 'sns.Publish':

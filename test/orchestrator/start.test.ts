@@ -3,8 +3,9 @@ import * as sinon from 'sinon';
 import { AwsServiceError } from '../../src/aws/invoker';
 import { defaultConfig, type HubfixConfig, parseConfig } from '../../src/findings/config';
 import { handleEvent, type OrchestratorDeps } from '../../src/findings/orchestrate';
+import { failForPassingFaults } from '../../orchestrator/handler';
 import { notificationProblems } from '../../src/notify/schema';
-import { type AnyJson, customActionEvent, fixture, importedEvent, NOW, sgFinding, testCatalog } from '../findings/helpers';
+import { type AnyJson, customActionEvent, findingOf, fixture, importedEvent, NOW, sgFinding, testCatalog } from '../findings/helpers';
 import { type FakeAws, fakeAws } from './fake-aws';
 
 function depsFor(
@@ -85,16 +86,15 @@ describe('orchestrator: start path', () => {
     expect(update.credentials).to.equal(undefined);
     expect(update.input.FindingIdentifiers).to.deep.equal([{ Id: f.Id, ProductArn: f.ProductArn }]);
     expect(update.input.Workflow).to.deep.equal({ Status: 'NOTIFIED' });
-    const execution = r.outcomes[0].executionId as string;
     expect((update.input.Note as { Text: string }).Text)
-      .to.contain(`exec ${execution}`)
+      .to.contain('exec pending')
       .and.contain('Hubfix-Test-SecurityGroup');
     expect((update.input.Note as { UpdatedBy: string }).UpdatedBy).to.equal('hubfix');
     expect(update.input.UserDefinedFields).to.deep.equal({
       team: 'payments',
       'hubfix:attemptTimes': '2024-06-01T12:01:00.000Z',
       'hubfix:attempts': '1',
-      'hubfix:execution': execution,
+      'hubfix:execution': 'pending',
       'hubfix:lastAttempt': '2024-06-01T12:01:00.000Z',
       'hubfix:status': 'STARTED',
       'hubfix:updatedAt': '2024-06-01T12:01:00.000Z',
@@ -150,7 +150,7 @@ describe('orchestrator: start path', () => {
     expect(mixed.calls('sts', 'AssumeRole').map((c) => c.region)).to.deep.equal(['us-east-1', 'eu-west-1']);
   });
 
-  it('a large batch is recorded in grouped updates of at most 100 findings; a small one per finding, naming each execution', async () => {
+  it('every start is recorded before it is made, so the record can never overwrite the outcome; identical records share calls', async () => {
     const fake = fakeAws();
     await handleEvent(customActionEvent(sgFindings(150, 5)), depsFor(fake));
     const updates = fake.calls('securityhub', 'BatchUpdateFindings');
@@ -161,12 +161,10 @@ describe('orchestrator: start path', () => {
     expect((updates[0].input.UserDefinedFields as Record<string, string>)['hubfix:execution']).to.equal('pending');
 
     const small = fakeAws();
-    const r = await handleEvent(customActionEvent(sgFindings(3, 3)), depsFor(small));
-    const perFinding = small.calls('securityhub', 'BatchUpdateFindings');
-    expect(perFinding).to.have.length(3);
-    perFinding.forEach((u, i) => {
-      expect((u.input.Note as { Text: string }).Text).to.contain(`exec ${r.outcomes[i].executionId}`);
-    });
+    await handleEvent(customActionEvent(sgFindings(3, 3)), depsFor(small));
+    const order = small.stub.getCalls().map((c) => c.args[0].operation);
+    expect(order.indexOf('BatchUpdateFindings')).to.be.lessThan(order.indexOf('StartAutomationExecution'));
+    expect(order.filter((o) => o === 'BatchUpdateFindings')).to.have.length(1);
   });
 
   it('a clock that moves during the batch does not split the grouped update (one write time per batch)', async () => {
@@ -186,32 +184,36 @@ describe('orchestrator: start path', () => {
     const deps = depsFor(fake);
     const r = await handleEvent(customActionEvent(findings), deps);
     const updates = fake.calls('securityhub', 'BatchUpdateFindings');
-    expect(updates).to.have.length(3);
-    expect(updates[2].input.FindingIdentifiers).to.deep.equal([{ Id: findings[0].Id, ProductArn: findings[0].ProductArn }]);
+    expect(updates).to.have.length(2);
+    expect(updates[1].input.FindingIdentifiers).to.deep.equal([{ Id: findings[0].Id, ProductArn: findings[0].ProductArn }]);
     expect(r.outcomes[0].findingUpdate).to.equal('updated');
     expect(r.outcomes[1].findingUpdate).to.match(/^unprocessed: FindingNotFound/);
     expect(deps.lines[1].level).to.equal('warn');
   });
 
-  it('throttling is retried with exponential backoff and jitter through the injected sleep', async () => {
+  it("throttling is retried in one layer (the SDK's), not again here: the finding fails the invocation for Lambda to retry", async () => {
     const fake = fakeAws();
     fake.fail = (call) =>
-      call.operation === 'StartAutomationExecution' && fake.calls('ssm', 'StartAutomationExecution').length <= 2
-        ? new AwsServiceError('ThrottlingException', 'Rate exceeded')
-        : undefined;
+      call.operation === 'StartAutomationExecution' ? new AwsServiceError('ThrottlingException', 'Rate exceeded') : undefined;
     const deps = depsFor(fake);
     const r = await handleEvent(customActionEvent([sgFinding()]), deps);
-    expect(r.outcomes[0].outcome).to.equal('started');
-    expect(fake.calls('ssm', 'StartAutomationExecution')).to.have.length(3);
-    expect(deps.sleep.getCalls().map((c) => c.args[0])).to.deep.equal([100, 200]);
-    const jitter = depsFor(fakeAws(), { random: () => 0.25 });
-    const slow = fakeAws();
-    slow.fail = (call) =>
-      call.operation === 'BatchUpdateFindings' && slow.calls('securityhub', 'BatchUpdateFindings').length === 1
-        ? new AwsServiceError('TooManyRequestsException', 'slow down')
-        : undefined;
-    await handleEvent(customActionEvent([sgFinding()]), { ...jitter, invoker: slow.invoker });
-    expect(jitter.sleep.getCalls().map((c) => c.args[0])).to.deep.equal([25]);
+    expect(fake.calls('ssm', 'StartAutomationExecution')).to.have.length(1);
+    expect(r.outcomes[0]).to.include({ outcome: 'start-failed', retryable: true });
+    expect(() => failForPassingFaults(r)).to.throw(/1 finding\(s\) failed for reasons that may pass/);
+    const denied = fakeAws();
+    denied.fail = (call) =>
+      call.operation === 'StartAutomationExecution' ? new AwsServiceError('AccessDeniedException', 'no') : undefined;
+    const d = await handleEvent(customActionEvent([sgFinding()]), depsFor(denied));
+    expect(d.outcomes[0].retryable).to.not.equal(true);
+    expect(() => failForPassingFaults(d)).not.to.throw();
+  });
+
+  it('a record that fails for a passing reason holds its start back (the retried event starts it, once)', async () => {
+    const fake = fakeAws();
+    fake.fail = (call) => (call.operation === 'BatchUpdateFindings' ? new AwsServiceError('InternalServerError', 'oops') : undefined);
+    const r = await handleEvent(customActionEvent([sgFinding()]), depsFor(fake));
+    expect(fake.calls('ssm', 'StartAutomationExecution')).to.have.length(0);
+    expect(r.outcomes[0]).to.include({ outcome: 'start-failed', retryable: true });
   });
 
   it("one account's failure never blocks the others: its findings get a note saying why, a warn log line, and one AssumeRole", async () => {
@@ -346,5 +348,93 @@ describe('orchestrator: handleEvent logging', () => {
       'sg-0abc1234de',
     ]);
     expect(deps.lines.filter((l) => l.reason === 'MALFORMED' && l.level === 'warn')).to.have.length(6);
+  });
+});
+
+describe('orchestrator: what the finding claims is checked against the executions', () => {
+  function claimingInProgress(): AnyJson {
+    const f = sgFinding();
+    f.UserDefinedFields = {
+      'hubfix:status': 'STARTED',
+      'hubfix:execution': 'made-up',
+      'hubfix:lastAttempt': new Date(NOW - 60_000).toISOString(),
+    };
+    return f;
+  }
+
+  it("a forged in-progress start does not block an analyst's custom action: SSM has no run in flight, so it starts (warn line)", async () => {
+    const fake = fakeAws();
+    const deps = depsFor(fake);
+    const r = await handleEvent(customActionEvent([claimingInProgress()]), deps);
+    expect(r.outcomes[0]).to.include({ outcome: 'started' });
+    const [describeCall] = fake.calls('ssm', 'DescribeAutomationExecutions');
+    expect(describeCall.input.Filters).to.deep.include({ Key: 'DocumentNamePrefix', Values: ['Hubfix-Test-SecurityGroup'] });
+    expect(deps.lines[0]).to.include({ level: 'warn', findingId: r.outcomes[0].decision.findingId });
+    expect(String(deps.lines[0].claimCheck)).to.match(/claim ignored/);
+  });
+
+  it('a run really in flight holds the start back, logged at warning level with the finding id', async () => {
+    const fake = fakeAws();
+    fake.runs.push({ DocumentName: 'Hubfix-Test-SecurityGroup', AutomationExecutionStatus: 'InProgress' });
+    const deps = depsFor(fake);
+    const r = await handleEvent(customActionEvent([claimingInProgress()]), deps);
+    expect(r.outcomes[0]).to.include({ outcome: 'skipped' });
+    expect(r.outcomes[0].decision.reason).to.equal('IN_PROGRESS');
+    expect(fake.calls('ssm', 'StartAutomationExecution')).to.have.length(0);
+    expect(deps.lines[0]).to.include({ level: 'warn', reason: 'IN_PROGRESS', findingId: r.outcomes[0].decision.findingId });
+  });
+
+  it('attempts claimed used up, but SSM started fewer runs in the window: the loop guard claim is ignored', async () => {
+    const fake = fakeAws();
+    const f = sgFinding();
+    const times = Array.from({ length: 5 }, (_, i) => new Date(NOW - (i + 1) * 60_000).toISOString());
+    f.UserDefinedFields = { 'hubfix:status': 'SUCCEEDED', 'hubfix:attempts': '5', 'hubfix:attemptTimes': times.join(',') };
+    const cfg = parseConfig({ mode: { controls: { 'EC2.13': 'auto' } } });
+    const r = await handleEvent(importedEvent([f]), depsFor(fake, { config: cfg }));
+    expect(r.outcomes[0]).to.include({ outcome: 'started' });
+    expect(fake.calls('ssm', 'DescribeAutomationExecutions')[0].input.Filters).to.deep.include({
+      Key: 'StartTimeAfter',
+      Values: [new Date(NOW - 24 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')],
+    });
+  });
+
+  it('an account-level control starts at most one run per account while one is in flight, across events', async () => {
+    const fake = fakeAws();
+    const f = findingOf('imported-refailed.json');
+    f.UserDefinedFields = {};
+    fake.runs.push({ DocumentName: 'Hubfix-Test-PasswordPolicy', AutomationExecutionStatus: 'InProgress' });
+    const r = await handleEvent(importedEvent([f]), depsFor(fake));
+    expect(fake.calls('ssm', 'StartAutomationExecution')).to.have.length(0);
+    expect(r.outcomes[0]).to.include({ outcome: 'notified' });
+    expect(r.outcomes[0].decision.reason).to.equal('DUPLICATE');
+    const [update] = fake.calls('securityhub', 'BatchUpdateFindings');
+    expect((update.input.Note as { Text: string }).Text).to.contain('already in flight');
+  });
+
+  it('findings of one account evaluated together start one account-level run, even from concurrent events', async () => {
+    const fake = fakeAws();
+    const a = findingOf('imported-refailed.json');
+    a.UserDefinedFields = {};
+    const b = JSON.parse(JSON.stringify(a));
+    b.Id = a.Id.replace('IAM.15', 'IAM.7');
+    b.GeneratorId = 'security-control/IAM.7';
+    b.Compliance.SecurityControlId = 'IAM.7';
+    const [ra, rb] = await Promise.all([handleEvent(importedEvent([a]), depsFor(fake)), handleEvent(importedEvent([b]), depsFor(fake))]);
+    expect(fake.started).to.have.length(1);
+    const outcomes = [ra.outcomes[0], rb.outcomes[0]].map((o) => `${o.outcome} ${o.decision.reason}`).sort();
+    expect(outcomes).to.deep.equal(['notified DUPLICATE', 'started MODE_DRY_RUN']);
+  });
+
+  it('a wiped attempt count cannot replay a run: the same evaluation derives the same ClientToken and starts once', async () => {
+    const fake = fakeAws();
+    const f = findingOf('imported-refailed.json');
+    const cfg = parseConfig({ mode: { controls: { 'IAM.15': 'auto' } } });
+    await handleEvent(importedEvent([f]), depsFor(fake, { config: cfg }));
+    f.UserDefinedFields = {};
+    await handleEvent(importedEvent([f]), depsFor(fake, { config: cfg }));
+    const tokens = fake.calls('ssm', 'StartAutomationExecution').map((c) => c.input.ClientToken);
+    expect(tokens).to.have.length(2);
+    expect(tokens[0]).to.equal(tokens[1]);
+    expect(fake.started).to.have.length(1);
   });
 });

@@ -38,7 +38,7 @@ describe('hubfix simulate', () => {
     ]);
     const resolved = r.findingUpdates[1].request as unknown as Req;
     expect(resolved.Note.Text).to.match(/^2024-05-01T12:01Z SUCCEEDED exec \S+: verified; changed: MinimumPasswordLength 8 → 14/);
-    expect(resolved.Note.Text).to.match(/ \|\| 2024-05-01T12:01Z STARTED exec 00000000-0000-4000-8000-000000000001: /);
+    expect(resolved.Note.Text).to.match(/ \|\| 2024-05-01T12:01Z STARTED exec pending: /);
     expect(resolved.Note.Text.length).to.be.at.most(512);
     expect(resolved.UserDefinedFields).to.include({ 'hubfix:status': 'SUCCEEDED', 'hubfix:attempts': '1' });
 
