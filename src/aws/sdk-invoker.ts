@@ -10,9 +10,10 @@ import { serviceInfo } from './services';
  * Outputs lose `$metadata` and carry dates as ISO 8601 strings and blobs as text (Lambda
  * payloads) or base64, as a JSON answer would.
  *
- * Faults: every request has a timeout (a hung connection fails instead of holding the Lambda),
- * and the SDK's standard retry (throttling, 5xx, timeouts; backoff with jitter) is hubfix's one
- * retry layer: callers above do not retry these again.
+ * Faults: every call has a deadline (a hung connection fails as TimeoutError instead of holding
+ * the Lambda), and the SDK's standard retry (throttling, 5xx; backoff with jitter) is hubfix's one
+ * retry layer: callers above do not retry these again. What still fails for a passing reason is
+ * retried by what runs the caller (Lambda's asynchronous retry, the step's maxAttempts).
  */
 
 export interface SdkInvokerOptions {
@@ -26,21 +27,19 @@ export interface SdkInvokerOptions {
   load?: (pkg: string) => Record<string, unknown>;
   /** Tries per call, the first included, by the SDK's standard retry (default 3). */
   maxAttempts?: number;
-  /** Milliseconds a request may wait for the answer (default 10 s; Lambda Invoke: 310 s). */
+  /** Milliseconds a call may take, the SDK's retries included (default 30 s; Lambda Invoke: 310 s). */
   requestTimeoutMs?: number;
-  /** Milliseconds to connect (default 3 s). */
-  connectionTimeoutMs?: number;
   /** Clients kept at most (default 64). */
   maxClients?: number;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** aws:invokeLambdaFunction allows a function 300 s. */
 const LAMBDA_INVOKE_TIMEOUT_MS = 310_000;
 export const DEFAULT_MAX_CLIENTS = 64;
 
-type ClientLike = { send(command: unknown): Promise<unknown>; destroy?: () => void };
+type ClientLike = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>; destroy?: () => void };
 type ClientCtor = new (config: Record<string, unknown>) => ClientLike;
 type CommandCtor = new (input: Record<string, unknown>) => unknown;
 
@@ -98,7 +97,26 @@ export class SdkInvoker implements Invoker {
       );
     const client = this.client(pkg, call);
     const input = call.service === 'lambda' && call.operation === 'Invoke' ? lambdaInput(call.input) : call.input;
-    const raw = (await client.send(new Command(input))) as Record<string, unknown>;
+    // the call's own deadline (every attempt the SDK makes included): a hung connection fails
+    // the call instead of holding the Lambda until it times out
+    const ms = call.service === 'lambda' ? LAMBDA_INVOKE_TIMEOUT_MS : (this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), ms);
+    let raw: Record<string, unknown>;
+    try {
+      raw = (await client.send(new Command(input), { abortSignal: deadline.signal })) as Record<string, unknown>;
+    } catch (err) {
+      if (deadline.signal.aborted)
+        throw new AwsServiceError(
+          'TimeoutError',
+          `${call.service} ${call.operation}: no answer within ${ms} ms`,
+          call.service,
+          call.operation,
+        );
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     if (call.service === 'lambda' && call.operation === 'Invoke' && raw.Payload instanceof Uint8Array) {
       return { ...(toJsonShape({ ...raw, Payload: undefined }) as AwsOutput), Payload: utf8(raw.Payload) };
     }
@@ -136,12 +154,6 @@ export class SdkInvoker implements Invoker {
       region: call.region,
       maxAttempts: this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       retryMode: 'standard',
-      requestHandler: {
-        requestTimeout:
-          call.service === 'lambda' ? LAMBDA_INVOKE_TIMEOUT_MS : (this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
-        connectionTimeout: this.options.connectionTimeoutMs ?? 3_000,
-        throwOnRequestTimeout: true,
-      },
     };
     if (creds) config.credentials = creds;
     else if (this.options.profile) config.profile = this.options.profile;

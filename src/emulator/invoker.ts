@@ -1,6 +1,7 @@
 import type { AwsCall, AwsCredentials, AwsOutput, Invoker } from '../aws/invoker';
 import type { PolicyDocument } from '../aws/policy-check';
-import { SdkInvoker } from '../aws/sdk-invoker';
+import { SdkInvoker, type SdkInvokerOptions } from '../aws/sdk-invoker';
+import { type FaultCounts, type FaultRates, withStandInFaults } from './fault-proxy';
 import type { Clock } from '../engine';
 import type { AnyHandler } from '../model/handlers';
 import { AutomationStandIn } from './automation-standin';
@@ -36,6 +37,17 @@ export interface CallLogEntry {
 /** The role the Security Hub stand-in acts through when it writes a copy of a finding, as the service would. */
 export const SECURITY_HUB_SERVICE_ROLE = 'aws-service-role/securityhub.amazonaws.com/AWSServiceRoleForSecurityHub';
 
+const EMULATOR_REQUEST_TIMEOUT_MS = 120_000;
+
+/** The calls hubfix makes that the stand-ins answer in-process (no HTTP): faults are injected here. */
+const STAND_IN_CALLS = new Set([
+  'securityhub.BatchUpdateFindings',
+  'securityhub.GetFindings',
+  'ssm.StartAutomationExecution',
+  'ssm.GetAutomationExecution',
+  'ssm.DescribeAutomationExecutions',
+]);
+
 export class EmulatorInvoker implements Invoker {
   readonly sdk: SdkInvoker;
   readonly securityHub: SecurityHubStandIn;
@@ -43,9 +55,20 @@ export class EmulatorInvoker implements Invoker {
   readonly log: CallLogEntry[] = [];
   private identities = new Map<string, CallerIdentity>();
   private serviceCreds = new Map<string, AwsCredentials>();
+  /** Where the calls moto answers go: the emulator, or a fault proxy in front of it. */
+  private route: SdkInvoker;
+  /** Faults for the calls the stand-ins answer (set by the fault-injection suite). */
+  faults?: { rates: FaultRates; attempts: number; counts: FaultCounts };
 
   constructor(readonly options: EmulatorInvokerOptions) {
-    this.sdk = new SdkInvoker({ endpoint: options.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    // moto answers some calls slowly (SNS Publish delivers to every subscriber before it answers):
+    // a longer timeout than AWS needs, so a slow answer is not retried into a second delivery
+    this.sdk = new SdkInvoker({
+      endpoint: options.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      requestTimeoutMs: EMULATOR_REQUEST_TIMEOUT_MS,
+    });
+    this.route = this.sdk;
     const identify = (call: AwsCall) => this.identify(call);
     this.securityHub = new SecurityHubStandIn({
       sdk: this.sdk,
@@ -97,7 +120,24 @@ export class EmulatorInvoker implements Invoker {
     return c;
   }
 
+  /** Send the calls moto answers through another endpoint (a fault proxy), with these SDK options. */
+  routeThrough(endpoint: string, options: Omit<SdkInvokerOptions, 'endpoint' | 'credentials'> = {}): void {
+    this.route = new SdkInvoker({
+      requestTimeoutMs: EMULATOR_REQUEST_TIMEOUT_MS,
+      ...options,
+      endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+  }
+
   async call(call: AwsCall): Promise<AwsOutput> {
+    const f = this.faults;
+    if (f && STAND_IN_CALLS.has(`${call.service}.${call.operation}`))
+      return withStandInFaults(call, f.rates, f.attempts, f.counts, () => this.answer(call));
+    return this.answer(call);
+  }
+
+  private async answer(call: AwsCall): Promise<AwsOutput> {
     const op = `${call.service}.${call.operation}`;
     const entry: CallLogEntry = {
       service: call.service,
@@ -133,7 +173,7 @@ export class EmulatorInvoker implements Invoker {
         entry.answeredBy = 'automation-standin';
         return this.automations.describe(call);
       default:
-        return this.sdk.call(call);
+        return this.route.call(call);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { type AwsCredentials, AwsServiceError, type Invoker } from '../aws/invoker';
 import { PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
-import type { Sleep } from './retry';
+import { mayPass, type Sleep } from './retry';
 
 /**
  * Member-account credentials: sts:AssumeRole through the Regional STS endpoint of the Region the
@@ -46,8 +46,11 @@ export class CredentialsCache {
         const expiry = creds.expiration ? creds.expiration.getTime() : now + DEFAULT_DURATION_S * 1000;
         entry.expiresAt = expiry - (this.o.marginMs ?? 5 * 60_000);
       },
-      () => {
-        entry.expiresAt = this.o.now() + (this.o.failureMs ?? 30_000);
+      (err) => {
+        // a failure that may pass is not remembered: the next try (Lambda's retry) assumes again
+        if (mayPass(err)) {
+          if (this.entries.get(key) === entry) this.entries.delete(key);
+        } else entry.expiresAt = this.o.now() + (this.o.failureMs ?? 30_000);
       },
     );
     return entry.promise;

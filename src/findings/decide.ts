@@ -209,14 +209,13 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   // an account-level control's runs share one token per account, Region and evaluation window:
   // findings of one account evaluated together start one run, whichever events carry them (SSM
   // refuses the same token with other parameters: IdempotentParameterMismatch, see start.ts)
+  // (the same run: the same parameters but for the finding's identity)
   const window = Math.floor(Date.parse(f.UpdatedAt) / (config.inFlightMinutes * MINUTE_MS));
+  const { FindingId: _id, FindingProductArn: _product, ...runParameters } = parameters;
+  const run = `account/${who.account}/${region}/${control.document}/${JSON.stringify(Object.entries(runParameters).sort())}`;
   const token =
     control.scope === 'account'
-      ? clientToken(
-          `account/${who.account}/${region}/${control.document}`,
-          trigger.kind === 'imported' ? `imported@${window}` : triggeredBy,
-          dryRun,
-        )
+      ? clientToken(run, trigger.kind === 'imported' ? `imported@${window}` : triggeredBy, dryRun)
       : clientToken(f.Id, triggeredBy, dryRun);
   const target: StartTarget = {
     findingId: f.Id,
@@ -228,6 +227,8 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
     control: control.control,
     document: control.document,
     scope: control.scope,
+    // every control of the runbook starts the same run (no parameters of its own): one at a time per account
+    oneRunPerAccount: control.scope === 'account' && Object.keys(control.parameters).length === 0,
     resourceType: resource.Type,
     resourceId: resource.Id,
     dryRun,

@@ -53,3 +53,16 @@ export async function withRetry<T>(fn: () => Promise<T>, o: RetryOptions): Promi
     }
   }
 }
+
+/**
+ * A fault that may pass: throttling (429 included), 5xx, a timeout or a broken connection. What
+ * still fails this way after the SDK's retries is worth another try later (Lambda's async retry).
+ */
+export function mayPass(err: unknown): boolean {
+  if (isTransient(err)) return true;
+  const e = err as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown } | undefined;
+  if (e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
+  return hasErrorCode(err, 'TimeoutError', 'RequestTimeout', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ServiceUnavailable');
+}

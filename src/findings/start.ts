@@ -19,7 +19,7 @@ import {
 } from './fields';
 import { runbookRoleName } from './naming';
 import { startFailedNote, startingNote } from './notes';
-import { isTransient, type Sleep } from './retry';
+import { mayPass, type Sleep } from './retry';
 import type { Decision, ParameterValue, StartTarget } from './types';
 
 /**
@@ -115,16 +115,6 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
 
 function describe(err: unknown): string {
   return clip(`${errorCode(err)}: ${errorMessage(err)}`, 300);
-}
-
-/** A fault that may pass: throttling, 5xx, a timeout or a broken connection. */
-export function mayPass(err: unknown): boolean {
-  if (isTransient(err)) return true;
-  const e = err as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: unknown } | undefined;
-  if (e?.$retryable) return true;
-  const status = e?.$metadata?.httpStatusCode;
-  if (typeof status === 'number' && status >= 500) return true;
-  return hasErrorCode(err, 'TimeoutError', 'RequestTimeout', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ServiceUnavailable');
 }
 
 interface StartResult {
@@ -389,7 +379,7 @@ async function checkAgainstRuns(d: Decision, deps: ActDeps): Promise<{ decision:
         );
       return { decision: d, check: `SSM started ${runs} run(s) of ${t.document} in the window` };
     }
-    if (d.decision === 'start' && t.scope === 'account') {
+    if (d.decision === 'start' && t.oneRunPerAccount) {
       const running = await runsOfDocument(t, deps);
       if (running > 0)
         return {
@@ -410,7 +400,7 @@ export async function act(decisions: readonly Decision[], deps: ActDeps): Promis
     [...decisions],
     deps.concurrency ?? 8,
     (d): Promise<{ decision: Decision; check?: string }> =>
-      d.claim || (d.decision === 'start' && d.target?.scope === 'account') ? checkAgainstRuns(d, deps) : Promise.resolve({ decision: d }),
+      d.claim || (d.decision === 'start' && d.target?.oneRunPerAccount) ? checkAgainstRuns(d, deps) : Promise.resolve({ decision: d }),
   );
   const final = checked.map((c) => c.decision);
   const outcomes: FindingOutcome[] = final.map((d, i) => ({

@@ -58,6 +58,8 @@ export interface StartTarget {
   control: string;
   document: string;
   scope: 'account' | 'resource';
+  /** An account-level run every control of the runbook shares: at most one in flight per account and Region. */
+  oneRunPerAccount?: boolean;
   resourceType: string;
   resourceId: string;
   dryRun: boolean;

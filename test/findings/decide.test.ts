@@ -3,7 +3,6 @@ import { shippedCatalog } from '../../src/compiler';
 import { defaultConfig, type HubfixConfig, parseConfig } from '../../src/findings/config';
 import { type DecideContext, decide, decideFinding } from '../../src/findings/decide';
 import { parseEvent } from '../../src/findings/intake';
-import { clientToken } from '../../src/findings/naming';
 import { SKIP_REASONS, START_REASONS, type Decision, type ReasonCode, type Trigger } from '../../src/findings/types';
 import { type AnyJson, customActionEvent, findingOf, fixture, fixtureText, NOW, sgFinding, testCatalog } from './helpers';
 
@@ -472,11 +471,15 @@ describe("decide: the echo of hubfix's own update", () => {
     const d = one(findingOf('imported-refailed.json'));
     expectReason(d, 'MODE_DRY_RUN', 'start');
     expect(d.target?.attempt).to.equal(2);
-    // an account-level control: one token per account, Region and evaluation window (60 min)
-    const window = Math.floor(Date.parse(findingOf('imported-refailed.json').UpdatedAt) / 3_600_000);
-    expect(d.target?.clientToken).to.equal(
-      clientToken('account/111122223333/us-east-1/Hubfix-Test-PasswordPolicy', `imported@${window}`, true),
-    );
+    // an account-level control: one token per account, Region and evaluation window for the same run
+    const other = findingOf('imported-refailed.json');
+    other.Id = other.Id.replace('IAM.15', 'IAM.7');
+    other.GeneratorId = 'security-control/IAM.7';
+    other.Compliance.SecurityControlId = 'IAM.7';
+    expect(one(other).target?.clientToken).to.equal(d.target?.clientToken);
+    const later = findingOf('imported-refailed.json');
+    later.UpdatedAt = '2024-06-03T09:30:00.000Z';
+    expect(one(later).target?.clientToken).to.not.equal(d.target?.clientToken);
   });
 
   it('a later re-evaluation of a finding hubfix NOTIFIED (still FAILED, so still NOTIFIED) is NOT_NEW, not an echo', () => {
