@@ -212,7 +212,9 @@ describe('installed through CloudFormation in the emulator: build, package, depl
   });
 
   it('every automation ran a document CloudFormation created, as a runbook role CloudFormation created, and ended Success', async () => {
-    expect(pass.automations.length).to.equal(s.world.findings.length);
+    // an account-level runbook whose controls share one run (the password policy) runs once per account and Region in flight
+    const sharedRun = pass.outcomes.filter((o) => o.decision.reason === 'DUPLICATE' && o.outcome === 'notified').length;
+    expect(pass.automations.length).to.equal(s.world.findings.length - sharedRun);
     const failed = pass.automations.filter((a) => a.result?.status !== 'Success');
     expect(failed.map((a) => `${a.document} ${a.account} ${a.region}: ${a.error ?? a.result?.record.FailureMessage}`)).to.deep.equal([]);
     const created = new Map<string, Set<string>>();
@@ -249,6 +251,10 @@ describe('installed through CloudFormation in the emulator: build, package, depl
     expect(pass.reports.length).to.equal(s.world.findings.length);
     for (const r of pass.reports) {
       const label = `${r.control} ${r.account} ${r.region}`;
+      if (r.reason === 'DUPLICATE') {
+        expect(r.note, label).to.match(/already in flight/);
+        continue;
+      }
       expect(r.verified, label).to.equal(true);
       expect(r.workflow, label).to.equal('RESOLVED');
     }
