@@ -42,10 +42,15 @@ function setup(): OrchestratorDeps {
   return deps;
 }
 
-export async function handler(event: unknown): Promise<Pick<EventResult, 'eventId' | 'rejected' | 'counts'>> {
+export async function handler(
+  event: unknown,
+  context?: { invokedFunctionArn?: string },
+): Promise<Pick<EventResult, 'eventId' | 'rejected' | 'counts'>> {
   let d: OrchestratorDeps;
   try {
     d = setup();
+    const adminAccount = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:(\d{12}):function:/.exec(context?.invokedFunctionArn ?? '')?.[1];
+    if (adminAccount) d = { ...d, adminAccount };
     if (parameter) d = { ...d, config: await parameter.get() };
   } catch (err) {
     jsonLog({ level: 'error', msg: 'hubfix.setup-failed', error: err instanceof Error ? err.message : String(err) });

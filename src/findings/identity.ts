@@ -26,6 +26,18 @@ export interface Identity {
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: SkipReason; detail: string };
 
 export const REGION_RE = new RegExp(patterns.region);
+
+/** The Regions each partition has, by name shape (a Region of another partition, or none, is not one). */
+const PARTITION_REGIONS: Readonly<Record<string, RegExp>> = {
+  aws: /^(us|eu|ap|sa|ca|me|af|il|mx)-(east|west|north|south|central|northeast|southeast|northwest|southwest)-\d$/,
+  'aws-cn': /^cn-(north|northwest)-\d$/,
+  'aws-us-gov': /^us-gov-(east|west)-\d$/,
+};
+
+/** True when `region` is a Region of `partition` (`cn-north-1` is not one of `aws`, `zz-evil-9` of none). */
+export function regionInPartition(region: string, partition: string): boolean {
+  return REGION_RE.test(region) && (PARTITION_REGIONS[partition]?.test(region) ?? false);
+}
 const ARN_RE = /^arn:(aws|aws-cn|aws-us-gov):([a-z0-9-]{1,64}):([a-z0-9-]{0,32}):(\d{12}|aws)?:([\x21-\x7e]{1,2000})$/;
 const ACCOUNT_RESOURCE_RE = /^AWS::::Account:(\d{12})$/;
 const PRODUCT_RE = /^arn:(aws|aws-cn|aws-us-gov):securityhub:([a-z0-9-]{1,32})::product\/aws\/securityhub$/;
@@ -67,7 +79,8 @@ export function checkIdentity(f: AsffFinding): Checked<Identity> {
   const id = FINDING_ID_RE.exec(f.Id);
   if (!id) return fail('MALFORMED', `Id ${quote(f.Id)} is not a Security Hub finding ARN`);
   const [, partition, findingRegion, idAccount] = id;
-  if (!REGION_RE.test(findingRegion)) return fail('MALFORMED', `Id names the Region ${quote(findingRegion)}, which is not a Region`);
+  if (!regionInPartition(findingRegion, partition))
+    return fail('MALFORMED', `Id names the Region ${quote(findingRegion)}, which is not a Region of the ${partition} partition`);
   if (product[1] !== partition || product[2] !== findingRegion)
     return fail(
       'MALFORMED',
@@ -94,7 +107,8 @@ function checkResource(
   if (chars) return fail('MALFORMED', `${where}.Id ${quote(r.Id)} ${chars}`);
   if (r.Partition !== undefined && r.Partition !== partition)
     return fail('MALFORMED', `${where}.Partition ${r.Partition} differs from the finding's (${partition})`);
-  if (r.Region !== undefined && !REGION_RE.test(r.Region)) return fail('MALFORMED', `${where}.Region ${quote(r.Region)} is not a Region`);
+  if (r.Region !== undefined && !regionInPartition(r.Region, partition))
+    return fail('MALFORMED', `${where}.Region ${quote(r.Region)} is not a Region of the ${partition} partition`);
   const asAccount = ACCOUNT_RESOURCE_RE.exec(r.Id);
   if (asAccount) {
     if (asAccount[1] !== account) return fail('ACCOUNT_MISMATCH', `${where}.Id names account ${asAccount[1]}, AwsAccountId is ${account}`);
@@ -103,7 +117,7 @@ function checkResource(
   const arn = parseArn(r.Id);
   if (!arn) return fail('MALFORMED', `${where}.Id ${quote(r.Id)} is neither an ARN nor AWS::::Account:<account id>`);
   if (arn.partition !== partition) return fail('MALFORMED', `${where}.Id is in partition ${arn.partition}, the finding in ${partition}`);
-  if (arn.region && !REGION_RE.test(arn.region))
+  if (arn.region && !regionInPartition(arn.region, partition))
     return fail('MALFORMED', `${where}.Id names the Region ${quote(arn.region)}, which is not a Region`);
   const homeInArn = r.Type === TRAIL_TYPE && arn.service === 'cloudtrail';
   // an organization trail is seen from member accounts under the management account's ARN;

@@ -26,6 +26,8 @@ export interface OrchestratorDeps {
   /** Receives each log line (default: one JSON line on stdout). */
   log?: (line: Record<string, unknown>) => void;
   concurrency?: number;
+  /** The administrator account the orchestrator runs in: custom actions from any other are refused. */
+  adminAccount?: string;
 }
 
 export interface EventResult {
@@ -129,6 +131,16 @@ export async function handleEvent(raw: unknown, deps: OrchestratorDeps): Promise
     (deps.log ?? jsonLog)({ level: 'warn', msg: 'hubfix.event-rejected', decision: 'skip', reason: intake.reason, detail: intake.detail });
     return {
       rejected: { reason: intake.reason, detail: intake.detail },
+      outcomes: [],
+      counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
+    };
+  }
+  // an analyst's action is trusted only from the administrator account the orchestrator runs in
+  if (intake.event.trigger.kind === 'custom-action' && deps.adminAccount && intake.event.account !== deps.adminAccount) {
+    const detail = `a custom action event must come from the administrator account ${deps.adminAccount}, this one from ${intake.event.account}`;
+    (deps.log ?? jsonLog)({ level: 'warn', msg: 'hubfix.event-rejected', decision: 'skip', reason: 'MALFORMED', detail });
+    return {
+      rejected: { reason: 'MALFORMED', detail },
       outcomes: [],
       counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
     };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as sinon from 'sinon';
 import { AwsServiceError } from '../../src/aws/invoker';
 import { defaultConfig, type HubfixConfig, parseConfig } from '../../src/findings/config';
+import { decide } from '../../src/findings/decide';
 import { handleEvent, type OrchestratorDeps } from '../../src/findings/orchestrate';
 import { failForPassingFaults } from '../../orchestrator/handler';
 import { notificationProblems } from '../../src/notify/schema';
@@ -437,4 +438,32 @@ describe('orchestrator: what the finding claims is checked against the execution
     expect(tokens[0]).to.equal(tokens[1]);
     expect(fake.started).to.have.length(1);
   });
+});
+
+describe('orchestrator: intake leftovers', () => {
+  it('a custom action event from another account than the administrator the orchestrator runs in is refused, no AWS call', async () => {
+    const fake = fakeAws();
+    const event = customActionEvent([sgFinding()]);
+    const r = await handleEvent(event, depsFor(fake, { adminAccount: '999999999999' }));
+    expect(r.rejected?.detail).to.match(/must come from the administrator account 999999999999/);
+    expect(fake.stub.called).to.equal(false);
+    const ok = await handleEvent(event, depsFor(fakeAws(), { adminAccount: String(event.account) }));
+    expect(ok.rejected).to.equal(undefined);
+  });
+
+  for (const [what, region, partition] of [
+    ['a Region that exists in no partition', 'zz-evil-9', 'aws'],
+    ['a China Region under the aws partition', 'cn-north-1', 'aws'],
+    ['a commercial Region under aws-us-gov', 'us-east-1', 'aws-us-gov'],
+  ] as const) {
+    it(`${what} (${region} in ${partition}) is MALFORMED`, () => {
+      const f = sgFinding('222233334444', region);
+      for (const k of ['Id', 'ProductArn'] as const) f[k] = String(f[k]).replace(/^arn:aws:/, `arn:${partition}:`);
+      f.Resources[0].Id = String(f.Resources[0].Id).replace(/^arn:aws:/, `arn:${partition}:`);
+      f.Resources[0].Partition = partition;
+      const [d] = decide([f], { catalog: testCatalog(), config: defaultConfig(), now: NOW, trigger: { kind: 'imported' } });
+      expect(d.reason).to.equal('MALFORMED');
+      expect(d.detail).to.contain(`not a Region of the ${partition} partition`);
+    });
+  }
 });
