@@ -173,6 +173,10 @@ export class EmulatorInvoker implements Invoker {
         entry.answeredBy = 'automation-standin';
         return this.automations.describe(call);
       default:
+        // SSM assuming the automation's role (session = the execution id) is SSM's own call, not
+        // hubfix's: it goes straight to the emulator, past any fault proxy
+        if (op === 'sts.AssumeRole' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(String(call.input.RoleSessionName ?? '')))
+          return this.sdk.call(call);
         return this.route.call(call);
     }
   }
