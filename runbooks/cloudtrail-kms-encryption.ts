@@ -1,5 +1,5 @@
 import { hasErrorCode } from '../src/aws/invoker';
-import { permissionFor } from '../src/iam/actions';
+import { partitionArn, permissionFor } from '../src/iam/actions';
 import { type Permission, type ScriptContext, defineHandler } from '../src/model/handlers';
 import {
   CHANGE_OUTPUTS,
@@ -151,7 +151,7 @@ export async function findTaggedKey(ctx: ScriptContext): Promise<KeyMetadata | n
   return null;
 }
 
-const KEY_RESOURCE = 'arn:aws:kms:*:*:key/*';
+const KEY_RESOURCE = partitionArn('kms:*:*:key/*');
 const FIND_KEY: Permission[] = [
   { action: 'kms:ListKeys', resource: '*' },
   { action: 'kms:ListResourceTags', resource: KEY_RESOURCE },

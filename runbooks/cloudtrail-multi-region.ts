@@ -1,5 +1,5 @@
 import { errorCode, hasErrorCode } from '../src/aws/invoker';
-import { permissionFor } from '../src/iam/actions';
+import { partitionArn, permissionFor } from '../src/iam/actions';
 import { type Permission, type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
@@ -285,7 +285,7 @@ function checkSettings(s: TrailSettings): void {
 
 type PlanOutput = PlanResult & { Action: string; TrailArn: string; BucketName: string; LogBucketName: string };
 
-const TRAIL_RESOURCE = 'arn:aws:cloudtrail:*:*:trail/*';
+const TRAIL_RESOURCE = partitionArn('cloudtrail:*:*:trail/*');
 const TRAIL_READ: Permission[] = [
   permissionFor('cloudtrail', 'DescribeTrails'),
   permissionFor('cloudtrail', 'GetTrailStatus'),

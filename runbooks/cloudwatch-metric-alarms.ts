@@ -1,5 +1,5 @@
 import { hasErrorCode } from '../src/aws/invoker';
-import { permissionFor } from '../src/iam/actions';
+import { partitionArn, permissionFor } from '../src/iam/actions';
 import { defineHandler, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
@@ -333,7 +333,7 @@ export const applyMetricAlarm = defineHandler<AlarmInput, ChangeResult>({
     permissionFor('logs', 'DescribeMetricFilters'),
     permissionFor('logs', 'PutMetricFilter'),
     permissionFor('cloudwatch', 'DescribeAlarmsForMetric'),
-    { action: 'cloudwatch:PutMetricAlarm', resource: `arn:aws:cloudwatch:*:*:alarm:${NAME_PREFIX}*` },
+    { action: 'cloudwatch:PutMetricAlarm', resource: partitionArn(`cloudwatch:*:*:alarm:${NAME_PREFIX}*`) },
     permissionFor('sns', 'ListSubscriptionsByTopic'),
   ],
   outputs: CHANGE_OUTPUTS,

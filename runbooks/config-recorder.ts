@@ -1,4 +1,5 @@
 import { errorCode, hasErrorCode } from '../src/aws/invoker';
+import { partitionArn } from '../src/iam/actions';
 import { type Permission, type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
@@ -203,7 +204,7 @@ const CONFIG_READ: Permission[] = [
   { action: 'config:DescribeConfigurationRecorderStatus', resource: '*' },
   { action: 'config:DescribeDeliveryChannels', resource: '*' },
 ];
-const SLR_RESOURCE = 'arn:aws:iam::*:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig*';
+const SLR_RESOURCE = partitionArn('iam::*:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig*');
 
 type PlanOutput = PlanResult & { BucketName: string; LogBucketName: string };
 
@@ -308,8 +309,8 @@ export const ensureRecorder = defineHandler<ConfigSettings & { BucketName: strin
     { action: 'config:StartConfigurationRecorder', resource: '*' },
     { action: 'iam:GetRole', resource: SLR_RESOURCE },
     { action: 'iam:CreateServiceLinkedRole', resource: SLR_RESOURCE },
-    // PutConfigurationRecorder hands AWS Config its own service-linked role, nothing else
-    { action: 'iam:PassRole', resource: SLR_RESOURCE },
+    // PutConfigurationRecorder hands AWS Config its own service-linked role, nothing else, and only to AWS Config
+    { action: 'iam:PassRole', resource: SLR_RESOURCE, condition: { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } } },
   ],
   outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {

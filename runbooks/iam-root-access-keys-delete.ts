@@ -1,6 +1,6 @@
 import { type AwsCredentials, hasErrorCode } from '../src/aws/invoker';
-import { permissionFor } from '../src/iam/actions';
-import { defineHandler, type ScriptContext } from '../src/model/handlers';
+import { partitionArn } from '../src/iam/actions';
+import { defineHandler, type Permission, type ScriptContext } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
   CHANGE_OUTPUTS,
@@ -94,9 +94,15 @@ function checkTarget(target: string): string {
 }
 
 // The resource of sts:AssumeRoot is the member's root principal; any member's is `*` in effect, and
-// moto's policy validator refuses an IAM ARN ending in `root`. What narrows it is the condition
-// sts:TaskPolicyArn, which the permission model cannot express yet (see the description).
-const ASSUME_ROOT = permissionFor('sts', 'AssumeRoot');
+// moto's policy validator refuses an IAM ARN ending in `root`, so the resource stays `*`. What
+// narrows it is the condition: the session may carry only the two task policies this runbook uses.
+const ASSUME_ROOT: Permission = {
+  action: 'sts:AssumeRoot',
+  resource: '*',
+  condition: {
+    ArnEquals: { 'sts:TaskPolicyArn': [DELETE_TASK_POLICY, AUDIT_TASK_POLICY].map((p) => partitionArn(`iam::aws:policy/${p}`)) },
+  },
+};
 
 export const planRootKeys = defineHandler<{ TargetAccountId: string }, PlanResult>({
   id: 'rootKeys.plan',

@@ -1,4 +1,5 @@
 import { hasErrorCode } from '../src/aws/invoker';
+import { partitionArn } from '../src/iam/actions';
 import { type Permission, type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param } from '../src/model/parameters';
 import {
@@ -51,8 +52,17 @@ function checkRoleName(roleName: unknown): string {
   return roleName;
 }
 
-const POLICY_RESOURCE = 'arn:aws:iam::aws:policy/AWSSupportAccess';
-const ROLE_RESOURCE = `arn:aws:iam::*:role/${SUPPORT_ROLE_PREFIX}*`;
+const POLICY_RESOURCE = partitionArn('iam::aws:policy/AWSSupportAccess');
+const ROLE_RESOURCE = partitionArn(`iam::*:role/${SUPPORT_ROLE_PREFIX}*`);
+/**
+ * The support role is created only with AWSSupportAccess as its permissions boundary (what it may
+ * ever do is AWS Support, whatever is attached later) and only AWSSupportAccess may be attached:
+ * the run cannot mint an administrator role even when its input is forged. The runtime boundary of
+ * the member template (log delivery only) would leave the role unable to reach AWS Support, so this
+ * role's boundary is the AWS managed policy itself.
+ */
+const ONLY_SUPPORT_BOUNDARY = { StringEquals: { 'iam:PermissionsBoundary': POLICY_RESOURCE } };
+const ONLY_SUPPORT_POLICY = { ArnEquals: { 'iam:PolicyARN': POLICY_RESOURCE } };
 const LIST_ENTITIES: Permission = { action: 'iam:ListEntitiesForPolicy', resource: POLICY_RESOURCE };
 const GET_ROLE: Permission = { action: 'iam:GetRole', resource: ROLE_RESOURCE };
 
@@ -139,8 +149,8 @@ export const ensureSupportRole = defineHandler<SupportInput, ChangeResult>({
   permissions: [
     LIST_ENTITIES,
     GET_ROLE,
-    { action: 'iam:CreateRole', resource: ROLE_RESOURCE },
-    { action: 'iam:AttachRolePolicy', resource: ROLE_RESOURCE },
+    { action: 'iam:CreateRole', resource: ROLE_RESOURCE, condition: ONLY_SUPPORT_BOUNDARY },
+    { action: 'iam:AttachRolePolicy', resource: ROLE_RESOURCE, condition: ONLY_SUPPORT_POLICY },
   ],
   outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {

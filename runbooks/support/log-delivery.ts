@@ -1,5 +1,7 @@
 import { hasErrorCode } from '../../src/aws/invoker';
-import { permissionFor } from '../../src/iam/actions';
+import { partitionArn, permissionFor } from '../../src/iam/actions';
+import { RUNTIME_ROLE_BOUNDARY } from '../../src/iam/names';
+import { PLACEHOLDERS } from '../../src/iam/permission';
 import { type Permission, type ScriptContext, type ScriptHandler, defineHandler } from '../../src/model/handlers';
 import { param } from '../../src/model/parameters';
 import type { Ref, Value } from '../../src/model/refs';
@@ -200,6 +202,7 @@ export async function ensureDeliveryRole(
       const out = await ctx.aws<{ Role?: { Arn?: string } }>('iam', 'CreateRole', {
         RoleName: state.roleName,
         AssumeRolePolicyDocument: JSON.stringify(trust),
+        PermissionsBoundary: runtimeRoleBoundaryArn(ctx.partition, ctx.account),
         Description: `${spec.description} Created by hubfix execution ${ctx.executionId}.`.slice(0, 1000),
       });
       created = true;
@@ -222,8 +225,19 @@ export async function ensureDeliveryRole(
 
 /** The role ARN pattern the automation's own IAM permissions are scoped to. */
 export function roleResource(spec: DeliveryRoleSpec): string {
-  return `arn:aws:iam::*:role/${spec.roleNamePrefix}*`;
+  return partitionArn(`iam::*:role/${spec.roleNamePrefix}*`);
 }
+
+/** The permissions boundary a delivery role is created with: the one the member-account template installs. Pure. */
+export function runtimeRoleBoundaryArn(partition: string, account: string): string {
+  return `arn:${partition}:iam::${account}:policy/${RUNTIME_ROLE_BOUNDARY}`;
+}
+
+/**
+ * IAM refuses CreateRole and PutRolePolicy unless the role carries the runtime boundary, so even a
+ * run steered by a forged input cannot create or widen a role beyond log delivery.
+ */
+const WITH_RUNTIME_BOUNDARY = { StringEquals: { 'iam:PermissionsBoundary': PLACEHOLDERS.runtimeRoleBoundary } };
 
 /** Reading the role: GetRole and GetRolePolicy on this service's delivery roles only. */
 export function roleReadPermissions(spec: DeliveryRoleSpec): Permission[] {
@@ -237,12 +251,16 @@ export function roleReadPermissions(spec: DeliveryRoleSpec): Permission[] {
 /** Creating the role and writing its inline policy, on this service's delivery roles only. */
 export function roleWritePermissions(spec: DeliveryRoleSpec): Permission[] {
   const resource = roleResource(spec);
-  return [...roleReadPermissions(spec), { action: 'iam:CreateRole', resource }, { action: 'iam:PutRolePolicy', resource }];
+  return [
+    ...roleReadPermissions(spec),
+    { action: 'iam:CreateRole', resource, condition: WITH_RUNTIME_BOUNDARY },
+    { action: 'iam:PutRolePolicy', resource, condition: WITH_RUNTIME_BOUNDARY },
+  ];
 }
 
-/** Handing the role to the service (UpdateTrail, CreateFlowLogs): iam:PassRole on these roles only. */
+/** Handing the role to the service (UpdateTrail, CreateFlowLogs): iam:PassRole on these roles only, and only to that service. */
 export function passRolePermission(spec: DeliveryRoleSpec): Permission {
-  return { action: 'iam:PassRole', resource: roleResource(spec) };
+  return { action: 'iam:PassRole', resource: roleResource(spec), condition: { StringEquals: { 'iam:PassedToService': spec.service } } };
 }
 
 /** Script step: the log group, created with the retention when missing (shared by the runbooks that deliver logs). */

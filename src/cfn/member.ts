@@ -3,7 +3,7 @@ import type { CompiledRunbook } from '../compiler/compile';
 import { runbookRoleName } from '../findings/naming';
 import { STEP_RUNNER_ROLE_NAME, type PrincipalPolicy } from '../iam/principals';
 import { STEP_RUNNER_FUNCTION } from '../model/steps';
-import { MEMBER_ROLE_NAME_PARAMETER, ORGANIZATION_ID_PARAMETER } from './admin';
+import { MEMBER_ROLE_NAME_PARAMETER, NOTIFICATION_TOPIC_NAME, ORGANIZATION_ID_PARAMETER } from './admin';
 import {
   CODE_PARAMETERS,
   getAtt,
@@ -22,8 +22,9 @@ import {
 
 export const MEMBER_ACCOUNT_TEMPLATE = 'hubfix-member-account.yaml';
 export const MEMBER_REGION_TEMPLATE = 'hubfix-member-region.yaml';
-/** The managed policy every role a runbook creates at run time (log delivery roles) must carry as its boundary. */
-export const RUNTIME_ROLE_BOUNDARY = 'hubfix-runtime-role-boundary';
+import { RUNTIME_ROLE_BOUNDARY } from '../iam/names';
+
+export { RUNTIME_ROLE_BOUNDARY };
 
 /** `Hubfix-IAM-PasswordPolicy` → `RoleIAMPasswordPolicy` (logical ids are alphanumeric). */
 export function logicalId(prefix: string, document: string): string {
@@ -70,6 +71,14 @@ export function memberAccountTemplate(o: {
         ConstraintDescription: 'a 12-digit account id',
       },
       MemberRoleName: MEMBER_ROLE_NAME_PARAMETER,
+      NotificationTopicName: {
+        Type: 'String',
+        Description:
+          "The administrator account's notification topic (its name): the only topic runbook roles may publish to (the finalizer's notification).",
+        Default: NOTIFICATION_TOPIC_NAME,
+        AllowedPattern: '^[A-Za-z0-9_-]{1,256}(.fifo)?$',
+        ConstraintDescription: 'an SNS topic name',
+      },
       OrganizationId: ORGANIZATION_ID_PARAMETER,
       OperatorRoleName: {
         Type: 'String',

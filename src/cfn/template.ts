@@ -54,15 +54,9 @@ export function principalPolicyToCfn(policy: PrincipalPolicy): unknown {
   };
 }
 
-/** A runbook policy (written for the `aws` partition, as the local policy check reads it) with every ARN partition-aware. */
+/** A runbook policy as the template holds it: its placeholders (partition, account, topic) resolved by Fn::Sub, conditions included. */
 export function runbookPolicyToCfn(policy: IamPolicy): unknown {
-  return {
-    Version: policy.Version,
-    Statement: policy.Statement.map((s) => ({
-      ...s,
-      Resource: s.Resource.map((r) => (r.startsWith('arn:aws:') ? sub(`arn:\${AWS::Partition}:${r.slice('arn:aws:'.length)}`) : r)),
-    })),
-  };
+  return { Version: policy.Version, Statement: policy.Statement.map((s) => subDeep(s)) };
 }
 
 /** A trust policy statement for a service principal, bound to this account (the confused-deputy guard). */

@@ -3,6 +3,7 @@ import { limiter } from '../util/pool';
 import type { Catalog } from '../compiler/catalog';
 import type { CompiledRunbook } from '../compiler/compile';
 import { DEFAULT_MEMBER_ROLE_NAME, runbookRoleName } from '../findings';
+import { resolvePlaceholders } from '../iam/permission';
 import { buildFinding, type Finding, type FindingFormat } from './asff';
 import type { NotificationInbox } from './inbox';
 import type { EmulatorInvoker } from './invoker';
@@ -125,7 +126,18 @@ async function setUpRoles(iam: Aws, account: string, runbooks: readonly Compiled
       document: memberRolePolicy(account),
     }),
     role(STEP_RUNNER_ROLE, trust({ Service: 'lambda.amazonaws.com' })),
-    ...runbooks.map((rb) => role(runbookRoleName(rb.name), runbookTrust, { name: rb.name, document: rb.policy })),
+    ...runbooks.map((rb) =>
+      role(runbookRoleName(rb.name), runbookTrust, {
+        name: rb.name,
+        // as the member template installs it: partition, account and the administrator's topic filled in
+        document: resolvePlaceholders(rb.policy, {
+          partition: 'aws',
+          account,
+          administratorAccount: ADMIN_ACCOUNT,
+          notificationTopicName: TOPIC_NAME,
+        }),
+      }),
+    ),
   ]);
 }
 

@@ -1,5 +1,6 @@
 import { serviceInfo } from '../aws/services';
-import type { Permission } from '../model/handlers';
+import type { Permission, PolicyCondition } from '../model/handlers';
+import { PLACEHOLDERS } from './permission';
 
 /**
  * Map an API call (boto3 service name + PascalCase operation) to the IAM action that authorizes
@@ -42,38 +43,49 @@ export function iamActionFor(service: string, api: string): string {
 }
 
 /**
- * Resource patterns for actions that support resource-level permissions. Account and Region stay
- * `*` because one policy serves every member account; the resource type is pinned. Actions not
- * listed have no resource-level permission (or hubfix does not scope them yet) and get `*`.
+ * Resource patterns for actions that support resource-level permissions. Region stays `*` because
+ * one policy serves every Region; the account is `*` unless the resource is hubfix's own (the step
+ * runner); the resource type is pinned. Actions not listed have no resource-level permission (or
+ * hubfix does not scope them yet) and get `*`. Every ARN names the partition by placeholder
+ * (`${AWS::Partition}`): the templates resolve it with Fn::Sub, the local engine and the emulator
+ * with `resolvePlaceholders`, so one policy serves aws, aws-cn and aws-us-gov.
  */
+const P = PLACEHOLDERS.partition;
+
 const RESOURCE_BY_ACTION: ReadonlyArray<[RegExp, string]> = [
-  [/^lambda:InvokeFunction$/, 'arn:aws:lambda:*:*:function:hubfix-step-runner'],
+  [/^lambda:InvokeFunction$/, `arn:${P}:lambda:*:${PLACEHOLDERS.account}:function:hubfix-step-runner`],
   [
     /^ec2:(RevokeSecurityGroupIngress|RevokeSecurityGroupEgress|AuthorizeSecurityGroupIngress|AuthorizeSecurityGroupEgress)$/,
-    'arn:aws:ec2:*:*:security-group/*',
+    `arn:${P}:ec2:*:*:security-group/*`,
   ],
   [/^ec2:CreateFlowLogs$/, '*'],
-  [/^cloudtrail:(UpdateTrail|GetTrail|GetTrailStatus|StartLogging|GetEventSelectors)$/, 'arn:aws:cloudtrail:*:*:trail/*'],
-  [/^kms:(EnableKeyRotation|GetKeyRotationStatus|DescribeKey)$/, 'arn:aws:kms:*:*:key/*'],
+  [/^cloudtrail:(UpdateTrail|GetTrail|GetTrailStatus|StartLogging|GetEventSelectors)$/, `arn:${P}:cloudtrail:*:*:trail/*`],
+  [/^kms:(EnableKeyRotation|GetKeyRotationStatus|DescribeKey)$/, `arn:${P}:kms:*:*:key/*`],
   [
     /^s3:(Get|Put)Bucket\w*$|^s3:ListBucket$|^s3:(Get|Put)(EncryptionConfiguration|LifecycleConfiguration)$|^s3:CreateBucket$/,
-    'arn:aws:s3:::*',
+    `arn:${P}:s3:::*`,
   ],
-  [/^iam:(UpdateAccessKey|ListAccessKeys|GetAccessKeyLastUsed|DeleteLoginProfile|GetLoginProfile|GetUser)$/, 'arn:aws:iam::*:user/*'],
-  [/^iam:(GetRole|CreateRole|PutRolePolicy|GetRolePolicy|AttachRolePolicy|PassRole)$/, 'arn:aws:iam::*:role/hubfix-*'],
+  [/^iam:(UpdateAccessKey|ListAccessKeys|GetAccessKeyLastUsed|DeleteLoginProfile|GetLoginProfile|GetUser)$/, `arn:${P}:iam::*:user/*`],
+  [/^iam:(GetRole|CreateRole|PutRolePolicy|GetRolePolicy|AttachRolePolicy|PassRole)$/, `arn:${P}:iam::*:role/hubfix-*`],
   // DescribeLogGroups lists across groups: it is not scoped to one, so it keeps `*`
-  [/^logs:(CreateLogGroup|PutRetentionPolicy|PutMetricFilter|DescribeMetricFilters)$/, 'arn:aws:logs:*:*:log-group:*'],
-  [/^sns:Publish$/, 'arn:aws:sns:*:*:*'],
-  [/^securityhub:BatchUpdateFindings$/, 'arn:aws:securityhub:*:*:hub/default'],
-  [/^ssm:GetAutomationExecution$/, 'arn:aws:ssm:*:*:automation-execution/*'],
+  [/^logs:(CreateLogGroup|PutRetentionPolicy|PutMetricFilter|DescribeMetricFilters)$/, `arn:${P}:logs:*:*:log-group:*`],
+  // the finalizer publishes to the administrator account's notification topic (member template parameters)
+  [/^sns:Publish$/, `arn:${P}:sns:*:${PLACEHOLDERS.administratorAccount}:${PLACEHOLDERS.notificationTopicName}`],
+  [/^securityhub:BatchUpdateFindings$/, `arn:${P}:securityhub:*:*:hub/default`],
+  [/^ssm:GetAutomationExecution$/, `arn:${P}:ssm:*:*:automation-execution/*`],
 ];
+
+/** `arn:${AWS::Partition}:<rest>`: an ARN pattern for a derived policy, in whatever partition it is installed. */
+export function partitionArn(rest: string): string {
+  return `arn:${P}:${rest}`;
+}
 
 export function resourceFor(action: string): string {
   for (const [re, resource] of RESOURCE_BY_ACTION) if (re.test(action)) return resource;
   return '*';
 }
 
-export function permissionFor(service: string, api: string): Required<Permission> {
+export function permissionFor(service: string, api: string): Permission & { resource: string } {
   const action = iamActionFor(service, api);
   return { action, resource: resourceFor(action) };
 }
@@ -83,6 +95,7 @@ export interface PolicyStatement {
   Effect: 'Allow';
   Action: string[];
   Resource: string[];
+  Condition?: PolicyCondition;
 }
 
 export interface IamPolicy {
@@ -92,26 +105,45 @@ export interface IamPolicy {
 
 const ACTION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 
+/** A condition block with its operators, keys and values in a stable order (the same condition gives the same JSON). */
+function canonicalCondition(c: PolicyCondition): PolicyCondition {
+  const out: PolicyCondition = {};
+  for (const op of Object.keys(c).sort()) {
+    const byKey: Record<string, string | string[]> = {};
+    for (const key of Object.keys(c[op]).sort()) {
+      const v = c[op][key];
+      byKey[key] = Array.isArray(v) ? [...new Set(v)].sort() : v;
+    }
+    out[op] = byKey;
+  }
+  return out;
+}
+
 /**
- * A least-privilege policy from a list of permissions: actions grouped by resource, sorted, so the
- * same permissions always give the same JSON. Wildcard actions are refused.
+ * A least-privilege policy from a list of permissions: actions grouped by resource and condition,
+ * sorted, so the same permissions always give the same JSON. A permission with a condition never
+ * shares a statement with one without (the condition would widen or narrow the other). Wildcard
+ * actions are refused.
  */
 export function policyFrom(permissions: readonly Permission[]): IamPolicy {
-  const byResource = new Map<string, Set<string>>();
+  const groups = new Map<string, { resource: string; condition?: PolicyCondition; actions: Set<string> }>();
   for (const p of permissions) {
     if (!ACTION_PATTERN.test(p.action)) throw new Error(`permission "${p.action}" is not a single IAM action (no wildcards)`);
     const resource = p.resource ?? resourceFor(p.action);
-    const set = byResource.get(resource) ?? new Set<string>();
-    set.add(p.action);
-    byResource.set(resource, set);
+    const condition = p.condition && Object.keys(p.condition).length > 0 ? canonicalCondition(p.condition) : undefined;
+    const key = JSON.stringify([resource, condition ?? null]);
+    const g = groups.get(key) ?? { resource, ...(condition ? { condition } : {}), actions: new Set<string>() };
+    g.actions.add(p.action);
+    groups.set(key, g);
   }
-  const statements = [...byResource.entries()]
+  const statements = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([resource, actions], i) => ({
+    .map(([, g], i) => ({
       Sid: `Hubfix${i + 1}`,
       Effect: 'Allow' as const,
-      Action: [...actions].sort(),
-      Resource: [resource],
+      Action: [...g.actions].sort(),
+      Resource: [g.resource],
+      ...(g.condition ? { Condition: g.condition } : {}),
     }));
   return { Version: '2012-10-17', Statement: statements };
 }

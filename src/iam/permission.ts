@@ -1,3 +1,5 @@
+import { RUNTIME_ROLE_BOUNDARY } from './names';
+
 /**
  * A permission of one of hubfix's own principals (the orchestrator role, the member role, the step
  * runner's execution role), declared beside the code that makes the call. Unlike a runbook's
@@ -27,7 +29,47 @@ export const PLACEHOLDERS = {
   notificationTopic: '${NotificationTopic}',
   /** The queue the orchestrator's failed asynchronous invocations go to (its ARN). */
   failureQueue: '${FailureQueue.Arn}',
+  /** Member templates: the Security Hub administrator account (where the notification topic is). */
+  administratorAccount: '${AdministratorAccountId}',
+  /** Member templates: the name of the administrator account's notification topic the finalizer publishes to. */
+  notificationTopicName: '${NotificationTopicName}',
+  /** Member templates: the permissions boundary every role a runbook creates at run time carries. */
+  runtimeRoleBoundary: `arn:${'${AWS::Partition}'}:iam::${'${AWS::AccountId}'}:policy/${RUNTIME_ROLE_BOUNDARY}`,
 } as const;
+
+/** What the placeholders stand for in one installation (the local engine and the emulator resolve them so). */
+export interface PlaceholderValues {
+  partition: string;
+  account: string;
+  region?: string;
+  administratorAccount?: string;
+  notificationTopicName?: string;
+}
+
+const PLACEHOLDER_TEXT = /\$\{([A-Za-z0-9:.]+)\}/g;
+
+/**
+ * A policy (or any JSON value) with its placeholders replaced by one installation's values, as
+ * CloudFormation's Fn::Sub would. A placeholder without a value stays as written, so a condition
+ * the caller cannot resolve is carried, never dropped.
+ */
+export function resolvePlaceholders<T>(value: T, v: PlaceholderValues): T {
+  const table: Record<string, string | undefined> = {
+    'AWS::Partition': v.partition,
+    'AWS::AccountId': v.account,
+    'AWS::Region': v.region,
+    AdministratorAccountId: v.administratorAccount,
+    NotificationTopicName: v.notificationTopicName,
+  };
+  const text = (s: string) => s.replace(PLACEHOLDER_TEXT, (m, k: string) => table[k] ?? m);
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return text(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [text(k), walk(y)]));
+    return x;
+  };
+  return walk(value) as T;
+}
 
 /** Template parameters that may be empty, and the condition that is true when they are given. */
 export const OPTIONAL_PLACEHOLDERS: Readonly<Record<string, string>> = {

@@ -9,7 +9,8 @@ import { DRY_RUN_ACTION_ID, listActionTargets, REMEDIATE_ACTION_ID } from '../fi
 import { configFromText } from '../findings/config';
 import { CONFIG_PARAMETER_NAME } from '../findings/config-parameter';
 import { runbookRoleName } from '../findings/naming';
-import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
+import { NOTIFICATION_TOPIC_NAME } from '../cfn/admin';
+import { arnPattern, PLACEHOLDERS, type PrincipalPermission, resolvePlaceholders } from '../iam/permission';
 import { ORCHESTRATOR_FUNCTION, STEP_RUNNER_ROLE_NAME } from '../iam/names';
 import type { PrincipalPolicy } from '../iam/principals';
 import { STEP_RUNNER_FUNCTION } from '../model/steps';
@@ -116,9 +117,14 @@ export function resolvedFor(policy: unknown, values: Record<string, string>): un
   return JSON.parse(JSON.stringify(policy).replace(/\$\{([A-Za-z:.]+)\}/g, (m, k: string) => values[k] ?? m));
 }
 
-/** A runbook policy (written for `aws`) in the account's partition. */
-function inPartition(policy: unknown, partition: string): unknown {
-  return JSON.parse(JSON.stringify(policy).replaceAll('"arn:aws:', `"arn:${partition}:`));
+/** A runbook policy as the member template installs it in `account` (the topic as named by default). */
+function runbookPolicyIn(policy: unknown, partition: string, account: string, adminAccount: string): unknown {
+  return resolvePlaceholders(policy, {
+    partition,
+    account,
+    administratorAccount: adminAccount,
+    notificationTopicName: NOTIFICATION_TOPIC_NAME,
+  });
 }
 
 async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -209,7 +215,7 @@ async function adminChecks(o: DoctorOptions, account: string, region: string): P
   return rows;
 }
 
-async function memberChecks(o: DoctorOptions, account: string, partition: string): Promise<DoctorRow[]> {
+async function memberChecks(o: DoctorOptions, account: string, partition: string, adminAccount: string): Promise<DoctorRow[]> {
   const home = o.regions[0];
   const rows: DoctorRow[] = [];
   const row = (region: string, check: string, ok: boolean, detail: string, fix?: string) =>
@@ -247,7 +253,7 @@ async function memberChecks(o: DoctorOptions, account: string, partition: string
     ...o.expected.runbooks.map((rb) => ({
       name: runbookRoleName(rb.name),
       policyName: rb.name,
-      policy: inPartition(rb.policy, partition),
+      policy: runbookPolicyIn(rb.policy, partition, account, adminAccount),
     })),
     {
       name: STEP_RUNNER_ROLE_NAME,
@@ -345,7 +351,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorRow[]> {
   const adminAccount = String(who.Account);
   const partition = /^arn:([^:]+):/.exec(String(who.Arn ?? ''))?.[1] ?? 'aws';
   const admin = await adminChecks(o, adminAccount, o.adminRegion);
-  const members = await pool(o.accounts, o.concurrency ?? 8, (a) => memberChecks(o, a, partition));
+  const members = await pool(o.accounts, o.concurrency ?? 8, (a) => memberChecks(o, a, partition, adminAccount));
   return [...admin, ...members.flat()];
 }
 

@@ -1,11 +1,16 @@
 import type { AwsCredentials, AwsOutput } from '../aws/invoker';
 import type { OutputType } from './document';
 
+/** An IAM condition block: operator → condition key → value(s). Values may use the placeholders of src/iam/permission.ts. */
+export type PolicyCondition = Record<string, Record<string, string | string[]>>;
+
 /** One IAM permission a script handler needs, declared beside its code. */
 export interface Permission {
   action: string;
-  /** Resource ARN pattern; `*` where the action has no resource-level permission. */
+  /** Resource ARN pattern (with `${AWS::Partition}`-style placeholders); `*` where the action has no resource-level permission. */
   resource?: string;
+  /** The condition IAM must meet for the permission to apply (`iam:PassedToService`, `iam:PermissionsBoundary`, …). */
+  condition?: PolicyCondition;
 }
 
 /** What a script handler may use at run time. The step runner provides it in Lambda, the local

@@ -106,9 +106,9 @@ describe('compiler', () => {
     ]);
     for (const a of actions) expect(a).not.to.include('*');
     const revoke = policy.Statement.find((s) => s.Action.includes('ec2:RevokeSecurityGroupIngress'));
-    expect(revoke?.Resource).to.deep.equal(['arn:aws:ec2:*:*:security-group/*']);
+    expect(revoke?.Resource).to.deep.equal(['arn:${AWS::Partition}:ec2:*:*:security-group/*']);
     const invoke = policy.Statement.find((s) => s.Action.includes('lambda:InvokeFunction'));
-    expect(invoke?.Resource).to.deep.equal(['arn:aws:lambda:*:*:function:hubfix-step-runner']);
+    expect(invoke?.Resource).to.deep.equal(['arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:hubfix-step-runner']);
   });
 
   it('gives every document the common parameters with strict patterns', () => {

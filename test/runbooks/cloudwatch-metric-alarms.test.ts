@@ -80,7 +80,7 @@ describe('CIS metric-filter alarms: the family is one runbook with the patterns 
   it('only PutMetricAlarm on hubfix-named alarms; no wildcard action', () => {
     const { policy } = compileRunbook(metricAlarmsRunbook);
     const put = policy.Statement.find((s) => s.Action.includes('cloudwatch:PutMetricAlarm'));
-    expect(put?.Resource).to.deep.equal(['arn:aws:cloudwatch:*:*:alarm:hubfix-*']);
+    expect(put?.Resource).to.deep.equal(['arn:${AWS::Partition}:cloudwatch:*:*:alarm:hubfix-*']);
     for (const s of policy.Statement) for (const a of s.Action) expect(a).to.not.include('*');
   });
 });

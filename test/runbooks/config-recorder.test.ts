@@ -83,9 +83,13 @@ describe('Config.1 recorder: decisions (pure)', () => {
   it('passes only the Config service-linked role, no wildcard action, previewed by default', () => {
     const { policy } = compileRunbook(configRecorderRunbook);
     for (const s of policy.Statement) for (const a of s.Action) expect(a).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+    const slr = ['arn:${AWS::Partition}:iam::*:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig*'];
     const pass = policy.Statement.find((s) => s.Action.includes('iam:PassRole'));
-    expect(pass?.Resource).to.deep.equal(['arn:aws:iam::*:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig*']);
-    expect(pass?.Action).to.deep.equal(['iam:CreateServiceLinkedRole', 'iam:GetRole', 'iam:PassRole']);
+    expect(pass?.Resource).to.deep.equal(slr);
+    expect(pass?.Action).to.deep.equal(['iam:PassRole']);
+    const other = policy.Statement.find((s) => s.Action.includes('iam:CreateServiceLinkedRole'));
+    expect(other?.Resource).to.deep.equal(slr);
+    expect(other?.Action).to.deep.equal(['iam:CreateServiceLinkedRole', 'iam:GetRole']);
     expect(configRecorderRunbook.defaultMode).to.equal('dry-run');
   });
 });

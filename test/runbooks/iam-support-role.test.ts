@@ -43,9 +43,10 @@ describe('IAM.18 support role: decisions and policies (pure)', () => {
 
   it('scopes IAM writes to hubfix-* roles and the listing to the AWSSupportAccess policy; no wildcard action', () => {
     const { policy } = compileRunbook(supportRoleRunbook);
-    const byResource = Object.fromEntries(policy.Statement.map((s) => [s.Resource[0], s.Action]));
-    expect(byResource['arn:aws:iam::*:role/hubfix-*']).to.deep.equal(['iam:AttachRolePolicy', 'iam:CreateRole', 'iam:GetRole']);
-    expect(byResource['arn:aws:iam::aws:policy/AWSSupportAccess']).to.deep.equal(['iam:ListEntitiesForPolicy']);
+    const onRoles = policy.Statement.filter((s) => s.Resource[0] === 'arn:${AWS::Partition}:iam::*:role/hubfix-*');
+    expect(onRoles.flatMap((s) => s.Action).sort()).to.deep.equal(['iam:AttachRolePolicy', 'iam:CreateRole', 'iam:GetRole']);
+    const onPolicy = policy.Statement.filter((s) => s.Resource[0] === 'arn:${AWS::Partition}:iam::aws:policy/AWSSupportAccess');
+    expect(onPolicy.flatMap((s) => s.Action)).to.deep.equal(['iam:ListEntitiesForPolicy']);
     for (const s of policy.Statement) for (const a of s.Action) expect(a).not.to.contain('*');
   });
 
