@@ -5,6 +5,11 @@ import { AwsServiceError } from './invoker';
  * The local least-privilege check: every AWS call a step makes must be allowed by the runbook's
  * policy, by action (resources are not evaluated locally). A call outside it fails like AWS
  * would, with AccessDenied, before it reaches the invoker.
+ *
+ * Conditions: a call that hands a role to a service (PASSED_ROLES) also needs `iam:PassRole`, and
+ * the check evaluates `iam:PassedToService` against the service the call names. Other conditions
+ * cannot be evaluated here (they need the request context IAM has); they are carried: the
+ * statement still allows its actions, and `carriedConditions` lists what was not evaluated.
  */
 
 /** An IAM policy document as it appears in JSON (Action and Resource may be a string or a list). */
@@ -18,7 +23,25 @@ export interface PolicyStatementLike {
   Effect: 'Allow' | 'Deny' | string;
   Action?: string | string[];
   Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
+
+/** Calls that pass a role to a service: where the role ARN is in the input and which service principal receives it. */
+const PASSED_ROLES: Readonly<Record<string, { role: (input: Record<string, unknown>) => unknown; service: string }>> = {
+  'ec2 CreateFlowLogs': { role: (i) => i.DeliverLogsPermissionArn, service: 'vpc-flow-logs.amazonaws.com' },
+  'cloudtrail UpdateTrail': { role: (i) => i.CloudWatchLogsRoleArn, service: 'cloudtrail.amazonaws.com' },
+  'cloudtrail CreateTrail': { role: (i) => i.CloudWatchLogsRoleArn, service: 'cloudtrail.amazonaws.com' },
+  'config PutConfigurationRecorder': {
+    role: (i) => (i.ConfigurationRecorder as { roleARN?: unknown } | undefined)?.roleARN,
+    service: 'config.amazonaws.com',
+  },
+  'ssm StartAutomationExecution': {
+    role: (i) => (i.Parameters as { AutomationAssumeRole?: unknown } | undefined)?.AutomationAssumeRole,
+    service: 'ssm.amazonaws.com',
+  },
+};
+
+const PASSED_TO_SERVICE = 'iam:passedtoservice';
 
 function asList<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -48,6 +71,9 @@ class ActionSet {
 export class PolicyCheck {
   private allowed = new ActionSet();
   private denied = new ActionSet();
+  /** The services each Allow statement that grants iam:PassRole lets a role be passed to (undefined: any). */
+  private passRoleTargets: Array<Set<string> | undefined> = [];
+  private carried: Array<{ actions: string[]; condition: NonNullable<PolicyStatementLike['Condition']> }> = [];
   private cache = new Map<string, string>();
   private verdicts = new Map<string, { action: string; allowed: boolean; message: string }>();
 
@@ -58,12 +84,39 @@ export class PolicyCheck {
     for (const s of asList(policy.Statement)) {
       const target = s.Effect === 'Allow' ? this.allowed : s.Effect === 'Deny' ? this.denied : undefined;
       if (target) for (const a of asList(s.Action)) target.add(a);
+      if (s.Effect !== 'Allow') continue;
+      const actions = asList(s.Action);
+      const grantsPassRole = actions.some((a) => actionPattern(a).test('iam:PassRole'));
+      let services: Set<string> | undefined;
+      const rest: NonNullable<PolicyStatementLike['Condition']> = {};
+      for (const [op, byKey] of Object.entries(s.Condition ?? {})) {
+        for (const [key, value] of Object.entries(byKey)) {
+          if (grantsPassRole && op === 'StringEquals' && key.toLowerCase() === PASSED_TO_SERVICE) services = new Set(asList(value));
+          else rest[op] = { ...(rest[op] ?? {}), [key]: value };
+        }
+      }
+      if (grantsPassRole) this.passRoleTargets.push(services);
+      if (Object.keys(rest).length > 0) this.carried.push({ actions, condition: rest });
     }
+  }
+
+  /** The conditions of Allow statements this check does not evaluate (it allows their actions as if they held). */
+  carriedConditions(): ReadonlyArray<{ actions: string[]; condition: NonNullable<PolicyStatementLike['Condition']> }> {
+    return this.carried;
+  }
+
+  /** Whether the policy lets a role be passed to `service` (iam:PassRole, with iam:PassedToService naming it when present). */
+  allowsPassRoleTo(service: string): boolean {
+    if (this.denied.has('iam:PassRole')) return false;
+    return this.passRoleTargets.some((targets) => targets === undefined || targets.has(service));
   }
 
   /** A check that allows exactly `actions` (the policy of a document from outside the build). */
   static ofActions(actions: Iterable<string>, documentName: string): PolicyCheck {
-    return new PolicyCheck({ Statement: [{ Effect: 'Allow', Action: [...actions] }] }, documentName);
+    const check = new PolicyCheck({ Statement: [{ Effect: 'Allow', Action: [...actions] }] }, documentName);
+    // its role's PassRole is not known from the document: not checked
+    check.passRoleTargets.push(undefined);
+    return check;
   }
 
   /** The IAM action a call needs (cached: the engine asks for the same few many times). */
@@ -81,8 +134,25 @@ export class PolicyCheck {
     return this.allowed.has(action) && !this.denied.has(action);
   }
 
-  /** Throws AccessDenied unless the policy allows the call. Returns the action checked. */
-  check(service: string, operation: string): string {
+  /**
+   * Throws AccessDenied unless the policy allows the call — and, when the call hands a role to a
+   * service (`input` given), unless iam:PassRole allows passing it to that service. Returns the
+   * action checked.
+   */
+  check(service: string, operation: string, input?: Record<string, unknown>): string {
+    const action = this.checkAction(service, operation);
+    const passes = input ? PASSED_ROLES[`${service} ${operation}`] : undefined;
+    if (passes && typeof passes.role(input as Record<string, unknown>) === 'string' && !this.allowsPassRoleTo(passes.service))
+      throw new AwsServiceError(
+        'AccessDenied',
+        `AccessDenied (local policy check): ${this.documentName}'s policy does not allow iam:PassRole to ${passes.service}`,
+        service,
+        operation,
+      );
+    return action;
+  }
+
+  private checkAction(service: string, operation: string): string {
     const key = `${service} ${operation}`;
     const known = this.verdicts.get(key);
     if (known !== undefined) {

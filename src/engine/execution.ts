@@ -180,7 +180,7 @@ export class Execution implements Scope {
     }
     this.calls.push(record);
     try {
-      if (opts.checkPolicy) this.policy.check(service, operation);
+      if (opts.checkPolicy) this.policy.check(service, operation, input);
       if (service === 'ssm' && operation === 'GetAutomationExecution') {
         const target = this.env.registry.get(String(input.AutomationExecutionId));
         if (target) {

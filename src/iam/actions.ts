@@ -85,9 +85,25 @@ export function resourceFor(action: string): string {
   return '*';
 }
 
+/**
+ * Conditions that go with an action wherever a runbook uses it. Bucket names reach the runbooks
+ * from trails, findings and parameters (any name an account chose), so the resource of a bucket
+ * policy or ACL write stays `arn:…:s3:::*`; `s3:ResourceAccount` confines it to buckets of the
+ * account the run is in, whatever their name.
+ */
+const CONDITION_BY_ACTION: ReadonlyArray<[RegExp, PolicyCondition]> = [
+  [/^s3:(PutBucketPolicy|PutBucketAcl)$/, { StringEquals: { 's3:ResourceAccount': PLACEHOLDERS.account } }],
+];
+
+export function conditionFor(action: string): PolicyCondition | undefined {
+  for (const [re, condition] of CONDITION_BY_ACTION) if (re.test(action)) return condition;
+  return undefined;
+}
+
 export function permissionFor(service: string, api: string): Permission & { resource: string } {
   const action = iamActionFor(service, api);
-  return { action, resource: resourceFor(action) };
+  const condition = conditionFor(action);
+  return { action, resource: resourceFor(action), ...(condition ? { condition } : {}) };
 }
 
 export interface PolicyStatement {
@@ -130,7 +146,8 @@ export function policyFrom(permissions: readonly Permission[]): IamPolicy {
   for (const p of permissions) {
     if (!ACTION_PATTERN.test(p.action)) throw new Error(`permission "${p.action}" is not a single IAM action (no wildcards)`);
     const resource = p.resource ?? resourceFor(p.action);
-    const condition = p.condition && Object.keys(p.condition).length > 0 ? canonicalCondition(p.condition) : undefined;
+    const given = p.condition ?? conditionFor(p.action);
+    const condition = given && Object.keys(given).length > 0 ? canonicalCondition(given) : undefined;
     const key = JSON.stringify([resource, condition ?? null]);
     const g = groups.get(key) ?? { resource, ...(condition ? { condition } : {}), actions: new Set<string>() };
     g.actions.add(p.action);

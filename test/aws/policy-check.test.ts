@@ -61,3 +61,53 @@ describe('PolicyCheck', () => {
     expect(p.allows('s3:PutBucketPolicy')).to.equal(false);
   });
 });
+
+describe('PolicyCheck: conditions', () => {
+  const flowLogs = new PolicyCheck(
+    {
+      Statement: [
+        { Effect: 'Allow', Action: ['ec2:CreateFlowLogs', 'cloudtrail:UpdateTrail'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['iam:PassRole'],
+          Resource: 'arn:aws:iam::*:role/hubfix-vpc-flow-logs-*',
+          Condition: { StringEquals: { 'iam:PassedToService': 'vpc-flow-logs.amazonaws.com' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['iam:CreateRole'],
+          Resource: '*',
+          Condition: { StringEquals: { 'iam:PermissionsBoundary': 'arn:aws:iam::1:policy/b' } },
+        },
+      ],
+    },
+    'Hubfix-Flow',
+  );
+
+  it('lets a call pass its role only to the service iam:PassedToService names', () => {
+    expect(flowLogs.check('ec2', 'CreateFlowLogs', { DeliverLogsPermissionArn: 'arn:aws:iam::1:role/hubfix-vpc-flow-logs-x' })).to.equal(
+      'ec2:CreateFlowLogs',
+    );
+    const err = denial(() => flowLogs.check('cloudtrail', 'UpdateTrail', { Name: 't', CloudWatchLogsRoleArn: 'arn:aws:iam::1:role/r' }));
+    expect(err.code).to.equal('AccessDenied');
+    expect(err.message).to.equal(
+      "AccessDenied (local policy check): Hubfix-Flow's policy does not allow iam:PassRole to cloudtrail.amazonaws.com",
+    );
+    // the same call that passes no role needs no PassRole
+    expect(flowLogs.check('cloudtrail', 'UpdateTrail', { Name: 't', EnableLogFileValidation: true })).to.equal('cloudtrail:UpdateTrail');
+  });
+
+  it('carries the conditions it cannot evaluate instead of dropping them', () => {
+    expect(flowLogs.check('iam', 'CreateRole')).to.equal('iam:CreateRole');
+    expect(flowLogs.carriedConditions()).to.deep.equal([
+      { actions: ['iam:CreateRole'], condition: { StringEquals: { 'iam:PermissionsBoundary': 'arn:aws:iam::1:policy/b' } } },
+    ]);
+  });
+
+  it('refuses to pass a role when no statement grants iam:PassRole', () => {
+    const bare = new PolicyCheck({ Statement: [{ Effect: 'Allow', Action: ['ec2:CreateFlowLogs'] }] }, 'Hubfix-Bare');
+    expect(denial(() => bare.check('ec2', 'CreateFlowLogs', { DeliverLogsPermissionArn: 'arn:aws:iam::1:role/r' })).code).to.equal(
+      'AccessDenied',
+    );
+  });
+});

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { CLOUDTRAIL_DELIVERY_ROLE } from '../../runbooks/cloudtrail-cloudwatch-logs';
+import { runtimeRoleBoundaryArn, trustPolicyFor } from '../../runbooks/support/log-delivery';
+import { FLOW_LOGS_DELIVERY_ROLE } from '../../runbooks/vpc-flow-logs';
 import type { CompiledRunbook } from '../../src/compiler/compile';
 import { compileAll } from '../../src/compiler/index';
 import { type PolicyStatement, policyFrom } from '../../src/iam/actions';
@@ -149,5 +152,35 @@ describe('least privilege of the derived runbook policies', () => {
     ]);
     expect(policy.Statement).to.have.length(2);
     expect(policy.Statement.find((s) => s.Action.includes('iam:GetRole'))?.Condition).to.equal(undefined);
+  });
+});
+
+describe('least privilege of bucket policy and ACL writes', () => {
+  it('lets a runbook write a bucket policy or ACL only on buckets of its own account (s3:ResourceAccount)', () => {
+    let seen = 0;
+    for (const rb of compiled)
+      for (const action of ['s3:PutBucketPolicy', 's3:PutBucketAcl'])
+        for (const s of statementsFor(rb, action)) {
+          seen++;
+          expect(s.Condition, `${rb.name} ${action}`).to.deep.equal({ StringEquals: { 's3:ResourceAccount': '${AWS::AccountId}' } });
+          expect(s.Resource).to.deep.equal(['arn:${AWS::Partition}:s3:::*']);
+        }
+    expect(seen).to.be.greaterThan(2);
+  });
+});
+
+describe('roles a runbook creates at run time', () => {
+  it('creates each log-delivery role with the runtime boundary of its partition, trusted only by the service it delivers for', () => {
+    for (const spec of [FLOW_LOGS_DELIVERY_ROLE, CLOUDTRAIL_DELIVERY_ROLE]) {
+      const trust = trustPolicyFor(spec, { partition: 'aws-us-gov', account: '111122223333', region: 'us-gov-west-1' });
+      expect(
+        trust.Statement.map((s) => s.Principal),
+        spec.service,
+      ).to.deep.equal([{ Service: spec.service }]);
+      expect(trust.Statement.map((s) => s.Action)).to.deep.equal(['sts:AssumeRole']);
+    }
+    expect(runtimeRoleBoundaryArn('aws-us-gov', '111122223333')).to.equal(
+      'arn:aws-us-gov:iam::111122223333:policy/hubfix-runtime-role-boundary',
+    );
   });
 });

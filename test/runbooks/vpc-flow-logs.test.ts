@@ -75,6 +75,11 @@ describe('VPC flow logs runbook in the local engine', () => {
     ]);
     const trust = parsePolicyDocument(callsTo(run, 'CreateRole')[0].input.AssumeRolePolicyDocument);
     expect(trust?.Statement[0].Condition?.StringEquals).to.deep.equal({ 'aws:SourceAccount': '111122223333' });
+    // the role carries the member template's boundary and is trusted by the flow-logs service only
+    expect(callsTo(run, 'CreateRole')[0].input.PermissionsBoundary).to.equal(
+      'arn:aws:iam::111122223333:policy/hubfix-runtime-role-boundary',
+    );
+    expect(trust?.Statement.map((st) => st.Principal)).to.deep.equal([{ Service: 'vpc-flow-logs.amazonaws.com' }]);
     const policy = parsePolicyDocument(callsTo(run, 'PutRolePolicy')[0].input.PolicyDocument);
     expect(policy?.Statement[0].Resource).to.deep.equal(['arn:aws:logs:us-east-1:111122223333:log-group:hubfix/vpc-flow-logs:*']);
     const create = callsTo(run, 'CreateFlowLogs')[0].input;
