@@ -1,5 +1,6 @@
 import { type AwsCredentials, THROTTLING_CODES, errorCode } from '../aws/invoker';
 import { scriptContext } from '../steprunner/context';
+import { resolvedStepInput } from '../steprunner/step-input';
 import { Interrupt, type Signal } from './clock';
 import type { CompiledSequence, CompiledStep } from './compile';
 import { evaluateCondition } from './conditions';
@@ -253,6 +254,7 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
   // engine), then assumes the role it is given, once per execution while it stays warm
   const executionId = typeof payload.executionId === 'string' ? payload.executionId : exec.executionId;
   let facts: ExecutionFacts | undefined;
+  let input: unknown = payload.input;
   if (typeof payload.executionId === 'string') {
     const record = await exec.aws(
       'ssm',
@@ -267,6 +269,15 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
       step: step.name,
       record,
     };
+    // the handler's input is the one SSM resolved for this step (as the Lambda takes it), never the payload's
+    try {
+      input = resolvedStepInput(record, { handler: handlerId, executionId, input: payload.input as Record<string, unknown> }, step.name);
+    } catch (err) {
+      call.outcome = 'error';
+      call.errorCode = 'FunctionError';
+      call.errorMessage = (err as Error).message;
+      throw new StepError(`FunctionError: ${call.errorMessage}`, 'FunctionError');
+    }
   }
   let credentials: AwsCredentials | undefined = exec.credentials;
   let account = exec.accountId;
@@ -310,7 +321,7 @@ async function runScript(ctx: StepContext): Promise<ActionResult> {
   });
   let result: unknown;
   try {
-    result = await handler.run(payload.input, scriptCtx);
+    result = await handler.run(input, scriptCtx);
   } catch (err) {
     if (err instanceof Interrupt) throw err;
     call.outcome = 'error';

@@ -6,6 +6,9 @@ import type { AnyHandler, ExecutionFacts } from '../model/handlers';
 import { runbookRoleName } from '../findings/naming';
 import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
 import { scriptContext } from './context';
+import { StepRunnerRefusal, isRecord, resolvedStepInput, type StepRunnerEvent } from './step-input';
+
+export { StepRunnerRefusal, resolvedStepInput, type StepRunnerEvent } from './step-input';
 
 /**
  * The step runner: one Node.js Lambda per member account and Region that runs every script
@@ -13,15 +16,10 @@ import { scriptContext } from './context';
  * payload is only a claim: before acting, the runner reads the execution it names with its own
  * role (ssm:GetAutomationExecution) and acts only when that execution is in progress, runs a hubfix
  * document as exactly that document's runbook role, and is at the step whose handler is asked for.
- * The facts the handler acts on (document, parameters) come from that record. Then it assumes the
+ * The facts the handler acts on (document, parameters, and its input: the step's resolved Inputs)
+ * come from that record; a payload whose input differs is refused. Then it assumes the
  * role, with the session named after the execution, so CloudTrail shows which execution did what.
  */
-export interface StepRunnerEvent {
-  handler: string;
-  roleArn: string;
-  executionId: string;
-  input: Record<string, unknown>;
-}
 
 const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov']);
@@ -47,14 +45,6 @@ export function stepHandlersOf(compiled: readonly CompiledRunbook[]): Map<string
     out.set(c.name, steps);
   }
   return out;
-}
-
-/** A refusal: what was wrong with the invocation, said in one line. */
-export class StepRunnerRefusal extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StepRunnerRefusal';
-  }
 }
 
 /**
@@ -87,10 +77,6 @@ export function parseEvent(
     input: e.input,
     run: handlers.get(e.handler)!,
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -183,6 +169,7 @@ export function makeStepRunner(invoker: Invoker, region: string, options: StepRu
       input: { AutomationExecutionId: e.executionId },
     });
     const execution = confirmExecution(response, e, steps);
+    const input = resolvedStepInput(response, e, execution.step);
     const credentials = await sessions.get(e.roleArn, e.executionId, () =>
       invoker.call({
         service: 'sts',
@@ -200,7 +187,7 @@ export function makeStepRunner(invoker: Invoker, region: string, options: StepRu
       executionId: e.executionId,
       execution,
     });
-    return e.run.run(e.input, ctx);
+    return e.run.run(input, ctx);
   };
 }
 

@@ -84,7 +84,19 @@ const selfReader = defineHandler<{ id: string }, { Failed: string; Status: strin
   },
 });
 
-const handlers: AnyHandler[] = [readPolicy, boom, writer, selfReader] as unknown as AnyHandler[];
+const inputSeer = defineHandler<{ who: string; ports: number[] }, { Seen: string; Who: string }>({
+  id: 'test.inputSeer',
+  description: "returns what the step runner's execution check saw of this step",
+  permissions: [],
+  outputs: { Seen: 'String', Who: 'String' },
+  async run(input, ctx) {
+    const x = ctx.execution?.record.AutomationExecution as { StepExecutions: Array<Record<string, unknown>> };
+    const step = x.StepExecutions.find((s) => s.StepName === ctx.execution?.step && s.StepStatus === 'InProgress');
+    return { Seen: JSON.stringify(step ? { Action: step.Action, Inputs: step.Inputs } : null), Who: input.who };
+  },
+});
+
+const handlers: AnyHandler[] = [readPolicy, boom, writer, selfReader, inputSeer] as unknown as AnyHandler[];
 const policyMock = { service: 'iam', operation: 'GetAccountPasswordPolicy', output: { PasswordPolicy: { MinimumPasswordLength: 8 } } };
 
 describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', () => {
@@ -149,6 +161,26 @@ describe('engine: script steps (aws:invokeLambdaFunction to the step runner)', (
     );
     const byRunner = h.result.record.Calls.filter((c) => c.madeBy === 'step-runner').map((c) => `${c.operation}:${c.step}`);
     expect(byRunner).to.deep.equal(['GetAutomationExecution:Read', 'AssumeRole:Read', 'GetAutomationExecution:ReadAgain']);
+  });
+
+  it("answers the step runner's check with the step in progress and its resolved Inputs as SSM gives them (a map input as its JSON)", async () => {
+    const h = await run(
+      doc([scriptStep('See', 'test.inputSeer', { who: '{{ global:ACCOUNT_ID }}', ports: [22, 3389] }, ['Seen', 'Who'])]),
+      {},
+      { handlers, policy: policy('lambda:InvokeFunction') },
+    );
+    const s = stepOf(h, 'See');
+    expect(s.StepStatus, s.FailureMessage).to.equal('Success');
+    const seen = JSON.parse(s.Outputs?.Seen?.[0] ?? 'null') as { Action: string; Inputs: Record<string, string> };
+    expect(seen.Action).to.equal('aws:invokeLambdaFunction');
+    expect(seen.Inputs.FunctionName).to.equal(STEP_RUNNER_FUNCTION);
+    expect(JSON.parse(seen.Inputs.InputPayload)).to.deep.equal({
+      handler: 'test.inputSeer',
+      roleArn: ROLE,
+      executionId: h.result.executionId,
+      input: { who: ACCOUNT, ports: [22, 3389] },
+    });
+    expect(s.Outputs?.Who).to.deep.equal([ACCOUNT]);
   });
 
   it('a handler that throws fails the step with FunctionError and its message', async () => {

@@ -28,14 +28,26 @@ const OPTIONS = {
   roleNames: new Set(['hubfix-IAM-PasswordPolicy', 'hubfix-KMS-KeyRotation']),
 };
 
-function execution(over: Record<string, unknown> = {}) {
+/** A step execution as GetAutomationExecution gives it: Inputs a map of strings, a map input as its JSON. */
+function stepExecution(status: string, payload: Record<string, unknown>, name = 'Plan') {
+  return {
+    StepName: name,
+    Action: 'aws:invokeLambdaFunction',
+    StepStatus: status,
+    Inputs: { FunctionName: 'hubfix-step-runner', InputPayload: JSON.stringify(payload) },
+  };
+}
+
+function execution(over: Record<string, unknown> = {}, input: Record<string, unknown> = {}) {
+  const id = (over.AutomationExecutionId as string | undefined) ?? EXECUTION;
   return {
     AutomationExecution: {
-      AutomationExecutionId: EXECUTION,
+      AutomationExecutionId: id,
       DocumentName: DOCUMENT,
       AutomationExecutionStatus: 'InProgress',
       CurrentStepName: 'Plan',
       Parameters: { AutomationAssumeRole: [ROLE], FindingId: ['finding-from-ssm'] },
+      StepExecutions: [stepExecution('InProgress', { handler: 'test.whoami', roleArn: ROLE, executionId: id, input })],
       ...over,
     },
   };
@@ -95,6 +107,73 @@ describe('step runner Lambda', () => {
       expect(call.callCount).to.equal(1);
     });
   }
+
+  for (const [what, record, event, message] of [
+    [
+      "a payload whose input differs from the step's resolved input",
+      execution({}, { GroupId: 'sg-0aaa' }),
+      { ...EVENT, input: { GroupId: 'sg-0bbb' } },
+      /step Plan: the payload's input differs from the input SSM resolved for the step/,
+    ],
+    [
+      'a payload adding an input the step did not resolve',
+      execution({}, { GroupId: 'sg-0aaa' }),
+      { ...EVENT, input: { GroupId: 'sg-0aaa', Bucket: 'other' } },
+      /step Plan: the payload's input differs/,
+    ],
+    [
+      'an execution whose current step has no invocation in progress',
+      execution({
+        StepExecutions: [stepExecution('Success', { handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION, input: {} })],
+      }),
+      EVENT,
+      /step Plan: SSM shows 0 invocations in progress, not 1/,
+    ],
+    [
+      "a step whose resolved payload is another execution's",
+      execution({
+        StepExecutions: [
+          stepExecution('InProgress', { handler: 'test.whoami', roleArn: ROLE, executionId: EXECUTION.replace('0b', '9b'), input: {} }),
+        ],
+      }),
+      EVENT,
+      /step Plan: SSM resolved no payload for test.whoami in this execution/,
+    ],
+  ] as const) {
+    it(`refuses ${what}, before assuming any role`, async () => {
+      const { invoker, call } = stubInvoker(record);
+      const run = makeStepRunner(invoker, 'us-east-1', OPTIONS);
+      const message_ = await refusal(run, event);
+      expect(message_).to.match(message);
+      expect(message_).to.not.include('\n');
+      expect(call.callCount).to.equal(1);
+    });
+  }
+
+  it("runs the handler on the step's resolved input", async () => {
+    const echo = defineHandler<Record<string, unknown>, { Input: string }>({
+      id: 'test.echo',
+      description: 'returns its input',
+      permissions: [],
+      outputs: { Input: 'String' },
+      async run(input) {
+        return { Input: JSON.stringify(input) };
+      },
+    });
+    const resolved = { GroupId: 'sg-0aaa', Ports: [22, 3389] };
+    const record = execution({
+      StepExecutions: [stepExecution('InProgress', { handler: 'test.echo', roleArn: ROLE, executionId: EXECUTION, input: resolved })],
+    });
+    const { invoker } = stubInvoker(record);
+    const run = makeStepRunner(invoker, 'us-east-1', {
+      ...OPTIONS,
+      handlers: new Map([[echo.id, echo]]),
+      steps: new Map([[DOCUMENT, new Map([['Plan', 'test.echo']])]]),
+    });
+    // the same value with its keys in another order is the same input
+    const out = await run({ ...EVENT, handler: 'test.echo', input: { Ports: [22, 3389], GroupId: 'sg-0aaa' } }, HOME);
+    expect(out).to.deep.equal({ Input: JSON.stringify(resolved) });
+  });
 
   it("refuses a runbook role that is not the execution's document's own role", async () => {
     const kms = `arn:aws:iam::${ACCOUNT}:role/hubfix-KMS-KeyRotation`;
