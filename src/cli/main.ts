@@ -12,6 +12,7 @@ import { UsageError } from './errors';
 import * as list from './list';
 import * as packageCommand from './package';
 import * as remediate from './remediate';
+import * as report from './report';
 import * as runLocal from './run-local';
 import * as simulate from './simulate';
 import * as validate from './validate';
@@ -34,6 +35,7 @@ function commandModules(): CommandModule[] {
     list,
     packageCommand,
     remediate,
+    report,
     runLocal,
     simulate,
     validate,
