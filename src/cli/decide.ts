@@ -5,7 +5,9 @@ import { ConfigError, defaultConfig, type HubfixConfig, loadConfigFile } from '.
 import { decide } from '../findings/decide';
 import { parseEvent } from '../findings/intake';
 import type { Decision } from '../findings/types';
-import { resolveOutput, withOutputOption } from './aws-options';
+import { resolveOutput, withAwsOptions, withOutputOption } from './aws-options';
+import { type BacklogOptions, decideFromSecurityHub } from './backlog';
+import { withFilterOptions } from './filters';
 import { UsageError } from './errors';
 import { formatTable } from './list';
 
@@ -87,14 +89,21 @@ export function runDecide(
 export function register(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('decide')
-    .description('Show what the orchestrator would do with a Security Hub event (no AWS call)')
-    .argument('<event>', 'EventBridge event JSON file (Findings - Imported or Custom Action)')
+    .description(
+      'Show what the orchestrator would do with a Security Hub event, or with the findings in Security Hub now (--from-security-hub)',
+    )
+    .argument('[event]', 'EventBridge event JSON file (Findings - Imported or Custom Action); no AWS call')
+    .option('--from-security-hub', 'decide the findings that exist now (GetFindings with the filters; the backlog), nothing started')
     .option('--config <file>', 'hubfix.config.yaml (default: the defaults, dry-run)')
     .option('--now <time>', 'decide as at this ISO 8601 time (loop guard, expiries)');
   // JSON: [{findingId, decision, reason, control, document, account, region, parameters}]
-  withOutputOption(cmd, ['table', 'json']).action(
-    (file: string, opts: { config?: string; json?: boolean; output?: string; now?: string }) => {
-      process.stdout.write(runDecide(file, opts).output);
+  withFilterOptions(withAwsOptions(withOutputOption(cmd, ['table', 'json']))).action(
+    async (file: string | undefined, opts: BacklogOptions & { fromSecurityHub?: boolean }) => {
+      if (opts.fromSecurityHub && file) throw new UsageError('give an event file or --from-security-hub, not both');
+      if (!opts.fromSecurityHub && !file)
+        throw new UsageError('give an event file, or --from-security-hub to decide the findings in Security Hub');
+      if (opts.fromSecurityHub) process.stdout.write((await decideFromSecurityHub(opts)).output);
+      else process.stdout.write(runDecide(file as string, opts).output);
       setExit(0);
     },
   );

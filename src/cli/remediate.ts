@@ -7,7 +7,10 @@ import { REGION_RE } from '../findings/identity';
 import { handleFindings } from '../findings/orchestrate';
 import type { Trigger } from '../findings/types';
 import { patterns } from '../model/parameters';
+import { type BacklogOptions, remediateBacklog } from './backlog';
 import { configOption } from './decide';
+import { withFilterOptions } from './filters';
+import { SSM_CONCURRENT_AUTOMATIONS } from '../findings/backlog';
 import { UsageError } from './errors';
 
 /**
@@ -83,10 +86,34 @@ export async function runRemediate(
 export function register(program: Command, setExit: (code: number) => void): void {
   const cmd = program
     .command('remediate')
-    .description('Fetch one finding with GetFindings and start its remediation through the orchestrator path')
-    .requiredOption('--finding-id <id>', 'the Security Hub finding Id (ARN)');
-  withOutputOption(withAwsOptions(cmd, "where to read the finding (default: the finding Id's Region)"), OUTPUTS)
+    .description(
+      'Start remediation through the orchestrator path: one finding (--finding-id), or the backlog (filters: --filters, --account, --control, …) in batches within SSM limits',
+    )
+    .option('--finding-id <id>', 'the Security Hub finding Id (ARN)');
+  withFilterOptions(
+    withOutputOption(
+      withAwsOptions(cmd, "where to read findings (default: the finding Id's Region; for filters AWS_REGION or the profile's)"),
+      OUTPUTS,
+    ),
+  )
     .option('--config <file>', 'hubfix.config.yaml (default: the defaults)')
-    .option('--dry-run', 'run with DryRun=true (the dry-run custom action)')
-    .action(async (opts: RemediateOptions) => setExit(await runRemediate(opts)));
+    .option('--dry-run', 'one finding: run with DryRun=true (the dry-run custom action); the backlog: list, start nothing')
+    .option('--yes', 'the backlog: start the runs (without it the backlog is only listed)')
+    .option(
+      '--max-concurrent <n>',
+      `the backlog: runs at once per account and Region (1-${SSM_CONCURRENT_AUTOMATIONS}, default ${SSM_CONCURRENT_AUTOMATIONS}: SSM's limit)`,
+    )
+    .action(async (opts: RemediateOptions & BacklogOptions) => {
+      const backlog = ['filters', 'account', 'control', 'findingRegion', 'workflow', 'updatedSince'].some(
+        (k) => (opts as unknown as Record<string, unknown>)[k] !== undefined,
+      );
+      if (backlog && opts.findingId) throw new UsageError('give --finding-id or filters, not both');
+      if (!backlog && !opts.findingId)
+        throw new UsageError('give --finding-id ID, or filters (--filters, --account, --control, ...) for the backlog');
+      if (backlog) setExit((await remediateBacklog(opts)).exitCode);
+      else {
+        if (opts.yes) throw new UsageError('--yes is for the backlog (filters); one --finding-id starts without it');
+        setExit(await runRemediate(opts));
+      }
+    });
 }

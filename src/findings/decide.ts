@@ -10,6 +10,9 @@ import { clientToken, memberRoleArn, runbookRoleArn } from './naming';
 import { findingProblem } from './schema';
 import type { AsffFinding, AsffResource, Decision, ParameterValue, ReasonCode, StartReason, StartTarget, Trigger } from './types';
 
+/** The finalizer's status for a run that only previewed (contract.ts). */
+const STATUS_DRY_RUN = 'DRY_RUN';
+
 /**
  * The decision, a pure function: for each finding `start`, `notify` or `skip`, with a reason code
  * and one line saying why. Nothing here calls AWS; the same inputs always give the same output.
@@ -158,6 +161,13 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
 
   const memory = readMemory(f.UserDefinedFields, ctx.now);
   const distrusted = memory.distrusted.length > 0 ? { distrusted: memory.distrusted } : {};
+  if (trigger.kind === 'backlog' && workflow !== 'NEW' && !(workflow === 'NOTIFIED' && memory.status === STATUS_DRY_RUN))
+    return skip(
+      findingId,
+      'NOT_NEW',
+      `Workflow.Status is ${workflow}${memory.status ? ` (hubfix: ${memory.status})` : ''}; the backlog acts on NEW findings and on those hubfix only previewed`,
+      base,
+    );
   if (trigger.kind === 'imported') {
     const echo = echoOf(f, memory, workflow, ctx.now);
     if (echo) return skip(findingId, 'OWN_UPDATE', echo, { ...base, ...distrusted });
@@ -184,6 +194,8 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   let next = plan(ctx, control);
   if (next.kind === 'skip') return skip(findingId, next.reason, next.detail, located);
   if (extracted.value.elsewhere) next = { kind: 'notify', reason: 'ORGANIZATION_TRAIL', detail: extracted.value.elsewhere };
+  if (trigger.kind === 'backlog' && next.kind === 'start' && next.dryRun && memory.status === STATUS_DRY_RUN)
+    return skip(findingId, 'NOT_NEW', `hubfix already previewed this finding; set ${control.control} to auto to fix it`, located);
 
   const dryRun = next.kind === 'start' ? next.dryRun : false;
   let roleArn: string;
@@ -205,7 +217,8 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   const attempt = memory.attempts + 1;
   // the evaluation (or the analyst's action) that triggered the start: the same trigger handled
   // twice starts one run, whatever the finding's fields say
-  const triggeredBy = trigger.kind === 'imported' ? `imported@${f.UpdatedAt}` : `action:${trigger.actionId}@${ctx.eventId ?? f.UpdatedAt}`;
+  const triggeredBy =
+    trigger.kind === 'custom-action' ? `action:${trigger.actionId}@${ctx.eventId ?? f.UpdatedAt}` : `${trigger.kind}@${f.UpdatedAt}`;
   // an account-level control's runs share one token per account, Region and evaluation window:
   // findings of one account evaluated together start one run, whichever events carry them (SSM
   // refuses the same token with other parameters: IdempotentParameterMismatch, see start.ts)
@@ -215,7 +228,7 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   const run = `account/${who.account}/${region}/${control.document}/${JSON.stringify(Object.entries(runParameters).sort())}`;
   const token =
     control.scope === 'account'
-      ? clientToken(run, trigger.kind === 'imported' ? `imported@${window}` : triggeredBy, dryRun)
+      ? clientToken(run, trigger.kind === 'custom-action' ? triggeredBy : `${trigger.kind}@${window}`, dryRun)
       : clientToken(f.Id, triggeredBy, dryRun);
   const target: StartTarget = {
     findingId: f.Id,

@@ -66,7 +66,7 @@ export function logLine(o: FindingOutcome, eventId: string | undefined, trigger:
     level: problem ? 'warn' : 'info',
     msg: 'hubfix.decision',
     eventId,
-    trigger: trigger.kind === 'custom-action' ? `custom-action:${trigger.actionId}` : 'imported',
+    trigger: trigger.kind === 'custom-action' ? `custom-action:${trigger.actionId}` : trigger.kind,
     findingId: d.findingId,
     decision: d.decision,
     reason: d.reason,

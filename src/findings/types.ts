@@ -40,8 +40,11 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export type StartReason = (typeof START_REASONS)[number];
 export type ReasonCode = SkipReason | StartReason;
 
-/** What started the decision: Security Hub's import of a finding, or an analyst's custom action. */
-export type Trigger = { kind: 'imported' } | { kind: 'custom-action'; actionId: string };
+/**
+ * What started the decision: Security Hub's import of a finding, an analyst's custom action, or an
+ * operator working through the backlog (`hubfix remediate --filters`: findings that existed before).
+ */
+export type Trigger = { kind: 'imported' } | { kind: 'custom-action'; actionId: string } | { kind: 'backlog' };
 
 export type ParameterValue = string | number | boolean;
 

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { decideFromSecurityHub, remediateBacklog } from '../../src/cli/backlog';
 import { runReport } from '../../src/cli/report';
+import { type Backlog, seedBacklog } from '../../src/emulator/backlog-seeder';
+import { peakConcurrency, SelfRunningAutomations } from '../../src/emulator/backlog-standin';
 import { type PassResult, type Scenario, startScenario } from '../../src/emulator/pipeline';
 import { MEMBER_ACCOUNTS, REGIONS } from '../../src/emulator/scenario';
 import { REPORT_FORMATS } from '../../src/report/render';
@@ -104,5 +107,72 @@ describe('end to end: hubfix report after the demo’s remediation', function ()
     const n = first.reports.length;
     expect(texts.get('table')).to.include(`${n} finding(s) in 2 account(s)`);
     expect((texts.get('markdown')?.match(/^\| \[[A-Za-z0-9.]+\]\(https:/gm) ?? []).length).to.equal(n);
+  });
+});
+
+describe('end to end: the backlog — decide --from-security-hub and remediate --filters --yes over 200 findings', function () {
+  this.timeout(TIMEOUT_MS * 2);
+  const emulator = useEmulator();
+  let s: Scenario;
+  let backlog: Backlog;
+  const account = MEMBER_ACCOUNTS[0];
+  const region = REGIONS[0];
+  const filters = { region, account: [account], control: ['KMS.4'], findingRegion: [region] };
+
+  before(async function () {
+    this.timeout(TIMEOUT_MS);
+    s = await startScenario({ endpoint: emulator.current().endpoint });
+    await s.runPass();
+    const admin = (service: string, operation: string, input: Record<string, unknown>) =>
+      s.invoker.sdk.call({ service, operation, region, input });
+    backlog = await seedBacklog(s.world, s.catalog, { account, region, count: 200, admin });
+  });
+
+  after(async () => {
+    await s?.close();
+  });
+
+  it('decide --from-security-hub: every backlog finding would start (same reason codes), nothing starts', async () => {
+    const before = s.invoker.automations.started.length;
+    const { decisions, output } = await decideFromSecurityHub(filters, { invoker: s.invoker, env: {}, config: s.config });
+    const ids = new Set(backlog.findings.map((f) => String(f.Id)));
+    const mine = decisions.filter((d) => ids.has(d.findingId));
+    expect(mine).to.have.length(200);
+    expect(new Set(mine.map((d) => `${d.decision} ${d.reason}`))).to.deep.equal(new Set(['start MODE_AUTO']));
+    // the scenario's own KMS.4 finding there was fixed by the demo: RESOLVED, left alone
+    expect(decisions.filter((d) => !ids.has(d.findingId)).map((d) => d.reason)).to.deep.equal(['NOT_NEW']);
+    expect(output).to.contain('201 finding(s): 200 start, 0 notify, 1 skip');
+    expect(s.invoker.automations.started.length).to.equal(before);
+  });
+
+  it('remediate --filters --yes starts each once, never more than 100 at a time, with progress shown; a second run starts nothing', async () => {
+    const invoker = new SelfRunningAutomations(s.invoker);
+    const before = s.invoker.automations.started.length;
+    let out = '';
+    let err = '';
+    const io = { out: (t: string) => (out += t), err: (t: string) => (err += t) };
+    const r = await remediateBacklog({ ...filters, yes: true }, { invoker, env: {}, config: s.config, io, pollMs: 100 });
+    expect(r.exitCode, err).to.equal(0);
+    expect(r.progress).to.include({ started: 200, startFailed: 0, queued: 0, peakRunning: 100 });
+    await s.invoker.automations.drain();
+    const runs = s.invoker.automations.started.slice(before);
+    expect(runs).to.have.length(200);
+    expect(new Set(runs.map((a) => a.parameters.FindingId[0])).size, 'each finding once').to.equal(200);
+    expect(peakConcurrency(runs), 'SSM limit: 100 concurrent automations per account and Region').to.be.at.most(100);
+    expect(
+      runs.every((a) => a.result?.status === 'Success'),
+      runs.map((a) => a.error ?? a.result?.status).join(','),
+    ).to.equal(true);
+    expect(err).to.match(/\] 200\/200 started/);
+    expect(err.split('\n').filter((l) => l.includes('started ·')).length, 'progress along the way').to.be.greaterThan(2);
+    expect(out).to.contain('200 started, 0 could not start');
+    const key = await s.world.awsIn(account, region)<{ KeyRotationEnabled?: boolean }>('kms', 'GetKeyRotationStatus', {
+      KeyId: backlog.keyIds[0],
+    });
+    expect(key.KeyRotationEnabled).to.equal(true);
+
+    const again = await remediateBacklog({ ...filters, yes: true }, { invoker, env: {}, config: s.config, io, pollMs: 100 });
+    expect(again.progress?.started, 'a second run starts nothing').to.equal(0);
+    expect(s.invoker.automations.started.length - before).to.equal(200);
   });
 });
