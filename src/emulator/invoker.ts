@@ -5,6 +5,7 @@ import { type FaultCounts, type FaultRates, withStandInFaults } from './fault-pr
 import type { Clock } from '../engine';
 import type { AnyHandler } from '../model/handlers';
 import { AutomationStandIn } from './automation-standin';
+import { SecurityHubOcsfStandIn } from './securityhub-ocsf-standin';
 import { type CallerIdentity, SecurityHubStandIn } from './securityhub-standin';
 
 /**
@@ -13,6 +14,7 @@ import { type CallerIdentity, SecurityHubStandIn } from './securityhub-standin';
  *   securityhub BatchUpdateFindings, CreateActionTarget, DescribeActionTargets → SecurityHubStandIn
  *   securityhub GetFindings → moto, with the Filters applied by SecurityHubStandIn (moto ignores them)
  *   securityhub BatchImportFindings → moto, through SecurityHubStandIn (which keeps its indexed copy)
+ *   securityhub GetFindingsV2, BatchUpdateFindingsV2 → SecurityHubOcsfStandIn (OCSF findings in memory)
  *   ssm StartAutomationExecution, GetAutomationExecution, DescribeAutomationExecutions → AutomationStandIn (hubfix's local engine)
  */
 
@@ -51,6 +53,8 @@ const STAND_IN_CALLS = new Set([
 export class EmulatorInvoker implements Invoker {
   readonly sdk: SdkInvoker;
   readonly securityHub: SecurityHubStandIn;
+  /** Security Hub's OCSF findings (GetFindingsV2, BatchUpdateFindingsV2): moto has neither. */
+  readonly securityHubOcsf: SecurityHubOcsfStandIn;
   readonly automations: AutomationStandIn;
   readonly log: CallLogEntry[] = [];
   private identities = new Map<string, CallerIdentity>();
@@ -76,6 +80,7 @@ export class EmulatorInvoker implements Invoker {
       identify,
       serviceCredentials: (account) => this.serviceCredentials(account),
     });
+    this.securityHubOcsf = new SecurityHubOcsfStandIn({ adminAccount: options.adminAccount, identify });
     this.automations = new AutomationStandIn({
       sdk: this.sdk,
       stepInvoker: () => this,
@@ -163,6 +168,12 @@ export class EmulatorInvoker implements Invoker {
       case 'securityhub.GetFindings':
         entry.answeredBy = 'securityhub-standin';
         return this.securityHub.getFindings(call);
+      case 'securityhub.GetFindingsV2':
+        entry.answeredBy = 'securityhub-standin';
+        return this.securityHubOcsf.getFindingsV2(call);
+      case 'securityhub.BatchUpdateFindingsV2':
+        entry.answeredBy = 'securityhub-standin';
+        return this.securityHubOcsf.batchUpdateFindingsV2(call);
       case 'ssm.StartAutomationExecution':
         entry.answeredBy = 'automation-standin';
         return this.automations.start(call);

@@ -5,6 +5,7 @@ import type { FinalizeInput, FinalizeOutput } from './contract';
 import { accountOfArn, type FindingState, regionOfArn } from './finding-update';
 import { findingMismatch } from './match';
 import { noteTextOf, type Outcome, outcomeOf, parseExecution, unreadableOutcome } from './outcome';
+import { OcsfFindingsInvoker } from '../findings/ocsf';
 import { type AwsCallFn, readFinding, recordOutcome } from './record';
 
 /**
@@ -27,9 +28,21 @@ export function controlOfFinding(findingId: string, controls: readonly string[])
   return controls.length === 1 ? controls[0] : null;
 }
 
-/** Each call goes to the Region its target lives in (the finding's, the topic's). */
+const ocsfAware = new WeakMap<ScriptContext, OcsfFindingsInvoker>();
+
+/**
+ * Each call goes to the Region its target lives in (the finding's, the topic's). A finding that
+ * lives in Security Hub's OCSF format is read and written through the OCSF APIs (one adapter per
+ * run, so the write goes where the read found the finding).
+ */
 function callIn(ctx: ScriptContext): AwsCallFn {
-  return (service, operation, input, region) => ctx.aws(service, operation, input, { region });
+  let invoker = ocsfAware.get(ctx);
+  if (!invoker) {
+    invoker = new OcsfFindingsInvoker({ call: (c) => ctx.aws(c.service, c.operation, c.input, { region: c.region }) }, [], true);
+    ocsfAware.set(ctx, invoker);
+  }
+  const via = invoker;
+  return (service, operation, input, region) => via.call({ service, operation, input, region: region ?? ctx.region });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -134,6 +147,9 @@ export const finalizeHandler = defineHandler<FinalizeInput, FinalizeOutput>({
     // reads the current note and fields first, so the audit trail and the attempt count survive;
     // resource `*`: whether GetFindings takes the hub ARN as a resource is not confirmed
     { action: 'securityhub:GetFindings' },
+    // an OCSF finding (the current Security Hub) is read with GetFindingsV2; BatchUpdateFindingsV2
+    // is authorized by securityhub:BatchUpdateFindings (API reference)
+    { action: 'securityhub:GetFindingsV2' },
     { action: 'securityhub:BatchUpdateFindings' },
     { action: 'sns:Publish' },
   ],

@@ -1,4 +1,5 @@
-import { eventProblem } from './schema';
+import { OCSF_DETAIL_TYPE, type OcsfRef, ocsfToAsff } from './ocsf';
+import { eventProblem, ocsfEventProblem } from './schema';
 import type { Trigger } from './types';
 
 /**
@@ -17,7 +18,9 @@ export interface IntakeEvent {
   time: string;
   detailType: string;
   trigger: Trigger;
+  /** ASFF findings, or the ASFF view of OCSF ones (`ocsf` then identifies them for the write-back). */
   findings: unknown[];
+  ocsf?: OcsfRef[];
 }
 
 export type IntakeResult = { ok: true; event: IntakeEvent } | { ok: false; reason: 'MALFORMED'; detail: string };
@@ -55,6 +58,7 @@ export function parseEvent(raw: unknown): IntakeResult {
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return malformed('the event is not a JSON object');
+  if ((value as Record<string, unknown>)['detail-type'] === OCSF_DETAIL_TYPE) return parseOcsfEvent(value);
   const problem = eventProblem(value);
   if (problem) return malformed(`the event is not a Security Hub event: ${problem}`);
   const e = value as {
@@ -85,6 +89,31 @@ export function parseEvent(raw: unknown): IntakeResult {
       detailType: e['detail-type'],
       trigger,
       findings: e.detail.findings,
+    },
+  };
+}
+
+/**
+ * A `Findings Imported V2` event (the current Security Hub, OCSF findings; one finding per event):
+ * the whole event, findings included, must match the OCSF schema; each finding then becomes the
+ * ASFF view the one decision path reads.
+ */
+function parseOcsfEvent(value: object): IntakeResult {
+  const problem = ocsfEventProblem(value);
+  if (problem) return malformed(`the event is not a Security Hub "${OCSF_DETAIL_TYPE}" event: ${problem}`);
+  const e = value as { id: string; account: string; region: string; time: string; detail: { findings: unknown[] } };
+  const views = e.detail.findings.map((f) => ocsfToAsff(f));
+  return {
+    ok: true,
+    event: {
+      id: e.id,
+      account: e.account,
+      region: e.region,
+      time: e.time,
+      detailType: OCSF_DETAIL_TYPE,
+      trigger: { kind: 'imported' },
+      findings: views.map((v) => v.finding),
+      ocsf: views.map((v) => v.ref),
     },
   };
 }

@@ -4,6 +4,7 @@ import type { HubfixConfig } from './config';
 import { CredentialsCache } from './credentials';
 import { decide } from './decide';
 import { parseEvent } from './intake';
+import { OcsfFindingsInvoker } from './ocsf';
 import { realSleep, type Sleep } from './retry';
 import { act, type FindingOutcome } from './start';
 import type { Trigger } from './types';
@@ -145,5 +146,7 @@ export async function handleEvent(raw: unknown, deps: OrchestratorDeps): Promise
       counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
     };
   }
-  return handleFindings(intake.event.findings, intake.event.trigger, deps, intake.event.id);
+  // OCSF findings are written back through the OCSF update API (the same requests, translated)
+  const io = intake.event.ocsf ? { ...deps, invoker: new OcsfFindingsInvoker(deps.invoker, intake.event.ocsf) } : deps;
+  return handleFindings(intake.event.findings, intake.event.trigger, io, intake.event.id);
 }

@@ -43,6 +43,11 @@ export function findingProblem(value: unknown): string | undefined {
   return check(validators().finding, value);
 }
 
+/** A `Findings Imported V2` event with its OCSF findings (schemas/securityhub-ocsf-event.schema.json). */
+export function ocsfEventProblem(value: unknown): string | undefined {
+  return check(validators().ocsfEvent, value);
+}
+
 /** A parsed hubfix.config.yaml. */
 export function configProblem(value: unknown): string | undefined {
   return check(validators().config, value);

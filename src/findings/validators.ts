@@ -2,6 +2,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import configSchema from '../../schemas/config.schema.json';
 import eventSchema from '../../schemas/securityhub-event.schema.json';
+import ocsfEventSchema from '../../schemas/securityhub-ocsf-event.schema.json';
 
 /**
  * The orchestrator's JSON Schema validators (strict ajv): the Security Hub event envelope, one
@@ -13,6 +14,8 @@ export interface Validators {
   event: ValidateFunction;
   finding: ValidateFunction;
   config: ValidateFunction;
+  /** A `Findings Imported V2` event with its OCSF findings. */
+  ocsfEvent: ValidateFunction;
 }
 
 /** What each validator checks: a schema id, or a reference into one. */
@@ -20,6 +23,7 @@ export const VALIDATOR_REFS: Readonly<Record<keyof Validators, string>> = {
   event: eventSchema.$id,
   finding: `${eventSchema.$id}#/$defs/finding`,
   config: configSchema.$id,
+  ocsfEvent: ocsfEventSchema.$id,
 };
 
 /** The ajv instance holding the schemas; `source` keeps the generated code (for standalone output). */
@@ -28,6 +32,7 @@ export function schemaAjv(source = false): Ajv2020 {
   addFormats(ajv, ['date', 'date-time']);
   ajv.addSchema(eventSchema);
   ajv.addSchema(configSchema);
+  ajv.addSchema(ocsfEventSchema);
   return ajv;
 }
 
@@ -41,7 +46,12 @@ export function validators(): Validators {
       if (!v) throw new Error(`no schema ${ref}`);
       return v;
     };
-    compiled = { event: get(VALIDATOR_REFS.event), finding: get(VALIDATOR_REFS.finding), config: get(VALIDATOR_REFS.config) };
+    compiled = {
+      event: get(VALIDATOR_REFS.event),
+      finding: get(VALIDATOR_REFS.finding),
+      config: get(VALIDATOR_REFS.config),
+      ocsfEvent: get(VALIDATOR_REFS.ocsfEvent),
+    };
   }
   return compiled;
 }

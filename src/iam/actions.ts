@@ -24,6 +24,8 @@ const ACTION_EXCEPTIONS: Readonly<Record<string, string>> = {
   's3:ListBuckets': 's3:ListAllMyBuckets',
   'lambda:Invoke': 'lambda:InvokeFunction',
   'events:PutEvents': 'events:PutEvents',
+  // API reference: "BatchUpdateFindings and BatchUpdateFindingsV2 both use securityhub:BatchUpdateFindings"
+  'securityhub:BatchUpdateFindingsV2': 'securityhub:BatchUpdateFindings',
 };
 
 export class UnknownServiceError extends Error {
