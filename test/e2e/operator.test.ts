@@ -3,8 +3,10 @@ import { decideFromSecurityHub, remediateBacklog } from '../../src/cli/backlog';
 import { runReport } from '../../src/cli/report';
 import { type Backlog, seedBacklog } from '../../src/emulator/backlog-seeder';
 import { peakConcurrency, SelfRunningAutomations } from '../../src/emulator/backlog-standin';
+import { asffToOcsf, importedV2Event } from '../../src/emulator/securityhub-ocsf-standin';
+import { handleEvent } from '../../src/findings/orchestrate';
 import { type PassResult, type Scenario, startScenario } from '../../src/emulator/pipeline';
-import { MEMBER_ACCOUNTS, REGIONS } from '../../src/emulator/scenario';
+import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS } from '../../src/emulator/scenario';
 import { REPORT_FORMATS } from '../../src/report/render';
 import { expectSelfContainedHtml, parseCsv } from '../report/checks';
 import { useEmulator } from './support';
@@ -174,5 +176,66 @@ describe('end to end: the backlog — decide --from-security-hub and remediate -
     const again = await remediateBacklog({ ...filters, yes: true }, { invoker, env: {}, config: s.config, io, pollMs: 100 });
     expect(again.progress?.started, 'a second run starts nothing').to.equal(0);
     expect(s.invoker.automations.started.length - before).to.equal(200);
+  });
+});
+
+describe('end to end: an OCSF "Findings Imported V2" event for a seed control is decided, started and written back', function () {
+  this.timeout(TIMEOUT_MS);
+  const emulator = useEmulator();
+  let s: Scenario;
+
+  before(async function () {
+    this.timeout(TIMEOUT_MS);
+    s = await startScenario({ endpoint: emulator.current().endpoint });
+  });
+
+  after(async () => {
+    await s?.close();
+  });
+
+  it('IAM.15 in a member account: the runbook runs there, and both the orchestrator and the finalizer write through BatchUpdateFindingsV2', async () => {
+    const account = MEMBER_ACCOUNTS[0];
+    const seeded = s.world.findings.find((f) => f.control === 'IAM.15' && f.finding.AwsAccountId === account);
+    expect(seeded, 'the scenario seeds a weak password policy').to.not.equal(undefined);
+    if (!seeded) return;
+    const aws = s.world.awsIn(account, String(seeded.finding.Region));
+    expect(await seeded.seeded.problems(aws)).to.not.be.empty;
+    // Security Hub holds the finding in OCSF too (the stand-in: moto has no OCSF APIs)
+    const ocsf = asffToOcsf(seeded.finding as Record<string, unknown>);
+    s.invoker.securityHubOcsf.put(ocsf);
+    const event = importedV2Event(ocsf, ADMIN_ACCOUNT, new Date().toISOString());
+    const startsBefore = s.invoker.automations.started.length;
+    const asffUpdatesBefore = s.invoker.securityHub.updates.length;
+
+    const r = await handleEvent(event, { invoker: s.invoker, catalog: s.catalog, config: s.config, log: () => {} });
+    expect(r.rejected, JSON.stringify(r.rejected)).to.equal(undefined);
+    expect(r.outcomes.map((o) => `${o.decision.decision} ${o.decision.reason} ${o.outcome}`)).to.deep.equal(['start MODE_AUTO started']);
+    await s.invoker.automations.drain();
+
+    const runs = s.invoker.automations.started.slice(startsBefore);
+    expect(runs).to.have.length(1);
+    expect(runs[0]).to.include({ document: 'Hubfix-IAM-PasswordPolicy', account });
+    expect(runs[0].result?.status, runs[0].error).to.equal('Success');
+    expect(await seeded.seeded.problems(aws), 'the password policy is fixed').to.deep.equal([]);
+
+    const updates = s.invoker.securityHubOcsf.updates;
+    expect(updates.map((u) => String(u.request.Comment).slice(0, 18))).to.deep.equal(['[hubfix s=STARTED ', '[hubfix s=SUCCEEDE']);
+    expect(updates.map((u) => u.request.StatusId)).to.deep.equal([2, 4]);
+    expect(updates[0].callerAccount, 'the orchestrator, from the administrator account').to.equal(ADMIN_ACCOUNT);
+    expect(updates[1].callerAccount, 'the finalizer, as the runbook role in the member').to.equal(account);
+    expect(String(updates[1].request.Comment).length).to.be.at.most(512);
+    expect(s.invoker.securityHub.updates.length, 'nothing written through the ASFF API').to.equal(asffUpdatesBefore);
+
+    // Security Hub's follow-up event carries the updated OCSF finding: nothing starts again
+    const after = s.invoker.securityHubOcsf.findings.get(String((ocsf.finding_info as { uid: string }).uid)) as Record<string, unknown>;
+    expect(after.status).to.equal('Resolved');
+    const again = await handleEvent(importedV2Event(after, ADMIN_ACCOUNT, new Date().toISOString()), {
+      invoker: s.invoker,
+      catalog: s.catalog,
+      config: s.config,
+      log: () => {},
+    });
+    expect(again.outcomes[0].decision.decision).to.equal('skip');
+    expect(s.invoker.automations.started.length - startsBefore).to.equal(1);
   });
 });
