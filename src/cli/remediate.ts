@@ -27,6 +27,8 @@ export interface RemediateOptions {
   config?: string;
   endpoint?: string;
   dryRun?: boolean;
+  /** Start in the caller's own account with the caller's credentials (no administrator, no member role). */
+  direct?: boolean;
   output?: string;
   json?: boolean;
 }
@@ -50,6 +52,21 @@ export async function runRemediate(
   if (!region || !REGION_RE.test(region)) throw new UsageError(`--region ${JSON.stringify(region ?? '')} is not a Region`);
   const config = configOption(opts.config);
   const aws = invoker ?? invokerFor(resolved);
+  if (opts.direct) {
+    // the caller's own account only: its credentials can start nothing anywhere else
+    const findingAccount = /^arn:[a-z-]+:securityhub:[a-z0-9-]+:(\d{12}):/.exec(opts.findingId)?.[1];
+    let caller: string;
+    try {
+      caller = String((await aws.call({ service: 'sts', operation: 'GetCallerIdentity', input: {}, region })).Account ?? '');
+    } catch (err) {
+      writeErr(`hubfix: --direct: GetCallerIdentity failed: ${errorCode(err)}: ${errorMessage(err)}\n`);
+      return 1;
+    }
+    if (caller !== findingAccount)
+      throw new UsageError(
+        `--direct starts in the caller's own account: these credentials are account ${caller}, the finding belongs to ${findingAccount} (use that account's profile, or drop --direct to go through the administrator)`,
+      );
+  }
   let findings: unknown[];
   try {
     const out = await aws.call({
@@ -70,7 +87,13 @@ export async function runRemediate(
   const action = opts.dryRun ? config.customActions.dryRun.id : config.customActions.remediate.id;
   const trigger: Trigger = { kind: 'custom-action', actionId: action };
   const lines: Record<string, unknown>[] = [];
-  const result = await handleFindings(findings, trigger, { invoker: aws, catalog: shippedCatalog(), config, log: (l) => lines.push(l) });
+  const result = await handleFindings(findings, trigger, {
+    invoker: aws,
+    catalog: shippedCatalog(),
+    config,
+    log: (l) => lines.push(l),
+    ...(opts.direct ? { direct: true } : {}),
+  });
   const o = result.outcomes[0];
   if (format === 'json') write(`${JSON.stringify(lines[0], null, 2)}\n`);
   else {
@@ -99,6 +122,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--config <file>', 'hubfix.config.yaml (default: the defaults)')
     .option('--dry-run', 'one finding: run with DryRun=true (the dry-run custom action); the backlog: list, start nothing')
     .option('--yes', 'the backlog: start the runs (without it the backlog is only listed)')
+    .option('--direct', "one finding: start in the caller's own (member) account with the caller's credentials, no administrator needed")
     .option(
       '--max-concurrent <n>',
       `the backlog: runs at once per account and Region (1-${SSM_CONCURRENT_AUTOMATIONS}, default ${SSM_CONCURRENT_AUTOMATIONS}: SSM's limit)`,
@@ -108,6 +132,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         (k) => (opts as unknown as Record<string, unknown>)[k] !== undefined,
       );
       if (backlog && opts.findingId) throw new UsageError('give --finding-id or filters, not both');
+      if (backlog && opts.direct) throw new UsageError('--direct is for one --finding-id');
       if (!backlog && !opts.findingId)
         throw new UsageError('give --finding-id ID, or filters (--filters, --account, --control, ...) for the backlog');
       if (backlog) setExit((await remediateBacklog(opts)).exitCode);

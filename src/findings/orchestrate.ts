@@ -29,6 +29,8 @@ export interface OrchestratorDeps {
   concurrency?: number;
   /** The administrator account the orchestrator runs in: custom actions from any other are refused. */
   adminAccount?: string;
+  /** Start with the caller's own credentials, in the caller's account (`hubfix remediate --direct`). */
+  direct?: boolean;
 }
 
 export interface EventResult {
@@ -120,6 +122,7 @@ export async function handleFindings(
     loopGuard: deps.config.loopGuard,
     notificationTopicArn: deps.config.notificationTopicArn || undefined,
     concurrency: deps.concurrency,
+    direct: deps.direct,
   });
   for (const o of outcomes) log(logLine(o, eventId, trigger));
   return { ...(eventId ? { eventId } : {}), outcomes, counts: count(outcomes) };

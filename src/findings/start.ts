@@ -58,6 +58,8 @@ export interface ActDeps {
   concurrency?: number;
   /** Receives the warning lines of claims checked (default: none). */
   log?: (line: Record<string, unknown>) => void;
+  /** Start with the caller's own credentials instead of assuming the member role (`hubfix remediate --direct`). */
+  direct?: boolean;
 }
 
 export type Outcome = 'started' | 'start-failed' | 'notified' | 'skipped';
@@ -125,12 +127,13 @@ interface StartResult {
   sharedRun?: boolean;
 }
 
-async function memberCredentials(t: StartTarget, deps: ActDeps): Promise<AwsCredentials> {
-  return deps.credentials.get(t.memberRoleArn, t.region);
+/** The member role's credentials; none (the caller's own) for `hubfix remediate --direct`. */
+async function memberCredentials(t: StartTarget, deps: ActDeps): Promise<AwsCredentials | undefined> {
+  return deps.direct ? undefined : deps.credentials.get(t.memberRoleArn, t.region);
 }
 
 async function startOne(t: StartTarget, deps: ActDeps): Promise<StartResult> {
-  let credentials: AwsCredentials;
+  let credentials: AwsCredentials | undefined;
   try {
     credentials = await memberCredentials(t, deps);
   } catch (err) {

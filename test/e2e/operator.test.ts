@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { decideFromSecurityHub, remediateBacklog } from '../../src/cli/backlog';
+import { runRemediate } from '../../src/cli/remediate';
 import { runReport } from '../../src/cli/report';
 import { type Backlog, seedBacklog } from '../../src/emulator/backlog-seeder';
 import { peakConcurrency, SelfRunningAutomations } from '../../src/emulator/backlog-standin';
 import { asffToOcsf, importedV2Event } from '../../src/emulator/securityhub-ocsf-standin';
 import { handleEvent } from '../../src/findings/orchestrate';
 import { type PassResult, type Scenario, startScenario } from '../../src/emulator/pipeline';
-import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS } from '../../src/emulator/scenario';
+import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS, SETUP_ROLE } from '../../src/emulator/scenario';
 import { REPORT_FORMATS } from '../../src/report/render';
 import { expectSelfContainedHtml, parseCsv } from '../report/checks';
 import { useEmulator } from './support';
@@ -237,5 +238,41 @@ describe('end to end: an OCSF "Findings Imported V2" event for a seed control is
     });
     expect(again.outcomes[0].decision.decision).to.equal('skip');
     expect(s.invoker.automations.started.length - startsBefore).to.equal(1);
+  });
+
+  it("remediate --finding-id --direct from a member account: the caller's credentials start the runbook there and write the same notes", async () => {
+    const account = MEMBER_ACCOUNTS[0];
+    const seeded = s.world.findings.find(
+      (f) => f.control === 'KMS.4' && f.finding.AwsAccountId === account && f.finding.Region === REGIONS[0],
+    );
+    expect(seeded).to.not.equal(undefined);
+    if (!seeded) return;
+    const credentials = s.world.memberCredentials.get(account);
+    // the member's own session: every call signed with it (no administrator, no hubfix-member role)
+    const asMember = {
+      call: (c: Parameters<typeof s.invoker.call>[0]) => s.invoker.call({ ...c, credentials: c.credentials ?? credentials }),
+    };
+    const startsBefore = s.invoker.automations.started.length;
+    const updatesBefore = s.invoker.securityHub.updates.length;
+    let out = '';
+    const code = await runRemediate(
+      { findingId: String(seeded.finding.Id), direct: true },
+      asMember,
+      (t) => (out += t),
+      () => {},
+    );
+    expect(code, out).to.equal(0);
+    await s.invoker.automations.drain();
+    const runs = s.invoker.automations.started.slice(startsBefore);
+    expect(runs).to.have.length(1);
+    expect(runs[0].account).to.equal(account);
+    expect(runs[0].startedBy, 'started by the caller, not the hubfix-member role').to.match(
+      new RegExp(`^arn:aws:sts::${account}:assumed-role/${SETUP_ROLE}/`),
+    );
+    expect(runs[0].result?.status, runs[0].error).to.equal('Success');
+    const writes = s.invoker.securityHub.updates.slice(updatesBefore).filter((u) => u.findingId === seeded.finding.Id);
+    expect(writes.map((w) => w.callerAccount)).to.deep.equal([account, account]);
+    expect(writes.map((w) => String((w.request.Note as { Text: string }).Text).slice(18, 27))).to.deep.equal(['STARTED e', 'SUCCEEDED']);
+    expect(await seeded.seeded.problems(s.world.awsIn(account, REGIONS[0]))).to.deep.equal([]);
   });
 });
