@@ -1,3 +1,4 @@
+import type { Invoker } from '../aws/invoker';
 import type { Catalog } from '../compiler/catalog';
 import { buildFinding, type Finding } from './asff';
 import type { World } from './scenario';
@@ -6,8 +7,9 @@ import type { World } from './scenario';
  * A backlog for the end-to-end tests: `count` customer KMS keys without rotation in one member
  * account and Region, each with its KMS.4 finding imported as Security Hub holds findings that
  * existed before hubfix was installed (NEW, older UpdatedAt), in the member and in the
- * administrator (moto does not aggregate). KMS keys because they are cheap in the emulator and
- * their runbook really changes them (EnableKeyRotation), so a fix can be read back.
+ * administrator (moto does not aggregate), through the emulator's invoker (the Security Hub
+ * stand-in keeps its own indexed copy). KMS keys because they are cheap in the emulator and their
+ * runbook really changes them (EnableKeyRotation), so a fix can be read back.
  */
 
 export interface Backlog {
@@ -20,13 +22,8 @@ export interface Backlog {
 export async function seedBacklog(
   world: World,
   catalog: Catalog,
-  o: {
-    account: string;
-    region: string;
-    count: number;
-    at?: string;
-    admin: (service: string, operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
-  },
+  invoker: Invoker,
+  o: { account: string; region: string; count: number; at?: string },
 ): Promise<Backlog> {
   const aws = world.awsIn(o.account, o.region);
   const control = Object.values(catalog.controls).find((c) => c.document === 'Hubfix-KMS-KeyRotation');
@@ -55,13 +52,20 @@ export async function seedBacklog(
       }),
     );
   }
+  // through the emulator's invoker, so the Security Hub stand-in's copy knows them too
+  const credentials = world.memberCredentials.get(o.account);
   for (let i = 0; i < findings.length; i += 100) {
     const batch = findings.slice(i, i + 100);
-    for (const out of [
-      await aws<Record<string, unknown>>('securityhub', 'BatchImportFindings', { Findings: batch }),
-      await o.admin('securityhub', 'BatchImportFindings', { Findings: batch }),
-    ])
+    for (const who of [credentials, undefined]) {
+      const out = await invoker.call({
+        service: 'securityhub',
+        operation: 'BatchImportFindings',
+        region: o.region,
+        input: { Findings: batch },
+        ...(who ? { credentials: who } : {}),
+      });
       if (Number(out.FailedCount ?? 0) > 0) throw new Error(`BatchImportFindings (backlog): ${JSON.stringify(out.FailedFindings)}`);
+    }
   }
   return { account: o.account, region: o.region, keyIds, findings };
 }

@@ -126,9 +126,7 @@ describe('end to end: the backlog — decide --from-security-hub and remediate -
     this.timeout(TIMEOUT_MS);
     s = await startScenario({ endpoint: emulator.current().endpoint });
     await s.runPass();
-    const admin = (service: string, operation: string, input: Record<string, unknown>) =>
-      s.invoker.sdk.call({ service, operation, region, input });
-    backlog = await seedBacklog(s.world, s.catalog, { account, region, count: 200, admin });
+    backlog = await seedBacklog(s.world, s.catalog, s.invoker, { account, region, count: 200 });
   });
 
   after(async () => {
