@@ -1,14 +1,6 @@
 import type { AwsCall, AwsOutput, Invoker } from '../aws/invoker';
 import { ENTRY_SEPARATOR } from '../finalizer/note';
-import {
-  FIELD_ATTEMPT_TIMES,
-  FIELD_ATTEMPTS,
-  FIELD_EXECUTION,
-  FIELD_LAST_ATTEMPT,
-  FIELD_STATUS,
-  FIELD_UPDATED_AT,
-  STATUS_STARTED,
-} from './fields';
+import { FIELD_ATTEMPT_TIMES, FIELD_ATTEMPTS, FIELD_EXECUTION, FIELD_LAST_ATTEMPT, FIELD_STATUS, FIELD_UPDATED_AT } from './fields';
 
 /**
  * Security Hub's OCSF findings, as two thin adapters around hubfix's one decision path:
@@ -305,12 +297,6 @@ function hasFindings(out: Json): boolean {
   return Array.isArray(out.Findings) && out.Findings.length > 0;
 }
 
-/** Whether the (one) finding in a GetFindings answer carries hubfix's record of a start. */
-function startedHere(out: Json): boolean {
-  const f = hasFindings(out) ? obj((out.Findings as unknown[])[0]) : {};
-  return obj(f.UserDefinedFields)[FIELD_STATUS] === STATUS_STARTED;
-}
-
 /** The Id a GetFindings request asks for, when it asks for exactly one. */
 function singleId(input: Json): string | undefined {
   const ids = obj(input.Filters).Id;
@@ -321,7 +307,7 @@ function singleId(input: Json): string | undefined {
  * The writer's adapter: an Invoker that sends hubfix's Security Hub calls for OCSF findings
  * through the OCSF APIs. BatchUpdateFindings naming known OCSF findings → BatchUpdateFindingsV2;
  * GetFindings by Id → GetFindingsV2 when the finding is a known OCSF one, or (`fallback`) when
- * GetFindings does not have it (the finalizer, which is given only the finding's Id). Everything
+ * GetFindings does not hold it (the finalizer, which is given only the finding's Id). Everything
  * else passes through unchanged.
  */
 export class OcsfFindingsInvoker implements Invoker {
@@ -347,12 +333,11 @@ export class OcsfFindingsInvoker implements Invoker {
       const id = singleId(call.input);
       if (id && this.refs.has(id)) return this.readV2(call, id);
       const out = await this.inner.call(call);
-      if (!id || !this.fallback || startedHere(out)) return out;
-      // the finalizer knows only the Id: a Security Hub CSPM control finding may exist in both
-      // formats, and the one where hubfix recorded its start is the one its outcome belongs on
+      if (!id || !this.fallback || hasFindings(out)) return out;
+      // the finalizer knows only the Id: a finding the ASFF API does not hold may be an OCSF one
       try {
         const v2 = await this.readV2(call, id);
-        if (startedHere(v2) || !hasFindings(out)) return v2;
+        if (hasFindings(v2)) return v2;
       } catch {
         // no OCSF Security Hub here (not enabled, not allowed): the ASFF answer stands
       }

@@ -185,19 +185,15 @@ describe('OCSF: decided, started and written back through the OCSF update API', 
     expect(v2.fake.started).to.have.length(1);
   });
 
-  it('the finalizer’s adapter finds the OCSF copy that holds hubfix’s start and writes its outcome there', async () => {
+  it('the finalizer’s adapter reads a finding the ASFF API does not hold from GetFindingsV2, and writes its outcome there', async () => {
     const { asff, ocsf } = ocsfIam15(2, { comment: '[hubfix s=STARTED n=1 u=20240601T123001Z] 2024-06-01T12:30Z STARTED exec e-1' });
     const v2 = fakeWithV2([ocsf]);
-    v2.fake.findings.push(asff);
     const adapter = new OcsfFindingsInvoker(v2.invoker, [], true);
-    const read = await adapter.call({
-      service: 'securityhub',
-      operation: 'GetFindings',
-      region: 'us-east-1',
-      input: { Filters: { Id: [{ Value: asff.Id, Comparison: 'EQUALS' }] } },
-    });
+    const byId = { Filters: { Id: [{ Value: asff.Id, Comparison: 'EQUALS' }] } };
+    const read = await adapter.call({ service: 'securityhub', operation: 'GetFindings', region: 'us-east-1', input: byId });
     const view = (read.Findings as Array<Record<string, unknown>>)[0];
     expect(view.UserDefinedFields).to.include({ 'hubfix:status': 'STARTED' });
+    expect(view.Note).to.include({ Text: '2024-06-01T12:30Z STARTED exec e-1' });
     await adapter.call({
       service: 'securityhub',
       operation: 'BatchUpdateFindings',
@@ -212,17 +208,12 @@ describe('OCSF: decided, started and written back through the OCSF update API', 
     expect(v2.fake.calls('securityhub', 'BatchUpdateFindings')).to.have.length(0);
     expect(v2.updatesV2[0]).to.include({ Comment: '[hubfix s=SUCCEEDED] done', StatusId: 4 });
 
-    // an ASFF finding whose start hubfix recorded in ASFF stays on the ASFF API
-    const plain = fakeWithV2([]);
-    plain.fake.findings.push({ ...asff, UserDefinedFields: { 'hubfix:status': 'STARTED' } });
+    // a finding the ASFF API holds stays on the ASFF API, with no extra call
+    const plain = fakeWithV2([ocsf]);
+    plain.fake.findings.push(asff);
     const a2 = new OcsfFindingsInvoker(plain.invoker, [], true);
-    const r2 = await a2.call({
-      service: 'securityhub',
-      operation: 'GetFindings',
-      region: 'us-east-1',
-      input: { Filters: { Id: [{ Value: asff.Id, Comparison: 'EQUALS' }] } },
-    });
-    expect((r2.Findings as unknown[]).length).to.equal(1);
-    expect(plain.fake.calls('securityhub', 'GetFindings')).to.have.length(1);
+    const r2 = await a2.call({ service: 'securityhub', operation: 'GetFindings', region: 'us-east-1', input: byId });
+    expect((r2.Findings as Array<Record<string, unknown>>)[0].Id).to.equal(asff.Id);
+    expect(a2.refs.size, 'not taken for an OCSF finding').to.equal(0);
   });
 });
