@@ -56,6 +56,11 @@ export function resolveOutput(opts: OutputOptionValues, formats: readonly string
   return given ?? formats[0];
 }
 
+/** Whether the options ask for JSON (--json or --output json); a UsageError for an unknown format. */
+export function wantsJson(opts: OutputOptionValues, formats: readonly string[]): boolean {
+  return resolveOutput(opts, formats) === 'json';
+}
+
 /** The shared files aws-cli reads (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else ~/.aws). */
 export function sharedFiles(env: NodeJS.ProcessEnv = process.env): { config: string; credentials: string } {
   const home = env.HOME || os.homedir();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wantsJson } from './aws-options';
 import * as path from 'node:path';
 import { buildCatalog, type Catalog } from '../compiler/catalog';
 import { type CompiledRunbook, compileRunbook, RunbookDefinitionError } from '../compiler/compile';
@@ -16,8 +17,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
       'Compile every runbook to an SSM Automation document, its IAM policy, the catalog, the Lambda bundles and the CloudFormation templates',
     )
     .option('--out <dir>', 'output directory', 'dist')
-    .option('--json', 'print what was written as JSON')
-    .action(async (opts: { out: string; json?: boolean }) => setExit(await runBuild(opts)));
+    .option('--json', 'print what was written as JSON (short for --output json)')
+    .option('--output <format>', 'output format: text, json (default text)')
+    .action(async (opts: { out: string; json?: boolean; output?: string }) =>
+      setExit(await runBuild({ ...opts, json: wantsJson(opts, ['text', 'json']) })),
+    );
 }
 
 export async function runBuild(opts: { out: string; json?: boolean }): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wantsJson } from './aws-options';
 import { compileAll } from '../compiler';
 import { compareIds } from '../compiler/catalog';
 import { controlAliases, type Standard } from '../model/runbook';
@@ -43,8 +44,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
   program
     .command('list')
     .description('List the runbooks and the controls they serve')
-    .option('--json', 'print [{document, controls, aliases}] as JSON')
-    .action((opts: { json?: boolean }) => {
+    .option('--json', 'print [{document, controls, aliases}] as JSON (short for --output json)')
+    .option('--output <format>', 'output format: table, json (default table)')
+    .action((opts: { json?: boolean; output?: string }) => {
+      opts.json = wantsJson(opts, ['table', 'json']);
       const rows = listRows();
       if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else {

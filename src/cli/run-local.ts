@@ -7,7 +7,7 @@ import { buildDocuments, buildHandlers, buildResolver, resolveDocument } from '.
 import { type AutomationResult, type RunnableDocument, runAutomation } from '../engine/engine';
 import { EngineInputError } from '../engine/errors';
 import type { ExecutionRecord } from '../engine/record';
-import { resolveAws } from './aws-options';
+import { resolveAws, wantsJson } from './aws-options';
 import { UsageError } from './errors';
 
 /**
@@ -25,6 +25,7 @@ export interface RunLocalOptions {
   profile?: string;
   account?: string;
   json?: boolean;
+  output?: string;
   approve?: boolean;
   reject?: boolean;
   resume?: boolean;
@@ -179,9 +180,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--approve', 'approve every aws:approve step')
     .option('--reject', 'reject every aws:approve step')
     .option('--resume', 'resume every aws:pause step')
-    .option('--json', 'print the execution record (GetAutomationExecution shape, plus Calls)')
+    .option('--json', 'print the execution record (GetAutomationExecution shape, plus Calls); short for --output json')
+    .option('--output <format>', 'output format: text, json (default text)')
     .action(async (document: string, opts: RunLocalOptions) => {
-      const r = await runLocal(document, opts);
+      const r = await runLocal(document, { ...opts, json: wantsJson(opts, ['text', 'json']) });
       setExit(r.exitCode);
     });
 }

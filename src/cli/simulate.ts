@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
+import { wantsJson } from './aws-options';
 import type { Invoker } from '../aws/invoker';
 import { MockInvoker, MockTableError } from '../aws/mock-invoker';
 import { endpointInvoker } from './endpoint';
@@ -143,8 +144,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--config <file>', 'hubfix configuration (YAML or JSON; default: the built-in defaults)')
     .option('--mock <file>', 'answer AWS calls from this mock table (YAML or JSON)')
     .option('--endpoint <url>', 'send AWS calls to this endpoint (a local emulator such as moto)')
-    .option('--json', 'print {"decisions","executions","findingUpdates","notifications"} as JSON')
-    .action(async (event: string, opts: SimulateOptions) => {
+    .option('--json', 'print {"decisions","executions","findingUpdates","notifications"} as JSON (short for --output json)')
+    .option('--output <format>', 'output format: text, json (default text)')
+    .action(async (event: string, opts: SimulateOptions & { output?: string }) => {
+      opts.json = wantsJson(opts, ['text', 'json']);
       const r = await simulate(event, opts);
       if (opts.json) {
         const executions = r.executions.map((e) => ({ startedAs: e.startedAs, ...e.record }));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { wantsJson } from './aws-options';
 import { DocumentReadError, type ValidationProblem, validateFile } from '../validator';
 
 export { validateCompiled } from '../validator';
@@ -56,6 +57,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .command('validate')
     .description('Validate SSM Automation documents (YAML or JSON, schemaVersion 0.3): schema, references, control flow, limits')
     .argument('<files...>', 'documents to validate')
-    .option('--json', 'print [{"file","valid","errors":[{"path","message"}]}]')
-    .action((files: string[], opts: { json?: boolean }) => setExit(runValidate(files, opts)));
+    .option('--json', 'print [{"file","valid","errors":[{"path","message"}]}] (short for --output json)')
+    .option('--output <format>', 'output format: text, json (default text)')
+    .action((files: string[], opts: { json?: boolean; output?: string }) =>
+      setExit(runValidate(files, { json: wantsJson(opts, ['text', 'json']) })),
+    );
 }

@@ -144,12 +144,22 @@ describe('cli conventions: --output on every command, --json its short form', ()
       ['remediate', '--finding-id', finding, '--output', 'xml'],
       ['actions', 'list', '--region', 'us-east-1', '--output', 'xml'],
       ['decide', path.join(__dirname, '..', 'fixtures', 'events', 'imported-consolidated-iam15.json'), '--output', 'xml'],
+      ['report', '--region', 'us-east-1', '--output', 'xml'],
+      ['list', '--output', 'xml'],
+      ['validate', 'x.yaml', '--output', 'xml'],
+      ['build', '--out', path.join(dir, 'never'), '--output', 'xml'],
+      ['simulate', 'x.json', '--output', 'xml'],
+      ['run-local', 'x', '--output', 'xml'],
     ]) {
       const r = await run(args, env);
       expect(r.code, args.join(' ')).to.equal(2);
       expect(r.err, args.join(' ')).to.match(/^hubfix: --output "xml" is not one of [a-z, ]+\n$/);
       expect(r.out).to.equal('');
     }
+    expect(fs.existsSync(path.join(dir, 'never')), 'build wrote nothing').to.equal(false);
+    const list = await run(['list', '--output', 'json']);
+    expect(list.code).to.equal(0);
+    expect(JSON.parse(list.out)).to.deep.equal(JSON.parse((await run(['list', '--json'])).out));
   });
 
   it('a profile that does not exist: one line, exit 2, no AWS call (AWS_PROFILE too)', async () => {
