@@ -134,7 +134,7 @@ describe('CloudTrail.1 multi-Region trail: decisions (pure)', () => {
 
   it('has no wildcard action, and is a class B control previewed by default', () => {
     const { policy } = compileRunbook(cloudTrailMultiRegionRunbook);
-    for (const s of policy.Statement) for (const a of s.Action) expect(a).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+    for (const s of policy.Statement) for (const a of s.Action) expect(a).to.match(/^[a-z0-9]+:[A-Za-z0-9]+$/);
     expect(cloudTrailMultiRegionRunbook.class).to.equal('B');
     expect(cloudTrailMultiRegionRunbook.defaultMode).to.equal('dry-run');
   });

@@ -82,7 +82,7 @@ describe('Config.1 recorder: decisions (pure)', () => {
 
   it('passes only the Config service-linked role, no wildcard action, previewed by default', () => {
     const { policy } = compileRunbook(configRecorderRunbook);
-    for (const s of policy.Statement) for (const a of s.Action) expect(a).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
+    for (const s of policy.Statement) for (const a of s.Action) expect(a).to.match(/^[a-z0-9]+:[A-Za-z0-9]+$/);
     const slr = ['arn:${AWS::Partition}:iam::*:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig*'];
     const pass = policy.Statement.find((s) => s.Action.includes('iam:PassRole'));
     expect(pass?.Resource).to.deep.equal(slr);
