@@ -39,7 +39,7 @@ describe('cli: hubfix remediate --direct', () => {
     expect((start.input.Parameters as Record<string, string[]>).AutomationAssumeRole[0]).to.match(/^arn:aws:iam::111122223333:role\//);
     const [update] = m.fake.calls('securityhub', 'BatchUpdateFindings');
     expect(update.input.Note).to.deep.include({ UpdatedBy: 'hubfix' });
-    expect(String((update.input.Note as { Text: string }).Text)).to.match(/STARTED exec exec-0000/);
+    expect(String((update.input.Note as { Text: string }).Text)).to.match(/STARTED exec (pending|exec-0000)/);
     expect((update.input.UserDefinedFields as Record<string, string>)['hubfix:status']).to.equal('STARTED');
     expect(out).to.match(/^start ACTION_REMEDIATE/);
   });
