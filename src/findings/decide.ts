@@ -127,6 +127,12 @@ function plan(ctx: DecideContext, control: CatalogControl): Plan {
   }
 }
 
+/** An account-level run's identity: its parameters but for the finding's. */
+function accountRun(account: string, region: string, document: string, parameters: Record<string, ParameterValue>): string {
+  const { FindingId: _id, FindingProductArn: _product, ...runParameters } = parameters;
+  return `account/${account}/${region}/${document}/${JSON.stringify(Object.entries(runParameters).sort())}`;
+}
+
 /** One finding, without the batch (duplicates are the batch's business). */
 export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   const findingId = idOf(raw);
@@ -224,11 +230,13 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   // refuses the same token with other parameters: IdempotentParameterMismatch, see start.ts)
   // (the same run: the same parameters but for the finding's identity)
   const window = Math.floor(Date.parse(f.UpdatedAt) / (config.inFlightMinutes * MINUTE_MS));
-  const { FindingId: _id, FindingProductArn: _product, ...runParameters } = parameters;
-  const run = `account/${who.account}/${region}/${control.document}/${JSON.stringify(Object.entries(runParameters).sort())}`;
   const token =
     control.scope === 'account'
-      ? clientToken(run, trigger.kind === 'custom-action' ? triggeredBy : `${trigger.kind}@${window}`, dryRun)
+      ? clientToken(
+          accountRun(who.account, region, control.document, parameters),
+          trigger.kind === 'custom-action' ? triggeredBy : `${trigger.kind}@${window}`,
+          dryRun,
+        )
       : clientToken(f.Id, triggeredBy, dryRun);
   const target: StartTarget = {
     findingId: f.Id,

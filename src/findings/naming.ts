@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * Names the orchestrator derives: the runbook's own role, the member role it assumes, and the
@@ -40,11 +40,15 @@ const TOKEN_NAMESPACE = 'hubfix.orchestrator.start/2';
  * update it can rewrite) goes into it, so a wiped attempt count can never replay an old run.
  */
 export function clientToken(findingId: string, trigger: string, dryRun: boolean): string {
-  const h = createHash('sha1')
-    .update(`${TOKEN_NAMESPACE}\n${findingId}\n${trigger}\n${dryRun ? 'dry-run' : 'run'}`)
-    .digest();
+  const h = sha1(`${TOKEN_NAMESPACE}\n${findingId}\n${trigger}\n${dryRun ? 'dry-run' : 'run'}`);
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+// crypto.hash (Node 20.12+, every Lambda runtime hubfix targets) skips the Hash object per call
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+function sha1(text: string): Buffer {
+  return oneShot ? oneShot('sha1', text, 'buffer') : crypto.createHash('sha1').update(text).digest();
 }

@@ -1,4 +1,7 @@
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020, { _, type CodeKeywordDefinition, type KeywordCxt, type ValidateFunction } from 'ajv/dist/2020';
+import { useFunc } from 'ajv/dist/compile/util';
+import ucs2length from 'ajv/dist/runtime/ucs2length';
+import limitLength from 'ajv/dist/vocabularies/validation/limitLength';
 import addFormats from 'ajv-formats';
 import configSchema from '../../schemas/config.schema.json';
 import eventSchema from '../../schemas/securityhub-event.schema.json';
@@ -26,9 +29,31 @@ export const VALIDATOR_REFS: Readonly<Record<keyof Validators, string>> = {
   ocsfEvent: ocsfEventSchema.$id,
 };
 
+/**
+ * maxLength/minLength as ajv checks them (a length in code points, the same error), without
+ * counting code points when the UTF-16 length already decides: a string has at most `length` and
+ * at least `length / 2` code points. Counting every string of every finding was a sixth of decide().
+ */
+function lengthKeyword(keyword: 'maxLength' | 'minLength'): CodeKeywordDefinition {
+  return {
+    ...(limitLength as CodeKeywordDefinition),
+    keyword,
+    code(cxt: KeywordCxt) {
+      const { data, schemaCode } = cxt;
+      const count = useFunc(cxt.gen, ucs2length);
+      cxt.fail$data(
+        keyword === 'maxLength'
+          ? _`${data}.length > ${schemaCode} && ${count}(${data}) > ${schemaCode}`
+          : _`${data}.length < ${schemaCode} || (${data}.length < 2 * ${schemaCode} && ${count}(${data}) < ${schemaCode})`,
+      );
+    },
+  };
+}
+
 /** The ajv instance holding the schemas; `source` keeps the generated code (for standalone output). */
 export function schemaAjv(source = false): Ajv2020 {
   const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: false, ...(source ? { code: { source: true } } : {}) });
+  for (const keyword of ['maxLength', 'minLength'] as const) ajv.removeKeyword(keyword).addKeyword(lengthKeyword(keyword));
   addFormats(ajv, ['date', 'date-time']);
   ajv.addSchema(eventSchema);
   ajv.addSchema(configSchema);
