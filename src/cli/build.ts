@@ -60,7 +60,7 @@ export async function runBuild(opts: { out: string; json?: boolean }): Promise<n
     outDir,
     runbooks: compiled.map((c) => c.name),
     controls: Object.keys(catalog.controls).length,
-    files: [...files, ...lambdas.flatMap((l) => [l.file, l.zip]), ...templates],
+    files: [...files, ...lambdas.flatMap((l) => [l.file, ...(l.sdk ? [l.sdk] : []), l.zip]), ...templates],
     lambdas,
     milliseconds: Date.now() - started,
   };

@@ -33,6 +33,8 @@ export interface LambdaBundle {
   /** outDir-relative path of the bundle (index.js). */
   file: string;
   bytes: number;
+  /** outDir-relative path of the SDK clients beside the bundle (sdk.js), when they are split out. */
+  sdk?: string;
   /** outDir-relative path of the zip Lambda takes, and its SHA-256 (hex; what content-addressed keys use). */
   zip: string;
   sha256: string;
@@ -102,6 +104,38 @@ function onlySdkPackages(allowed: Set<string>): import('esbuild').Plugin {
   };
 }
 
+/** The file beside a Lambda's index.js that holds its SDK clients, when they are split out. */
+const SDK_FILE = 'sdk.js';
+
+/**
+ * The allowed SDK clients resolve to the sibling sdk.js, required on the first AWS call: a
+ * decision that calls no AWS never parses them (they were four fifths of the orchestrator's
+ * bundle and of its cold start's CPU time; Lambda offers no V8 code cache).
+ */
+function sdkBeside(allowed: Set<string>): import('esbuild').Plugin {
+  return {
+    name: 'hubfix-sdk-beside',
+    setup(build) {
+      build.onResolve({ filter: /^@aws-sdk\/client-[a-z0-9-]+$/ }, (args) =>
+        allowed.has(args.path) ? { path: args.path, namespace: 'hubfix-sdk-beside' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'hubfix-sdk-beside' }, (args) => ({
+        contents: `module.exports = require("./${SDK_FILE}")[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+      build.onResolve({ filter: /^\.\/sdk\.js$/, namespace: 'hubfix-sdk-beside' }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
+/** sdk.js: each allowed client package, loaded when first asked for. */
+function sdkModule(packages: Set<string>): string {
+  return [...packages]
+    .sort()
+    .map((p) => `Object.defineProperty(exports, ${JSON.stringify(p)}, { enumerable: true, get: () => require(${JSON.stringify(p)}) });`)
+    .join('\n');
+}
+
 /**
  * Bundle each Lambda with esbuild into outDir/lambda/<name>/index.js, for the Lambda runtime
  * above, with the AWS SDK v3 inlined (the version the tests ran with), and zip it as
@@ -128,15 +162,33 @@ export async function bundleLambdas(outDir: string, names: readonly string[] = O
       legalComments: 'none',
       absWorkingDir: root,
       logLevel: 'silent',
-      plugins: [builtModules(root, outDir), ...(packages ? [onlySdkPackages(packages)] : [])],
+      plugins: [builtModules(root, outDir), ...(packages ? [onlySdkPackages(packages), sdkBeside(packages)] : [])],
     });
-    const archive = zip([{ name: 'index.js', data: fs.readFileSync(file) }]);
+    const entries = [{ name: 'index.js', data: fs.readFileSync(file) }];
+    const sdkFile = path.join(path.dirname(file), SDK_FILE);
+    if (packages) {
+      await esbuild.build({
+        stdin: { contents: sdkModule(packages), resolveDir: root, loader: 'js' },
+        outfile: sdkFile,
+        bundle: true,
+        platform: 'node',
+        target: ESBUILD_TARGET,
+        format: 'cjs',
+        minify: true,
+        legalComments: 'none',
+        absWorkingDir: root,
+        logLevel: 'silent',
+      });
+      entries.push({ name: SDK_FILE, data: fs.readFileSync(sdkFile) });
+    } else fs.rmSync(sdkFile, { force: true });
+    const archive = zip(entries);
     const zipFile = path.join(outDir, 'lambda', `${name}.zip`);
     fs.writeFileSync(zipFile, archive);
     out.push({
       name,
       file: path.relative(outDir, file),
       bytes: fs.statSync(file).size,
+      ...(packages ? { sdk: path.relative(outDir, sdkFile) } : {}),
       zip: path.relative(outDir, zipFile),
       sha256: createHash('sha256').update(archive).digest('hex'),
     });

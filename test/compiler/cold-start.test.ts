@@ -95,4 +95,28 @@ describe('the orchestrator bundle', () => {
     const counts = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     expect(JSON.parse(counts)).to.include({ skip: 1, start: 0 });
   });
+
+  it('keeps the SDK clients beside it in sdk.js, loaded on the first AWS call only', () => {
+    const dir = path.join(out, 'lambda', 'orchestrator');
+    expect(fs.readFileSync(path.join(dir, 'index.js'), 'utf8')).to.not.include('BatchUpdateFindingsCommand');
+    expect(fs.readFileSync(path.join(dir, 'sdk.js'), 'utf8')).to.include('BatchUpdateFindingsCommand');
+    const zipped = fs.readFileSync(path.join(out, 'lambda', 'orchestrator.zip')).toString('latin1');
+    for (const name of ['index.js', 'sdk.js']) expect(zipped).to.include(name);
+    const event = path.join(__dirname, '..', 'fixtures', 'events', 'imported-own-update-echo.json');
+    const script = `
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = () => true;
+      require(${JSON.stringify(path.join(dir, 'index.js'))})
+        .handler(JSON.parse(require('fs').readFileSync(${JSON.stringify(event)}, 'utf8')))
+        .then(() => write(JSON.stringify(Object.keys(require.cache).map((f) => require('path').basename(f)))));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))).to.deep.equal(['index.js']);
+    const clients = execFileSync(
+      process.execPath,
+      ['-e', `process.stdout.write(Object.keys(require(${JSON.stringify(path.join(dir, 'sdk.js'))})).join())`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(clients.split(',')).to.deep.equal([...(sdkPackagesOf('orchestrator') ?? [])].sort());
+  });
 });
