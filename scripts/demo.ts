@@ -100,6 +100,7 @@ export function formatReport(r: DemoResult): string {
     }),
   );
   const verified = reports.filter((x) => x.verified).length;
+  const covered = reports.filter(coveredByVerifiedRun).length;
   lines.push(
     `hubfix demo: ${r.findings} findings on ${r.resources} resources, member accounts ${MEMBER_ACCOUNTS.join(' and ')}, Regions ${REGIONS.join(' and ')}`,
     "AWS is emulated by moto (server mode). Stand-ins, named: SSM automation executions run in hubfix's local engine;",
@@ -121,7 +122,9 @@ export function formatReport(r: DemoResult): string {
       ? 'started nothing (recognised as its own updates)'
       : `started ${r.first.followUpStarts} automations: a LOOP`;
   lines.push(
-    `Summary: ${verified} of ${reports.length} findings fixed and verified, ${r.first.automations.length} automations in the member accounts;`,
+    `Summary: ${verified + covered} of ${reports.length} findings fixed and verified, ${r.first.automations.length} automations in the member accounts` +
+      (covered ? ` (${covered} account-level findings by their account's one run in flight)` : '') +
+      ';',
     `  the ${r.first.followUpEvents} events Security Hub sent after hubfix's own updates ${followUp};`,
     `  a second pass over the same findings started ${r.second.automations.length} automations (${summarizeReasons(r.second.reports)}).`,
     `Time: ${seconds(r.wallMs)} in all (seeding ${seconds(r.seedMs)}, pipeline ${seconds(r.pipelineMs)}); event → verified fix: ${eventToFix(reports)}.`,
@@ -129,8 +132,13 @@ export function formatReport(r: DemoResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** An account-level finding whose account's run (in flight when it arrived) fixed and verified it. */
+function coveredByVerifiedRun(f: FindingReport): boolean {
+  return !f.verified && f.coveredBy?.verified === true;
+}
+
 function findingLines(f: FindingReport): string[] {
-  const mark = f.verified ? '✔' : '✘';
+  const mark = f.verified ? '✔' : coveredByVerifiedRun(f) ? '⤷' : '✘';
   const alias = f.alias ? ` [${f.alias}]` : ' [consolidated]';
   const out = [`${mark} ${f.control}${alias}  ${f.resource}`];
   const exec = f.executionId ? ` · execution ${f.executionId}` : '';
@@ -142,6 +150,10 @@ function findingLines(f: FindingReport): string[] {
       `    verified  ${f.verified ? 'yes' : 'NO'}${t} · ${f.status ?? f.executionStatus ?? 'no outcome'} · finding ${f.workflow ?? '?'}${f.verified ? '' : ` · ${f.summary ?? ''}`}`,
     );
   }
+  if (f.coveredBy)
+    out.push(
+      `    covered   by execution ${f.coveredBy.executionId}, its account's run (verified: ${f.coveredBy.verified ? 'yes' : 'NO'}); Security Hub resolves this finding at its next evaluation`,
+    );
   out.push(`    note      ${newestNoteEntry(f.note)}`);
   return out;
 }
@@ -170,7 +182,7 @@ async function main(): Promise<number> {
     line.done();
   }
   process.stdout.write(formatReport(result));
-  const unverified = result.first.reports.filter((r) => !r.verified).length;
+  const unverified = result.first.reports.filter((r) => !r.verified && !coveredByVerifiedRun(r)).length;
   if (unverified > 0) {
     process.stderr.write(`hubfix demo: ${unverified} finding(s) did not end fixed and verified (see ✘ above)\n`);
     return 1;

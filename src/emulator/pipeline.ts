@@ -48,6 +48,27 @@ export interface FindingReport {
   note?: string;
   /** From the event reaching the orchestrator to the verified fix's notification (ms). */
   eventToVerifiedMs?: number;
+  /**
+   * For an account-level finding that started no run because its account's run was in flight: that
+   * run's execution and whether it verified (its fix is this finding's fix too).
+   */
+  coveredBy?: { executionId: string; verified: boolean };
+}
+
+/** Ties each account-level finding noted as covered to the run in flight for its account. Pure. */
+export function linkCoveredFindings(outcomes: readonly FindingOutcome[], reports: FindingReport[]): void {
+  const key = (t: { document: string; account: string; region: string }) => `${t.document} ${t.account} ${t.region}`;
+  const runs = new Map<string, FindingReport>();
+  outcomes.forEach((o, i) => {
+    const t = o.decision.target;
+    if (t && o.outcome === 'started') runs.set(key(t), reports[i]);
+  });
+  outcomes.forEach((o, i) => {
+    const t = o.decision.target;
+    if (!t || t.scope !== 'account' || o.decision.reason !== 'DUPLICATE' || o.outcome !== 'notified') return;
+    const run = runs.get(key(t));
+    if (run?.executionId) reports[i].coveredBy = { executionId: run.executionId, verified: run.verified === true };
+  });
 }
 
 export interface PassResult {
@@ -294,6 +315,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       if (t !== undefined && note && message?.verified === true) report.eventToVerifiedMs = note.receivedAt - t;
       return report;
     });
+    linkCoveredFindings(outcomes, reports);
     return {
       events,
       outcomes,

@@ -44,6 +44,11 @@ export interface NotifyOnlyConfig {
   topicArn?: string;
   /** Why a person is asked (`mode notify-only`, `class C control`); goes into the note and message. */
   reason?: string;
+  /**
+   * What the outcome is, before the reason; default `needs a person`. A finding another run already
+   * covers (an account-level control with a run in flight) needs no person and says so.
+   */
+  headline?: string;
   /** Note.UpdatedBy; default `hubfix`. */
   updatedBy?: string;
   /** Credentials for the calls (default: the invoker's own, i.e. the administrator account). */
@@ -70,6 +75,7 @@ export async function notifyOnly(
 ): Promise<NotifyOnlyResult> {
   const now = (config.now ?? (() => new Date()))();
   const reason = clip(config.reason, 200) || 'this control needs a person';
+  const headline = config.headline?.trim() || 'needs a person';
   const guidance = clip(control.guidance, 2048) || `see the ${control.control} remediation guidance`;
   const known = finding.note !== undefined || finding.fields !== undefined;
   const state: FindingState | undefined = known
@@ -81,8 +87,8 @@ export async function notifyOnly(
     {
       status: 'NOTIFY_ONLY',
       verified: false,
-      summary: `${control.control} needs a person (${reason}): ${control.title}`,
-      noteText: `needs a person (${reason}): ${guidance}`,
+      summary: `${control.control} ${headline} (${reason}): ${control.title}`,
+      noteText: `${headline} (${reason}): ${guidance}`,
       changed: 'nothing (no run)',
       before: null,
       after: null,

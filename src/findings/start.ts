@@ -316,6 +316,7 @@ async function notifyOne(d: Decision, t: StartTarget, deps: ActDeps): Promise<Fi
       control,
       {
         reason: d.reason === 'ATTEMPTS_EXHAUSTED' ? `hubfix stopped retrying: ${d.detail}` : d.detail,
+        ...(d.reason === 'DUPLICATE' && t.scope === 'account' ? { headline: "covered by the account's run in flight" } : {}),
         now: () => now,
         call: awsCallFn(deps, t.findingRegion),
         ...(deps.notificationTopicArn ? { topicArn: deps.notificationTopicArn } : {}),

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { PassResult } from '../../src/emulator/pipeline';
+import type { FindingOutcome } from '../../src/findings';
+import { linkCoveredFindings, type PassResult } from '../../src/emulator/pipeline';
 import { type DemoResult, formatReport } from '../../scripts/demo';
 
 function pass(reports: PassResult['reports'], extra: Partial<PassResult> = {}): PassResult {
@@ -66,6 +67,43 @@ describe('demo report', () => {
     expect(text).to.include('✘ IAM.15');
     expect(text).to.include('verified  NO in 2.1 s from the event · FAILED · finding NOTIFIED · step Revoke failed');
     expect(text).to.include('Summary: 0 of 1 findings fixed and verified');
+  });
+
+  const { executionId: _none, ...withoutRun } = fixed;
+  const sibling = {
+    ...withoutRun,
+    findingId: 'arn:aws:securityhub:us-east-1:222222222222:subscription/cis-aws-foundations-benchmark/v/1.2.0/1.5/finding/y',
+    control: 'IAM.11',
+    alias: 'cis-1.2.0 1.5',
+    decision: 'notify',
+    reason: 'DUPLICATE',
+    detail: 'IAM.11 is account-level and a run of Hubfix-IAM-PasswordPolicy is already in flight',
+    status: 'NOTIFY_ONLY',
+    verified: false,
+    workflow: 'NOTIFIED',
+  };
+
+  function outcome(reason: string, outcome: FindingOutcome['outcome']): FindingOutcome {
+    const target = { document: 'Hubfix-IAM-PasswordPolicy', account: '222222222222', region: 'us-east-1', scope: 'account' };
+    return { decision: { reason, target }, outcome } as unknown as FindingOutcome;
+  }
+
+  it("counts an account-level finding as fixed only through its account's run, and only when that run verified", () => {
+    const reports: PassResult['reports'] = [{ ...fixed }, { ...sibling }];
+    linkCoveredFindings([outcome('MODE_AUTO', 'started'), outcome('DUPLICATE', 'notified')], reports);
+    expect(reports[1].coveredBy).to.deep.equal({ executionId: 'e-1', verified: true });
+    const text = formatReport(demo(reports));
+    expect(text).to.include('⤷ IAM.11 [cis-1.2.0 1.5]');
+    expect(text).to.include("covered   by execution e-1, its account's run (verified: yes)");
+    expect(text).to.include(
+      "Summary: 2 of 2 findings fixed and verified, 0 automations in the member accounts (1 account-level findings by their account's one run in flight);",
+    );
+
+    const failedRun: PassResult['reports'] = [{ ...fixed, verified: false, status: 'FAILED' }, { ...sibling }];
+    linkCoveredFindings([outcome('MODE_AUTO', 'started'), outcome('DUPLICATE', 'notified')], failedRun);
+    const failedText = formatReport(demo(failedRun));
+    expect(failedText).to.include('✘ IAM.11');
+    expect(failedText).to.include('Summary: 0 of 2 findings fixed and verified');
   });
 
   it('names the runbooks it could not demonstrate', () => {
