@@ -147,9 +147,8 @@ export const finalizeHandler = defineHandler<FinalizeInput, FinalizeOutput>({
     // reads the current note and fields first, so the audit trail and the attempt count survive;
     // resource `*`: whether GetFindings takes the hub ARN as a resource is not confirmed
     { action: 'securityhub:GetFindings' },
-    // an OCSF finding (the current Security Hub) is read with GetFindingsV2; BatchUpdateFindingsV2
-    // is authorized by securityhub:BatchUpdateFindings (API reference)
-    { action: 'securityhub:GetFindingsV2' },
+    // an OCSF finding (the current Security Hub) is read with GetFindingsV2 and written with
+    // BatchUpdateFindingsV2: IAM authorizes them as GetFindings and BatchUpdateFindings (API reference)
     { action: 'securityhub:BatchUpdateFindings' },
     { action: 'sns:Publish' },
   ],

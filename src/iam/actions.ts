@@ -24,8 +24,10 @@ const ACTION_EXCEPTIONS: Readonly<Record<string, string>> = {
   's3:ListBuckets': 's3:ListAllMyBuckets',
   'lambda:Invoke': 'lambda:InvokeFunction',
   'events:PutEvents': 'events:PutEvents',
-  // API reference: "BatchUpdateFindings and BatchUpdateFindingsV2 both use securityhub:BatchUpdateFindings"
+  // API reference: the OCSF operations are authorized by the ASFF ones' actions ("GetFindings and
+  // GetFindingsV2 both use securityhub:GetFindings"; likewise BatchUpdateFindings); IAM has no V2 action
   'securityhub:BatchUpdateFindingsV2': 'securityhub:BatchUpdateFindings',
+  'securityhub:GetFindingsV2': 'securityhub:GetFindings',
 };
 
 export class UnknownServiceError extends Error {

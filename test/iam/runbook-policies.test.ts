@@ -4,7 +4,7 @@ import { runtimeRoleBoundaryArn, trustPolicyFor } from '../../runbooks/support/l
 import { FLOW_LOGS_DELIVERY_ROLE } from '../../runbooks/vpc-flow-logs';
 import type { CompiledRunbook } from '../../src/compiler/compile';
 import { compileAll } from '../../src/compiler/index';
-import { type PolicyStatement, policyFrom } from '../../src/iam/actions';
+import { iamActionFor, type PolicyStatement, policyFrom } from '../../src/iam/actions';
 import { resolvePlaceholders } from '../../src/iam/permission';
 
 /** The least-privilege rules of issue #11 item 5, pinned on the derived policies of the shipped runbooks. */
@@ -47,6 +47,13 @@ describe('least privilege of the derived runbook policies', () => {
     const s = only(runbook('Hubfix-Config-Recorder'), 'iam:PassRole');
     expect(s.Condition).to.deep.equal({ StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } });
     expect(s.Resource[0]).to.match(/role\/aws-service-role\/config\.amazonaws\.com\/AWSServiceRoleForConfig\*$/);
+  });
+
+  it("authorizes Security Hub's OCSF reads and writes by the actions IAM has (no securityhub:*V2 action exists)", () => {
+    expect(iamActionFor('securityhub', 'GetFindingsV2')).to.equal('securityhub:GetFindings');
+    expect(iamActionFor('securityhub', 'BatchUpdateFindingsV2')).to.equal('securityhub:BatchUpdateFindings');
+    for (const rb of compiled)
+      for (const s of rb.policy.Statement) for (const a of s.Action) expect(a, rb.name).to.not.match(/^securityhub:\w+V2$/);
   });
 
   it('never allows iam:PassRole without iam:PassedToService in any runbook', () => {

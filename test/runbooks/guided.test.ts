@@ -24,7 +24,6 @@ describe('guided controls: read-only runbooks that gather the facts for a person
             'lambda:InvokeFunction',
             'securityhub:BatchUpdateFindings',
             'securityhub:GetFindings',
-            'securityhub:GetFindingsV2',
             'sns:Publish',
             'ssm:GetAutomationExecution',
           ].includes(a),
