@@ -1,4 +1,4 @@
-import { runDemo } from '../scripts/demo';
+import { coveredByVerifiedRun, runDemo } from '../scripts/demo';
 import type { BenchResult } from './types';
 
 /**
@@ -19,15 +19,17 @@ export async function benchDemo(): Promise<BenchResult[]> {
     .map((x) => x.eventToVerifiedMs)
     .filter((x): x is number => x !== undefined)
     .sort((a, b) => a - b);
+  // an account-level finding noted as covered counts through its account's run, as the demo counts it
+  const fixed = r.first.reports.filter((x) => x.eventToVerifiedMs !== undefined || coveredByVerifiedRun(x)).length;
   const wall = Math.round(r.wallMs / 100) / 10;
   const results: BenchResult[] = [
     { name: 'demo wall time', value: wall, unit: 's', target: `< ${WALL_TARGET_S} s`, ok: wall < WALL_TARGET_S },
     {
-      name: 'findings fixed and verified',
-      value: perFinding.length,
+      name: "findings fixed and verified (account-level ones through their account's run)",
+      value: fixed,
       unit: `of ${r.first.reports.length}`,
       target: `${r.first.reports.length}`,
-      ok: perFinding.length === r.first.reports.length,
+      ok: fixed === r.first.reports.length,
     },
   ];
   if (perFinding.length) {

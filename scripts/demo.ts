@@ -133,7 +133,7 @@ export function formatReport(r: DemoResult): string {
 }
 
 /** An account-level finding whose account's run (in flight when it arrived) fixed and verified it. */
-function coveredByVerifiedRun(f: FindingReport): boolean {
+export function coveredByVerifiedRun(f: FindingReport): boolean {
   return !f.verified && f.coveredBy?.verified === true;
 }
 
