@@ -245,6 +245,24 @@ interface AlarmInput {
   MetricNamespace: string;
 }
 
+/** The calls `readChain` makes: every phase reads the whole chain. */
+const CHAIN_READ = [
+  permissionFor('cloudtrail', 'DescribeTrails'),
+  permissionFor('cloudtrail', 'GetTrailStatus'),
+  permissionFor('cloudtrail', 'GetEventSelectors'),
+  permissionFor('logs', 'DescribeMetricFilters'),
+  permissionFor('cloudwatch', 'DescribeAlarmsForMetric'),
+  permissionFor('sns', 'ListSubscriptionsByTopic'),
+];
+
+/** The control's filter, the alarm topic and the live chain, as plan, apply and verify read them. */
+async function chainFor(input: AlarmInput, ctx: ScriptContext): Promise<{ f: CisMetricFilter; here: Here; topic: string; chain: Chain }> {
+  const f = filterOf(input.Control);
+  const here: Here = { account: ctx.account, region: ctx.region, partition: ctx.partition };
+  const topic = alarmTopicFor(input.AlarmTopicArn, input.NotificationTopicArn, here);
+  return { f, here, topic, chain: await readChain(ctx, f, topic) };
+}
+
 function filterOf(control: string): CisMetricFilter {
   const f = cisMetricFilter(control);
   if (!f) throw new InvalidSettingError(`Control must be one of ${CIS_METRIC_FILTERS.map((x) => x.control).join(', ')}, got ${control}`);
@@ -285,20 +303,10 @@ function chainState(c: Chain, f: CisMetricFilter, topic: string): Record<string,
 export const planMetricAlarm = defineHandler<AlarmInput, PlanResult>({
   id: 'metricAlarm.plan',
   description: "Find the multi-Region trail's log group, look for the exact CIS filter, its alarm and the alarm topic's subscribers.",
-  permissions: [
-    permissionFor('cloudtrail', 'DescribeTrails'),
-    permissionFor('cloudtrail', 'GetTrailStatus'),
-    permissionFor('cloudtrail', 'GetEventSelectors'),
-    permissionFor('logs', 'DescribeMetricFilters'),
-    permissionFor('cloudwatch', 'DescribeAlarmsForMetric'),
-    permissionFor('sns', 'ListSubscriptionsByTopic'),
-  ],
+  permissions: [...CHAIN_READ],
   outputs: PLAN_OUTPUTS,
   async run(input, ctx) {
-    const f = filterOf(input.Control);
-    const here: Here = { account: ctx.account, region: ctx.region, partition: ctx.partition };
-    const topic = alarmTopicFor(input.AlarmTopicArn, input.NotificationTopicArn, here);
-    const chain = await readChain(ctx, f, topic);
+    const { f, here, topic, chain } = await chainFor(input, ctx);
     const before = chainState(chain, f, topic);
     if (!chain.trail)
       return {
@@ -327,21 +335,13 @@ export const applyMetricAlarm = defineHandler<AlarmInput, ChangeResult>({
   id: 'metricAlarm.apply',
   description: "Re-read the chain; put the CIS metric filter on the trail's log group when missing and hubfix's alarm on its metric.",
   permissions: [
-    permissionFor('cloudtrail', 'DescribeTrails'),
-    permissionFor('cloudtrail', 'GetTrailStatus'),
-    permissionFor('cloudtrail', 'GetEventSelectors'),
-    permissionFor('logs', 'DescribeMetricFilters'),
+    ...CHAIN_READ,
     permissionFor('logs', 'PutMetricFilter'),
-    permissionFor('cloudwatch', 'DescribeAlarmsForMetric'),
     { action: 'cloudwatch:PutMetricAlarm', resource: partitionArn(`cloudwatch:*:*:alarm:${NAME_PREFIX}*`) },
-    permissionFor('sns', 'ListSubscriptionsByTopic'),
   ],
   outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
-    const f = filterOf(input.Control);
-    const here: Here = { account: ctx.account, region: ctx.region, partition: ctx.partition };
-    const topic = alarmTopicFor(input.AlarmTopicArn, input.NotificationTopicArn, here);
-    const chain = await readChain(ctx, f, topic);
+    const { f, here, topic, chain } = await chainFor(input, ctx);
     if (!chain.trail) throw new Error(`the trail is no longer usable: ${chain.noTrail}`);
     if (chainGaps(chain, f).length === 0) return { Changed: 'nothing: the chain was completed meanwhile' };
     const problem = topicProblem(topic, chain.subscribers, here);
@@ -382,20 +382,10 @@ export const applyMetricAlarm = defineHandler<AlarmInput, ChangeResult>({
 export const verifyMetricAlarm = defineHandler<AlarmInput, VerifyResult>({
   id: 'metricAlarm.verify',
   description: 'Read the whole chain again: trail, exact filter, alarm that fires at ≥ 1, topic with a confirmed subscriber.',
-  permissions: [
-    permissionFor('cloudtrail', 'DescribeTrails'),
-    permissionFor('cloudtrail', 'GetTrailStatus'),
-    permissionFor('cloudtrail', 'GetEventSelectors'),
-    permissionFor('logs', 'DescribeMetricFilters'),
-    permissionFor('cloudwatch', 'DescribeAlarmsForMetric'),
-    permissionFor('sns', 'ListSubscriptionsByTopic'),
-  ],
+  permissions: [...CHAIN_READ],
   outputs: VERIFY_OUTPUTS,
   async run(input, ctx) {
-    const f = filterOf(input.Control);
-    const here: Here = { account: ctx.account, region: ctx.region, partition: ctx.partition };
-    const topic = alarmTopicFor(input.AlarmTopicArn, input.NotificationTopicArn, here);
-    const chain = await readChain(ctx, f, topic);
+    const { f, topic, chain } = await chainFor(input, ctx);
     const gaps = chainGaps(chain, f);
     return { Verified: gaps.length === 0, After: chainState(chain, f, topic), Unmet: gaps.join('; ') };
   },
