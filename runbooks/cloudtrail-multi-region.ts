@@ -15,7 +15,7 @@ import { defineRunbook } from '../src/model/runbook';
 import { script } from '../src/model/steps';
 import { defaultLogBucketName, tlsOnlyStatement } from './cloudtrail-bucket-access-logging';
 import { parseArn } from './support/arn';
-import { LOCATE_BUCKET_PERMISSIONS, locateBucket } from './support/bucket';
+import { checkOptionalBucketNames, LOCATE_BUCKET_PERMISSIONS, locateBucket } from './support/bucket';
 import { DELIVERY_BUCKET_PERMISSIONS, ensureDeliveryBucket } from './support/delivery-bucket';
 import { type PolicyDocument, type PolicyStatement, canonicalJson } from './support/policy-document';
 import { InvalidSettingError } from './support/settings';
@@ -275,12 +275,7 @@ interface TrailSettings {
 function checkSettings(s: TrailSettings): void {
   if (!new RegExp(patterns.trailName).test(s.TrailName))
     throw new InvalidSettingError(`TrailName ${JSON.stringify(s.TrailName)} is not a trail name`);
-  for (const [name, value] of [
-    ['BucketName', s.BucketName],
-    ['LogBucketName', s.LogBucketName],
-  ] as const)
-    if (!new RegExp(patterns.optionalBucketName).test(value))
-      throw new InvalidSettingError(`${name} ${JSON.stringify(value)} is not a bucket name`);
+  checkOptionalBucketNames({ BucketName: s.BucketName, LogBucketName: s.LogBucketName });
 }
 
 type PlanOutput = PlanResult & { Action: string; TrailArn: string; BucketName: string; LogBucketName: string };

@@ -14,7 +14,7 @@ import {
 import { defineRunbook } from '../src/model/runbook';
 import { script } from '../src/model/steps';
 import { defaultLogBucketName, tlsOnlyStatement } from './cloudtrail-bucket-access-logging';
-import { LOCATE_BUCKET_PERMISSIONS, locateBucket } from './support/bucket';
+import { checkOptionalBucketNames, LOCATE_BUCKET_PERMISSIONS, locateBucket } from './support/bucket';
 import { DELIVERY_BUCKET_PERMISSIONS, ensureDeliveryBucket } from './support/delivery-bucket';
 import { type PolicyDocument, type PolicyStatement, canonicalJson } from './support/policy-document';
 import { InvalidSettingError } from './support/settings';
@@ -191,12 +191,7 @@ interface ConfigSettings {
 function checkSettings(s: ConfigSettings): void {
   if (!new RegExp(patterns.region).test(s.GlobalResourcesRegion))
     throw new InvalidSettingError(`GlobalResourcesRegion ${JSON.stringify(s.GlobalResourcesRegion)} is not a Region code`);
-  for (const [name, value] of [
-    ['BucketName', s.BucketName],
-    ['LogBucketName', s.LogBucketName],
-  ] as const)
-    if (!new RegExp(patterns.optionalBucketName).test(value))
-      throw new InvalidSettingError(`${name} ${JSON.stringify(value)} is not a bucket name`);
+  checkOptionalBucketNames({ BucketName: s.BucketName, LogBucketName: s.LogBucketName });
 }
 
 const CONFIG_READ: Permission[] = [

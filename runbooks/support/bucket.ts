@@ -4,6 +4,7 @@ import type { ScriptContext } from '../../src/model/handlers';
 import { param, patterns } from '../../src/model/parameters';
 import type { Extraction } from '../../src/model/runbook';
 import type { PolicyDocument } from './policy-document';
+import { InvalidSettingError } from './settings';
 
 /** Where a bucket is, as far as this account can tell. */
 export type BucketLookup = { owned: true; region: string } | { owned: false; exists: boolean; reason: string };
@@ -161,4 +162,11 @@ export async function createHardenedBucket(ctx: ScriptContext, bucket: string, p
     ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
   });
   await ctx.aws('s3', 'PutBucketPolicy', { Bucket: bucket, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(policy) });
+}
+
+/** Bucket-name settings a runbook takes (empty: hubfix names the bucket); a bad one is an InvalidSettingError. */
+export function checkOptionalBucketNames(settings: Readonly<Record<string, string>>): void {
+  const pattern = new RegExp(patterns.optionalBucketName);
+  for (const [name, value] of Object.entries(settings))
+    if (!pattern.test(value)) throw new InvalidSettingError(`${name} ${JSON.stringify(value)} is not a bucket name`);
 }
