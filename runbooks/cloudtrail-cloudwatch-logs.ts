@@ -27,9 +27,17 @@ import {
 } from './support/log-delivery';
 import { GET_TRAIL, TRAIL_EXTRACT, TRAIL_NAME_PARAMETER, type Trail, lookUpTrail, trailIdentity } from './support/trail';
 
-/** The role CloudTrail assumes to write into the group: log streams and events of the named groups only. */
+/**
+ * The role CloudTrail assumes to write into the group: log streams and events of the named groups
+ * only. Its trust names the service and no confused-deputy condition: CloudTrail documents that this
+ * role does not support `aws:SourceArn` or `aws:SourceAccount` (it does not send them when it
+ * assumes the role, so a trust requiring them stops delivery). What keeps another account's trail
+ * from using it is iam:PassRole, which never crosses accounts: only a principal of this account that
+ * may pass it to cloudtrail.amazonaws.com can name it on a trail.
+ */
 export const CLOUDTRAIL_DELIVERY_ROLE: DeliveryRoleSpec = {
   service: 'cloudtrail.amazonaws.com',
+  unsentTrustKeys: ['aws:SourceArn', 'aws:SourceAccount'],
   roleNamePrefix: 'hubfix-cloudtrail-logs-',
   policyName: 'hubfix-cloudtrail-log-delivery',
   description: 'hubfix: lets CloudTrail deliver trail events to CloudWatch Logs.',
@@ -249,10 +257,10 @@ export const cloudTrailCloudWatchLogsRunbook = defineRunbook({
 
 Sends one trail's events to a CloudWatch Logs group, so the CIS 3.x metric filters and alarms can watch them. CloudWatch Logs ingestion and storage are billed: by default hubfix only notifies about this control, and an operator runs it (or turns the control to \`auto\`) after accepting the cost.
 
-1. **Plan** reads the trail with \`GetTrail\`. A trail owned by another account (an organization trail seen from a member account) or whose home Region is not this Region is **skipped** with the reason. A trail that already sends to a log group is compliant and is never moved to another group. Otherwise it looks for the log group (\`LogGroupName\`, default \`hubfix/cloudtrail/<trail name>\`) and the delivery role \`hubfix-cloudtrail-logs-<Region>\`; a role of that name that does not trust \`cloudtrail.amazonaws.com\` makes the run skip (hubfix does not rewrite a trust policy). The before-state is in \`Plan.Before\`.
+1. **Plan** reads the trail with \`GetTrail\`. A trail owned by another account (an organization trail seen from a member account) or whose home Region is not this Region is **skipped** with the reason. A trail that already sends to a log group is compliant and is never moved to another group. Otherwise it looks for the log group (\`LogGroupName\`, default \`hubfix/cloudtrail/<trail name>\`) and the delivery role \`hubfix-cloudtrail-logs-<Region>\`; a role of that name that does not trust \`cloudtrail.amazonaws.com\`, or trusts it only under \`aws:SourceArn\` or \`aws:SourceAccount\` (CloudTrail does not send them when it assumes this role, so it could never deliver), makes the run skip (hubfix does not rewrite a trust policy). The before-state is in \`Plan.Before\`.
 2. **Gate**: with \`DryRun\` true, or when the trail already sends to a group, nothing is written.
 3. **EnsureLogGroup** creates the group with \`LogRetentionDays\` when it is missing; an existing group keeps its retention and encryption.
-4. **EnsureRole** creates the role when it is missing (trust: \`cloudtrail.amazonaws.com\`) and makes its inline policy \`hubfix-cloudtrail-log-delivery\` allow \`logs:CreateLogStream\` and \`logs:PutLogEvents\` on the groups it serves, nothing else.
+4. **EnsureRole** creates the role when it is missing (trust: \`cloudtrail.amazonaws.com\`, without a confused-deputy condition: CloudTrail documents that this role does not support \`aws:SourceArn\`/\`aws:SourceAccount\`; another account cannot hand the role to its trail because \`iam:PassRole\` never crosses accounts) and makes its inline policy \`hubfix-cloudtrail-log-delivery\` allow \`logs:CreateLogStream\` and \`logs:PutLogEvents\` on the groups it serves, nothing else.
 5. **Attach** re-reads the trail and, if it still sends nowhere, calls \`UpdateTrail\` with the group and role ARNs only. CloudTrail refuses a role IAM has not propagated yet (\`InvalidCloudWatchLogsRoleArnException\`): the call is retried after 1, 2, 4, 8, 15, 15 and 15 s (60 s at most) while it says so, so a usable role costs no wait.
 6. **Verify** reads the trail again and its status (\`GetTrailStatus\`): the trail must send to a group with a role, be **logging**, and its CloudWatch Logs delivery must report **no error**; a newest delivery more than 24 hours old also fails (the CIS audit asks for recent delivery, not only the setting). No delivery yet is accepted: a trail just attached delivers within minutes. **Finalize** records the outcome (RESOLVED only when verified) and notifies.
 

@@ -1,6 +1,7 @@
 import { errorMessage, hasErrorCode } from '../src/aws/invoker';
 import { permissionFor } from '../src/iam/actions';
-import { type ScriptContext, defineHandler } from '../src/model/handlers';
+import { PLACEHOLDERS, arnPattern } from '../src/iam/permission';
+import { type Permission, type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
   CHANGE_OUTPUTS,
@@ -176,14 +177,21 @@ export function roleNotAssumable(err: unknown): boolean {
   return hasErrorCode(err, 'InvalidParameter') && /unable to assume/i.test(errorMessage(err));
 }
 
+/**
+ * CreateFlowLogs is authorized on the flow log it creates (`vpc-flow-log`, required) and on the
+ * resource it watches (Service Authorization Reference): here a VPC, both of the account the run is
+ * in (a VPC shared by another owner is skipped by the plan). Region stays `*`: one policy serves
+ * every Region.
+ */
+export const CREATE_FLOW_LOGS: readonly Permission[] = ['vpc-flow-log/*', 'vpc/*'].map((resource) => ({
+  action: 'ec2:CreateFlowLogs',
+  resource: arnPattern('ec2', '*', PLACEHOLDERS.account, resource),
+}));
+
 export const createFlowLog = defineHandler<CreateInput, ChangeResult & { FlowLogId: string }>({
   id: 'vpcFlowLogs.create',
   description: 'Re-read the flow logs; when none covers rejected traffic, create a REJECT flow log of the VPC to the log group.',
-  permissions: [
-    permissionFor('ec2', 'DescribeFlowLogs'),
-    permissionFor('ec2', 'CreateFlowLogs'),
-    passRolePermission(FLOW_LOGS_DELIVERY_ROLE),
-  ],
+  permissions: [permissionFor('ec2', 'DescribeFlowLogs'), ...CREATE_FLOW_LOGS, passRolePermission(FLOW_LOGS_DELIVERY_ROLE)],
   outputs: { ...CHANGE_OUTPUTS, FlowLogId: 'String' },
   async run(input, ctx) {
     const created = createdForDelivery(input.LogGroupName, input);

@@ -97,6 +97,11 @@ export interface DeliveryRoleSpec {
   policyName: string;
   description: string;
   trustConditions?(here: { partition: string; account: string; region: string }): PolicyStatement['Condition'];
+  /**
+   * Condition keys the service does not put in the request when it assumes the role: a trust that
+   * requires one can never be met, so such a role is unusable (and hubfix never writes one).
+   */
+  unsentTrustKeys?: readonly string[];
   /** The inline policy's statements for the groups (bare ARNs) the role delivers to. */
   statements(groupArns: string[]): PolicyStatement[];
 }
@@ -143,6 +148,8 @@ export interface RoleState {
   arn?: string;
   /** The role's trust policy lets the service assume it. */
   trusted: boolean;
+  /** Keys the service does not send that every statement trusting it requires (empty: none). */
+  unmetKeys?: string[];
   /** Groups its inline delivery policy names. */
   groups: string[];
   policy: PolicyDocument | null;
@@ -157,7 +164,8 @@ export async function readDeliveryRole(ctx: ScriptContext, spec: DeliveryRoleSpe
     if (hasErrorCode(err, 'NoSuchEntity')) return { roleName, exists: false, trusted: false, groups: [], policy: null };
     throw err;
   }
-  const trusted = trustsService(parsePolicyDocument(role?.AssumeRolePolicyDocument), spec.service);
+  const trust = parsePolicyDocument(role?.AssumeRolePolicyDocument);
+  const trusted = trustsService(trust, spec.service);
   let policy: PolicyDocument | null = null;
   try {
     const out = await ctx.aws<{ PolicyDocument?: string }>('iam', 'GetRolePolicy', { RoleName: roleName, PolicyName: spec.policyName });
@@ -165,13 +173,44 @@ export async function readDeliveryRole(ctx: ScriptContext, spec: DeliveryRoleSpe
   } catch (err) {
     if (!hasErrorCode(err, 'NoSuchEntity')) throw err;
   }
-  return { roleName, exists: true, arn: role?.Arn, trusted, groups: groupsInPolicy(policy), policy };
+  const unmetKeys = trusted ? trustKeysNeverSent(spec, trust) : [];
+  return {
+    roleName,
+    exists: true,
+    arn: role?.Arn,
+    trusted,
+    ...(unmetKeys.length ? { unmetKeys } : {}),
+    groups: groupsInPolicy(policy),
+    policy,
+  };
+}
+
+/**
+ * The condition keys that every statement letting the service assume the role requires and that the
+ * service never sends (`spec.unsentTrustKeys`); empty when one statement can be met. `…IfExists`
+ * operators and `Null` do not require a key. Pure.
+ */
+export function trustKeysNeverSent(spec: DeliveryRoleSpec, trust: PolicyDocument | null): string[] {
+  const unsent = new Set((spec.unsentTrustKeys ?? []).map((k) => k.toLowerCase()));
+  if (!trust || unsent.size === 0) return [];
+  const trusting = trust.Statement.filter((s) => trustsService({ Version: '2012-10-17', Statement: [s] }, spec.service));
+  const required = trusting.map((s) =>
+    Object.entries(s.Condition ?? {})
+      .filter(([op]) => !/IfExists$/i.test(op) && op.toLowerCase() !== 'null')
+      .flatMap(([, byKey]) => Object.keys(byKey))
+      .filter((k) => unsent.has(k.toLowerCase())),
+  );
+  if (required.length === 0 || required.some((keys) => keys.length === 0)) return [];
+  return [...new Set(required.flat())].sort();
 }
 
 /** The reason an existing role cannot be used, or undefined. Pure. */
 export function roleProblem(spec: DeliveryRoleSpec, state: RoleState): string | undefined {
   if (state.exists && !state.trusted) {
     return `role ${state.roleName} exists but does not trust ${spec.service}; hubfix does not rewrite another trust policy: fix or delete the role, then run again`;
+  }
+  if (state.exists && state.unmetKeys?.length) {
+    return `role ${state.roleName} trusts ${spec.service} only under ${state.unmetKeys.join(' and ')}, which ${spec.service} does not send when it assumes this role, so it could never deliver; hubfix does not rewrite another trust policy: remove that condition or delete the role, then run again`;
   }
   return undefined;
 }

@@ -62,7 +62,7 @@ const RESOURCE_BY_ACTION: ReadonlyArray<[RegExp, string]> = [
     /^ec2:(RevokeSecurityGroupIngress|RevokeSecurityGroupEgress|AuthorizeSecurityGroupIngress|AuthorizeSecurityGroupEgress)$/,
     `arn:${P}:ec2:*:*:security-group/*`,
   ],
-  [/^ec2:CreateFlowLogs$/, '*'],
+  // ec2:CreateFlowLogs needs two resources (the flow log and the VPC): declared beside its handler (runbooks/vpc-flow-logs.ts)
   [/^cloudtrail:(UpdateTrail|GetTrail|GetTrailStatus|StartLogging|GetEventSelectors)$/, `arn:${P}:cloudtrail:*:*:trail/*`],
   [/^kms:(EnableKeyRotation|GetKeyRotationStatus|DescribeKey)$/, `arn:${P}:kms:*:*:key/*`],
   [

@@ -43,6 +43,20 @@ describe('least privilege of the derived runbook policies', () => {
     expect(s.Resource).to.deep.equal(['arn:${AWS::Partition}:iam::*:role/hubfix-cloudtrail-logs-*']);
   });
 
+  it('lets the flow-log runbook create flow logs only for VPCs of its own account: the flow log and the VPC, never *', () => {
+    const rb = runbook('Hubfix-EC2-VpcFlowLogs');
+    const statements = statementsFor(rb, 'ec2:CreateFlowLogs');
+    expect(statements.flatMap((s) => s.Resource)).to.have.members([
+      'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc-flow-log/*',
+      'arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc/*',
+    ]);
+    const cn = resolvePlaceholders(rb.policy, { partition: 'aws-cn', account: '111122223333' });
+    expect(cn.Statement.filter((s) => s.Action.includes('ec2:CreateFlowLogs')).flatMap((s) => s.Resource)).to.have.members([
+      'arn:aws-cn:ec2:*:111122223333:vpc-flow-log/*',
+      'arn:aws-cn:ec2:*:111122223333:vpc/*',
+    ]);
+  });
+
   it("lets the Config runbook pass only AWS Config's service-linked role, only to config.amazonaws.com", () => {
     const s = only(runbook('Hubfix-Config-Recorder'), 'iam:PassRole');
     expect(s.Condition).to.deep.equal({ StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } });

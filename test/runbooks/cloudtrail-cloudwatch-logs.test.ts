@@ -8,6 +8,7 @@ import {
   trailLogGroupArn,
   trailStatusProblems,
 } from '../../runbooks/cloudtrail-cloudwatch-logs';
+import { trustKeysNeverSent, trustPolicyFor } from '../../runbooks/support/log-delivery';
 import { parsePolicyDocument } from '../../runbooks/support/policy-document';
 import { compileRunbook } from '../../src/compiler/compile';
 import { awsCalls, callsTo, expectPolicyClean, finalStatus, mapOutput, mutatingCalls, output, runRunbook, stepsRun } from './engine-run';
@@ -43,6 +44,35 @@ describe('CloudTrail to CloudWatch Logs: decisions and policies (pure)', () => {
       'arn:aws:logs:us-east-1:111122223333:log-group:a:log-stream:*',
       'arn:aws:logs:us-east-1:111122223333:log-group:b:log-stream:*',
     ]);
+  });
+
+  it('creates the delivery role trusted by cloudtrail.amazonaws.com without aws:SourceArn/aws:SourceAccount, which CloudTrail does not send for it', () => {
+    const trust = trustPolicyFor(CLOUDTRAIL_DELIVERY_ROLE, { partition: 'aws-cn', account: '111122223333', region: 'cn-north-1' });
+    expect(trust.Statement).to.deep.equal([
+      { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    // and hubfix's own trust is one the service can meet
+    expect(trustKeysNeverSent(CLOUDTRAIL_DELIVERY_ROLE, trust)).to.deep.equal([]);
+  });
+
+  it('tells a trust CloudTrail can meet from one it cannot: IfExists, Null and a second unconditioned statement can be met', () => {
+    const stmt = (Condition?: Record<string, Record<string, string>>) => ({
+      Effect: 'Allow' as const,
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      ...(Condition ? { Condition } : {}),
+    });
+    const doc = (...Statement: ReturnType<typeof stmt>[]) => ({ Version: '2012-10-17' as const, Statement });
+    const account = { StringEquals: { 'aws:SourceAccount': '111122223333' } };
+    expect(trustKeysNeverSent(CLOUDTRAIL_DELIVERY_ROLE, doc(stmt(account)))).to.deep.equal(['aws:SourceAccount']);
+    expect(
+      trustKeysNeverSent(CLOUDTRAIL_DELIVERY_ROLE, doc(stmt({ ArnLike: { 'AWS:SOURCEARN': 'arn:aws:cloudtrail:*:1:trail/*' } }))),
+    ).to.deep.equal(['AWS:SOURCEARN']);
+    expect(trustKeysNeverSent(CLOUDTRAIL_DELIVERY_ROLE, doc(stmt({ StringEqualsIfExists: { 'aws:SourceAccount': '1' } })))).to.deep.equal(
+      [],
+    );
+    expect(trustKeysNeverSent(CLOUDTRAIL_DELIVERY_ROLE, doc(stmt({ Null: { 'aws:SourceArn': 'true' } })))).to.deep.equal([]);
+    expect(trustKeysNeverSent(CLOUDTRAIL_DELIVERY_ROLE, doc(stmt(account), stmt()))).to.deep.equal([]);
   });
 
   it('scopes the automation role: IAM writes and PassRole only on hubfix-cloudtrail-logs-* roles', () => {
@@ -209,6 +239,17 @@ describe('CloudTrail to CloudWatch Logs runbook in the local engine', () => {
     expect(output(run, 'Plan', 'Decision')).to.equal('skip');
     expect(output(run, 'Plan', 'Summary')).to.match(
       /role hubfix-cloudtrail-logs-us-east-1 exists but does not trust cloudtrail.amazonaws.com; hubfix does not rewrite/,
+    );
+    expect(mutatingCalls(run)).to.deep.equal([]);
+    expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Finalize']);
+    expectPolicyClean(run);
+  });
+
+  it('skips, naming the keys, when the delivery role trusts CloudTrail only under aws:SourceAccount/aws:SourceArn, which CloudTrail does not send', async () => {
+    const run = await runRunbook(cloudTrailCloudWatchLogsRunbook, `${TABLE}/source-conditioned-role.yaml`, { TrailName: ARN });
+    expect(output(run, 'Plan', 'Decision')).to.equal('skip');
+    expect(output(run, 'Plan', 'Summary')).to.match(
+      /role hubfix-cloudtrail-logs-us-east-1 trusts cloudtrail.amazonaws.com only under aws:SourceAccount and aws:SourceArn, which cloudtrail.amazonaws.com does not send/,
     );
     expect(mutatingCalls(run)).to.deep.equal([]);
     expect(stepsRun(run)).to.deep.equal(['Plan', 'Gate', 'Finalize']);
