@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { STUB_EVENT, STUB_FUNCTION_ARN, startStubAws, stubEnvironment } from '../test/steprunner/stub-aws';
 import type { BenchResult } from './types';
 
 /**
@@ -90,7 +91,85 @@ export async function benchColdStart(samples = 7): Promise<BenchResult[]> {
 }
 
 if (require.main === module) {
-  benchColdStart().then((rs) => {
+  (process.argv[2] === 'step-runner' ? benchStepRunnerColdStart(7, process.argv[3]) : benchColdStart()).then((rs) => {
     for (const x of rs) process.stdout.write(`${x.ok ? 'ok  ' : 'MISS'}  ${x.name}: ${x.value} ${x.unit}  (target ${x.target})\n`);
   });
+}
+
+/**
+ * The step runner's cold start on what `hubfix build` wrote: a fresh `node` per sample loads
+ * dist/lambda/step-runner/index.js and handles the first script step of an automation (the Plan
+ * step of Hubfix-IAM-PasswordPolicy: the execution check, the role assumption and the handler's
+ * one IAM read), every AWS endpoint a local stand-in speaking the real protocols
+ * (AWS_ENDPOINT_URL). `bundle` measures another build's bundle (e.g. main's, for a before figure).
+ */
+export async function benchStepRunnerColdStart(samples = 7, bundle?: string): Promise<BenchResult[]> {
+  const out = bundle ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-bench-runner-'));
+  const stub = await startStubAws();
+  try {
+    if (out) {
+      const b = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'hubfix.js'), 'build', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+      if (b.status !== 0) throw new Error(`hubfix build failed: ${(b.stderr || b.stdout).trim().split('\n').pop()}`);
+    }
+    const dir = bundle ? path.dirname(bundle) : path.join(out as string, 'lambda', 'step-runner');
+    const index = bundle ?? path.join(dir, 'index.js');
+    const kib = (file: string) => Math.round(fs.statSync(file).size / 102.4) / 10;
+    const beside = fs.readdirSync(dir).filter((f) => f.endsWith('.js') && path.join(dir, f) !== index);
+    const probe = `
+const t0 = process.hrtime.bigint(); const c0 = process.cpuUsage();
+const m = require(process.argv[1]);
+const t1 = process.hrtime.bigint();
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = () => true;
+m.handler(JSON.parse(process.argv[2]), { invokedFunctionArn: process.argv[3] }).then((r) => {
+  const t2 = process.hrtime.bigint(); const c2 = process.cpuUsage(c0);
+  write(JSON.stringify({ load: Number(t1 - t0) / 1e6, first: Number(t2 - t1) / 1e6, cpu: (c2.user + c2.system) / 1000, decision: r.Decision }));
+});`;
+    const runs: Array<{ load: number; first: number; cpu: number; decision: string }> = [];
+    for (let i = 0; i < samples; i++) {
+      stub.requests.length = 0;
+      const r = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          ['-e', probe, index, JSON.stringify(STUB_EVENT), STUB_FUNCTION_ARN],
+          { env: stubEnvironment(stub), encoding: 'utf8' },
+          (err, stdout, stderr) =>
+            err ? reject(new Error(`the step-runner bundle failed: ${stderr.trim().split('\n').pop()}`)) : resolve(stdout),
+        ),
+      );
+      const run = JSON.parse(r);
+      if (run.decision !== 'remediate' || stub.requests.length !== 3) throw new Error(`unexpected step result: ${r} ${stub.requests}`);
+      runs.push(run);
+    }
+    const init = median(runs.map((r) => r.load + r.first));
+    const cpu = median(runs.map((r) => r.cpu));
+    return [
+      {
+        name: `step-runner bundle size: index.js${beside.length ? ` (beside it, loaded when needed: ${beside.map((f) => `${f} ${kib(path.join(dir, f))} KiB`).join(', ')})` : ''}`,
+        value: kib(index),
+        unit: 'KiB',
+        target: '(reported)',
+        ok: true,
+      },
+      {
+        name: `step runner cold start: load the bundle fresh (median of ${samples} processes)`,
+        value: median(runs.map((r) => r.load)),
+        unit: 'ms',
+        target: '(part of init)',
+        ok: true,
+      },
+      {
+        name: 'step runner cold start: first script step (Plan of IAM.PasswordPolicy: GetAutomationExecution, AssumeRole, 1 IAM read; AWS stubbed)',
+        value: median(runs.map((r) => r.first)),
+        unit: 'ms',
+        target: '(part of init)',
+        ok: true,
+      },
+      { name: 'step runner initialisation = load + first script step, wall', value: init, unit: 'ms', target: '< 50 ms', ok: init < 50 },
+      { name: 'step runner initialisation, CPU time of the process', value: cpu, unit: 'ms', target: '< 50 ms', ok: cpu < 50 },
+    ];
+  } finally {
+    await stub.close();
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  }
 }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchBuild } from './build';
 import { benchCalls } from './calls';
-import { benchColdStart } from './cold-start';
+import { benchColdStart, benchStepRunnerColdStart } from './cold-start';
 import { benchDecide } from './decide';
 import { benchFreshClone } from './fresh-clone';
 import { benchScale } from './scale';
@@ -31,6 +31,7 @@ const BENCHES: Bench[] = [
   { title: 'calls per finding, orchestrator (issue 13)', run: () => benchCalls() },
   { title: 'decide() on realistic findings (issue 13)', run: () => benchDecide() },
   { title: 'hubfix build and orchestrator cold start (issue 13)', run: () => benchColdStart() },
+  { title: 'step runner cold start (issue 13)', run: () => benchStepRunnerColdStart() },
   { title: 'demo from a fresh clone (issue 13)', run: () => benchFreshClone() },
   { title: 'scale run: 1,000 findings, 20 accounts × 2 Regions (issue 13)', run: () => benchScale() },
 ];

@@ -1,11 +1,11 @@
-import { shippedCatalog } from '../src/compiler';
+import { builtCatalog } from '../src/compiler/built-catalog';
 import type { Catalog } from '../src/compiler/catalog';
 
 /**
- * The catalog the orchestrator decides with. Here it is compiled from the runbooks; in the Lambda
- * bundle this module is replaced by the catalog.json the build wrote (src/compiler/bundle.ts), so a
- * cold start neither loads nor compiles a runbook.
+ * The catalog the orchestrator decides with: the one the build wrote (in the Lambda bundle,
+ * catalog.json; see src/compiler/built-catalog.ts), so a cold start neither loads nor compiles a
+ * runbook.
  */
 export function orchestratorCatalog(): Catalog {
-  return shippedCatalog();
+  return builtCatalog();
 }

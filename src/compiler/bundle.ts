@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as yaml from 'js-yaml';
 import { zip } from '../cfn/zip';
 import { SERVICES } from '../aws/services';
 import { lambdaLogging, principalPermissions } from '../iam/principals';
 import { DOCTOR_MEMBER_PERMISSIONS } from '../install/doctor';
+import type { AutomationDocument } from '../model/document';
+import { stepHandlersOf } from '../steprunner/steps';
 import { standaloneValidators } from './validators';
 
 /** The AWS Lambda runtime the templates declare and the bundles are built for. */
@@ -41,9 +44,26 @@ export interface LambdaBundle {
 }
 
 /**
+ * The step runner's table of script steps (document → step → handler id), read from the SSM
+ * documents this build wrote into outDir/runbooks: exactly what the Lambda will be asked to run.
+ */
+export function builtStepsModule(outDir: string): string {
+  const dir = path.join(outDir, 'runbooks');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')) : [];
+  if (files.length === 0) throw new Error(`${dir} has no documents: the step-runner bundle takes the documents the build wrote`);
+  const documents = files.sort().map((f) => ({
+    name: f.slice(0, -'.yaml'.length),
+    document: yaml.load(fs.readFileSync(path.join(dir, f), 'utf8')) as AutomationDocument,
+  }));
+  const table = [...stepHandlersOf(documents)].map(([document, steps]) => [document, [...steps]]);
+  return `let steps;\nexports.shippedSteps = () => (steps ??= new Map(JSON.parse(${JSON.stringify(JSON.stringify(table))}).map(([d, s]) => [d, new Map(s)])));\n`;
+}
+
+/**
  * Modules a bundle takes in their built form, so a cold start compiles nothing: the JSON Schema
- * validators as ajv standalone code compiled now, and the orchestrator's catalog as the
- * catalog.json this build wrote into outDir (read before bundling; its absence is a build error).
+ * validators as ajv standalone code compiled now, the catalog (orchestrator's decisions, the
+ * finalizer's finding check) as the catalog.json and the step runner's script steps as the
+ * documents this build wrote into outDir (read before bundling; their absence is a build error).
  */
 function builtModules(root: string, outDir: string): import('esbuild').Plugin {
   return {
@@ -54,16 +74,21 @@ function builtModules(root: string, outDir: string): import('esbuild').Plugin {
         loader: 'js',
         resolveDir: root,
       }));
-      build.onLoad({ filter: /[\\/]orchestrator[\\/]catalog\.ts$/ }, () => {
+      build.onLoad({ filter: /[\\/]src[\\/]compiler[\\/]built-catalog\.ts$/ }, () => {
         const file = path.join(outDir, 'catalog.json');
-        if (!fs.existsSync(file)) throw new Error(`${file} is missing: the orchestrator bundle takes the catalog the build wrote`);
+        if (!fs.existsSync(file)) throw new Error(`${file} is missing: the Lambda bundles take the catalog the build wrote`);
         const text = JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')));
         return {
-          contents: `let catalog;\nexports.orchestratorCatalog = () => (catalog ??= JSON.parse(${JSON.stringify(text)}));\n`,
+          contents: `let catalog;\nexports.builtCatalog = () => (catalog ??= JSON.parse(${JSON.stringify(text)}));\n`,
           loader: 'js',
           resolveDir: root,
         };
       });
+      build.onLoad({ filter: /[\\/]src[\\/]steprunner[\\/]shipped\.ts$/ }, () => ({
+        contents: builtStepsModule(outDir),
+        loader: 'js',
+        resolveDir: root,
+      }));
     },
   };
 }

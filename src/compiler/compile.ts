@@ -160,13 +160,25 @@ export function compileRunbook(rb: Runbook): CompiledRunbook {
     mainSteps: steps.map((s) => toDocumentStep(s, true)),
     outputs: [`${FINALIZE_STEP}.Status`, `${FINALIZE_STEP}.Verified`, `${FINALIZE_STEP}.Summary`],
   };
-  const handlers = new Map<string, AnyHandler>();
-  for (const s of flattenSteps(steps)) if (s.handler) handlers.set(s.handler.id, s.handler);
   let policy: IamPolicy;
   try {
     policy = policyFrom(permissionsOf(steps));
   } catch (err) {
     throw new RunbookDefinitionError(rb.document, 'permissions', (err as Error).message);
   }
-  return { name: rb.document, runbook: rb, document, yaml: toYaml(document), policy, handlers: [...handlers.values()] };
+  return { name: rb.document, runbook: rb, document, yaml: toYaml(document), policy, handlers: handlersOf(steps) };
+}
+
+function handlersOf(steps: readonly Step<unknown>[]): AnyHandler[] {
+  const handlers = new Map<string, AnyHandler>();
+  for (const s of flattenSteps(steps)) if (s.handler) handlers.set(s.handler.id, s.handler);
+  return [...handlers.values()];
+}
+
+/**
+ * The script handlers a runbook's steps run, finalizer included, without compiling its document,
+ * policy or YAML: what the step runner needs of the one runbook an invocation runs.
+ */
+export function runbookHandlers(rb: Runbook): AnyHandler[] {
+  return handlersOf(assemble(rb).steps);
 }

@@ -1,5 +1,5 @@
 import { errorCode, errorMessage } from '../aws/invoker';
-import { shippedCatalog } from '../compiler';
+import { builtCatalog } from '../compiler/built-catalog';
 import { defineHandler, type ScriptContext } from '../model/handlers';
 import type { FinalizeInput, FinalizeOutput } from './contract';
 import { accountOfArn, type FindingState, regionOfArn } from './finding-update';
@@ -102,7 +102,7 @@ export async function finalize(input: FinalizeInput, ctx: ScriptContext): Promis
       findingSkipped = findingMismatch(
         read.finding,
         { document: input.document, account: ctx.account, region: ctx.region, parameters: single },
-        shippedCatalog(),
+        builtCatalog(),
       );
       if (findingSkipped) findingSkipped = `not this run's finding: ${findingSkipped}`;
     }

@@ -1,14 +1,17 @@
 import { SdkInvoker } from '../aws/sdk-invoker';
 import type { AwsCredentials, AwsOutput, Invoker } from '../aws/invoker';
-import { compileAll, handlerRegistry } from '../compiler';
-import type { CompiledRunbook } from '../compiler/compile';
+import { RUNBOOKS } from '../../runbooks';
+import { runbookHandlers } from '../compiler/compile';
 import type { AnyHandler, ExecutionFacts } from '../model/handlers';
 import { runbookRoleName } from '../findings/naming';
 import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
 import { scriptContext } from './context';
+import { shippedSteps } from './shipped';
 import { StepRunnerRefusal, isRecord, resolvedStepInput, type StepRunnerEvent } from './step-input';
+import { type StepHandlers, handlerIdsOf } from './steps';
 
 export { StepRunnerRefusal, resolvedStepInput, type StepRunnerEvent } from './step-input';
+export { type StepHandlers, stepHandlersOf } from './steps';
 
 /**
  * The step runner: one Node.js Lambda per member account and Region that runs every script
@@ -30,35 +33,18 @@ export interface RunnerHome {
   partition: string;
 }
 
-/** What the runner knows of the documents it serves: document → step name → handler id. */
-export type StepHandlers = ReadonlyMap<string, ReadonlyMap<string, string>>;
-
-/** The script handler each step of each compiled document runs. */
-export function stepHandlersOf(compiled: readonly CompiledRunbook[]): Map<string, Map<string, string>> {
-  const out = new Map<string, Map<string, string>>();
-  for (const c of compiled) {
-    const steps = new Map<string, string>();
-    for (const s of c.document.mainSteps) {
-      const payload = (s.inputs as { InputPayload?: { handler?: unknown } } | undefined)?.InputPayload;
-      if (s.action === 'aws:invokeLambdaFunction' && typeof payload?.handler === 'string') steps.set(s.name, payload.handler);
-    }
-    out.set(c.name, steps);
-  }
-  return out;
-}
-
 /**
  * The payload's shape, before anything is called. The role must be exactly one of the runbook
  * roles (`role/hubfix-<runbook>`, no path) of the runner's own account and partition.
  */
 export function parseEvent(
   event: unknown,
-  handlers: ReadonlyMap<string, AnyHandler>,
+  handlerIds: ReadonlySet<string>,
   home: RunnerHome,
   roleNames: ReadonlySet<string>,
-): StepRunnerEvent & { run: AnyHandler; roleName: string } {
+): StepRunnerEvent & { roleName: string } {
   const e = (event ?? {}) as Partial<StepRunnerEvent>;
-  if (typeof e.handler !== 'string' || !handlers.has(e.handler))
+  if (typeof e.handler !== 'string' || !handlerIds.has(e.handler))
     throw new StepRunnerRefusal(`unknown script handler ${JSON.stringify(e.handler)}`);
   if (typeof e.roleArn !== 'string') throw new StepRunnerRefusal('roleArn must be an IAM role ARN');
   const m = /^arn:([a-z-]+):iam::(\d{12}):role\/([\w+=,.@-]{1,64})$/.exec(e.roleArn);
@@ -75,7 +61,6 @@ export function parseEvent(
     roleName: m[3],
     executionId: e.executionId,
     input: e.input,
-    run: handlers.get(e.handler)!,
   };
 }
 
@@ -111,11 +96,32 @@ export function confirmExecution(response: unknown, e: StepRunnerEvent & { roleN
 }
 
 export interface StepRunnerOptions {
+  /** Every handler by id (default: each shipped runbook's, found when its document is first run). */
   handlers?: ReadonlyMap<string, AnyHandler>;
+  /** Default: the script steps of every shipped document, as the build wrote them. */
   steps?: StepHandlers;
   /** Role names the runner may assume (default: the runbook role of every shipped document). */
   roleNames?: ReadonlySet<string>;
   now?: () => number;
+}
+
+/**
+ * The script handlers of a shipped document's runbook, gathered when an invocation first runs
+ * that document and kept while warm: a cold start compiles no runbook, and an invocation gathers
+ * only its own runbook's handlers (its steps are assembled; no document, policy or YAML is made).
+ */
+export function shippedHandlers(): (document: string) => ReadonlyMap<string, AnyHandler> | undefined {
+  const byDocument = new Map<string, ReadonlyMap<string, AnyHandler>>();
+  return (document) => {
+    let handlers = byDocument.get(document);
+    if (!handlers) {
+      const runbook = RUNBOOKS.find((r) => r.document === document);
+      if (!runbook) return undefined;
+      handlers = new Map(runbookHandlers(runbook).map((h) => [h.id, h]));
+      byDocument.set(document, handlers);
+    }
+    return handlers;
+  };
 }
 
 /** A session is reused while it has this long left (AssumeRole gives an hour by default). */
@@ -153,13 +159,14 @@ export class RunnerSessions {
 }
 
 export function makeStepRunner(invoker: Invoker, region: string, options: StepRunnerOptions = {}) {
-  const compiled = options.handlers && options.steps && options.roleNames ? [] : compileAll();
-  const handlers = options.handlers ?? handlerRegistry(compiled);
-  const steps = options.steps ?? stepHandlersOf(compiled);
+  const steps = options.steps ?? shippedSteps();
+  const handlerIds = handlerIdsOf(steps);
+  const given = options.handlers;
+  const handlersOf = given ? () => given : shippedHandlers();
   const roleNames = options.roleNames ?? new Set([...steps.keys()].map(runbookRoleName));
   const sessions = new RunnerSessions(options.now ?? Date.now);
   return async (event: unknown, home: RunnerHome): Promise<Record<string, unknown>> => {
-    const e = parseEvent(event, handlers, home, roleNames);
+    const e = parseEvent(event, handlerIds, home, roleNames);
     // the runner's own role reads the execution: the payload's role is not trusted yet
     const response = await invoker.call({
       service: 'ssm',
@@ -170,6 +177,8 @@ export function makeStepRunner(invoker: Invoker, region: string, options: StepRu
     });
     const execution = confirmExecution(response, e, steps);
     const input = resolvedStepInput(response, e, execution.step);
+    const run = handlersOf(execution.document)?.get(e.handler);
+    if (!run) throw new StepRunnerRefusal(`${execution.document} has no script handler ${e.handler} in this step runner`);
     const credentials = await sessions.get(e.roleArn, e.executionId, () =>
       invoker.call({
         service: 'sts',
@@ -187,7 +196,7 @@ export function makeStepRunner(invoker: Invoker, region: string, options: StepRu
       executionId: e.executionId,
       execution,
     });
-    return e.run.run(input, ctx);
+    return run.run(input, ctx);
   };
 }
 
