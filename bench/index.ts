@@ -5,6 +5,7 @@ import { benchBuild } from './build';
 import { benchCalls } from './calls';
 import { benchColdStart, benchStepRunnerColdStart } from './cold-start';
 import { benchDecide } from './decide';
+import { benchFaults } from './faults';
 import { benchFreshClone } from './fresh-clone';
 import { benchScale } from './scale';
 import { benchDemo } from './demo';
@@ -34,6 +35,7 @@ const BENCHES: Bench[] = [
   { title: 'step runner cold start (issue 13)', run: () => benchStepRunnerColdStart() },
   { title: 'demo from a fresh clone (issue 13)', run: () => benchFreshClone() },
   { title: 'scale run: 1,000 findings, 20 accounts × 2 Regions (issue 13)', run: () => benchScale() },
+  { title: 'AWS requests per finding under faults (issue 11)', run: () => benchFaults() },
 ];
 
 async function main(): Promise<void> {

@@ -36,6 +36,22 @@ export interface FaultCounts {
   throttled: number;
   serverErrors: number;
   hung: number;
+  /** Requests by service (the signing name of each HTTP request; the call's service in-process). */
+  byService: Record<string, number>;
+}
+
+/** Counts with nothing counted yet. */
+export function emptyFaultCounts(): FaultCounts {
+  return { requests: 0, forwarded: 0, throttled: 0, serverErrors: 0, hung: 0, byService: {} };
+}
+
+/** The service a signed request is for: the SigV4 credential scope's service (`…/us-east-1/ec2/aws4_request`). Pure. */
+export function signedService(authorization: string | undefined): string {
+  return /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization ?? '')?.[1] ?? 'unsigned';
+}
+
+function countService(counts: FaultCounts, service: string): void {
+  counts.byService[service] = (counts.byService[service] ?? 0) + 1;
 }
 
 export interface FaultProxy {
@@ -68,7 +84,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
   const random = o.random ?? Math.random;
   const hangMs = o.hangMs ?? 30_000;
   const maxHung = o.maxHung ?? 8;
-  const counts: FaultCounts = { requests: 0, forwarded: 0, throttled: 0, serverErrors: 0, hung: 0 };
+  const counts = emptyFaultCounts();
   let hungNow = 0;
   const proxy: FaultProxy = { endpoint: '', counts, enabled: true, close: async () => {} };
 
@@ -90,6 +106,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
 
   const server: Server = createServer((req, res) => {
     counts.requests++;
+    countService(counts, signedService(req.headers.authorization));
     if (!proxy.enabled) return forward(req, res);
     const roll = random();
     if (roll < o.rates.throttle) {
@@ -148,6 +165,7 @@ export async function withStandInFaults<T>(
   let last: unknown;
   for (let n = 0; n < attempts; n++) {
     counts.requests++;
+    countService(counts, call.service);
     const roll = random();
     if (roll < rates.throttle) {
       counts.throttled++;
