@@ -13,30 +13,53 @@ import type { BenchResult } from './types';
 const STEPS = 50;
 const TARGET = 50000;
 
-export function benchDocument(steps = STEPS): AutomationDocument {
+/**
+ * How the chain's steps select their output. Default: the plain path `$.SecurityGroups[0].GroupId`
+ * into a String, the document's role assumed, the last output declared as the document's output.
+ * A StringList output is handed whole to the next step's GroupIds.
+ */
+export interface ChainShape {
+  selector?: string;
+  type?: 'String' | 'StringList';
+  assumeRole?: boolean;
+  documentOutputs?: boolean;
+}
+
+export function chainOutputName(shape: ChainShape = {}): string {
+  return shape.type === 'StringList' ? 'GroupIds' : 'GroupId';
+}
+
+export function benchDocument(steps = STEPS, shape: ChainShape = {}): AutomationDocument {
+  const selector = shape.selector ?? '$.SecurityGroups[0].GroupId';
+  const type = shape.type ?? 'String';
+  const out = chainOutputName(shape);
   const mainSteps: DocumentStep[] = [];
   for (let i = 0; i < steps; i++) {
+    const previous = `{{ Describe${i - 1}.${out} }}`;
     mainSteps.push({
       name: `Describe${i}`,
       action: 'aws:executeAwsApi',
       inputs: {
         Service: 'ec2',
         Api: 'DescribeSecurityGroups',
-        GroupIds: [i === 0 ? '{{ GroupId }}' : `{{ Describe${i - 1}.GroupId }}`],
+        GroupIds: i === 0 ? ['{{ GroupId }}'] : type === 'StringList' ? previous : [previous],
       },
-      outputs: [{ Name: 'GroupId', Selector: '$.SecurityGroups[0].GroupId', Type: 'String' }],
+      outputs: [{ Name: out, Selector: selector, Type: type }],
     });
   }
-  return {
-    schemaVersion: '0.3',
-    assumeRole: '{{ AutomationAssumeRole }}',
-    parameters: {
-      AutomationAssumeRole: { type: 'String', allowedPattern: '^arn:aws:iam::\\d{12}:role/[\\w+=,.@-]+$' },
-      GroupId: { type: 'String', allowedPattern: '^sg-[0-9a-f]{8,17}$' },
-    },
-    mainSteps,
-    outputs: [`Describe${steps - 1}.GroupId`],
+  const parameters: AutomationDocument['parameters'] = {
+    GroupId: { type: 'String', allowedPattern: '^sg-[0-9a-f]{8,17}$' },
   };
+  const document: AutomationDocument = { schemaVersion: '0.3', parameters, mainSteps };
+  if (shape.assumeRole ?? true) {
+    document.assumeRole = '{{ AutomationAssumeRole }}';
+    document.parameters = {
+      AutomationAssumeRole: { type: 'String', allowedPattern: '^arn:aws:iam::\\d{12}:role/[\\w+=,.@-]+$' },
+      ...parameters,
+    };
+  }
+  if (shape.documentOutputs ?? true) document.outputs = [`Describe${steps - 1}.${out}`];
+  return document;
 }
 
 export async function benchEngine(durationMs = 2000): Promise<BenchResult[]> {

@@ -12,7 +12,8 @@ import { benchDemo } from './demo';
 import { benchEngine } from './engine';
 import { benchBuildWithTemplates, benchDoctor } from './install';
 import { benchOrchestrator } from './orchestrator';
-import type { BenchResult } from './types';
+import { benchEngineCompare } from './engine-compare';
+import { type BenchResult, formatResult } from './types';
 
 /**
  * `npm run bench`: every benchmark, one table. Benchmarks measure; they are not tests (machines are
@@ -25,6 +26,7 @@ type Bench = { title: string; run: () => Promise<BenchResult[]> };
 const BENCHES: Bench[] = [
   { title: 'compiler + validator (issue 2)', run: () => benchBuild() },
   { title: 'local engine (issue 3)', run: () => benchEngine() },
+  { title: 'local engine vs cdk-ssm-documents simulator (issue 13)', run: () => benchEngineCompare() },
   { title: 'orchestrator (issue 4)', run: () => benchOrchestrator() },
   { title: 'demo against the emulator (issue 7)', run: () => benchDemo() },
   { title: 'install: build with templates (issue 12)', run: async () => benchBuildWithTemplates() },
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   }
   const [one, five] = os.loadavg();
   process.stdout.write(`load average ${one.toFixed(1)} (1 min), ${five.toFixed(1)} (5 min) on ${os.cpus().length} CPUs\n`);
-  for (const r of all) process.stdout.write(`${r.ok ? 'ok  ' : 'MISS'}  ${r.name}: ${r.value} ${r.unit}  (target ${r.target})\n`);
+  for (const r of all) process.stdout.write(`${formatResult(r)}\n`);
   const dir = path.join(__dirname, '..', '.bench');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(all, null, 2)}\n`);
