@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import type { MockEntry } from '../src/aws/mock-invoker';
 
 /**
  * One fresh process of the engine comparison (bench/engine-compare.ts starts it from build/, so
@@ -9,16 +8,40 @@ import type { MockEntry } from '../src/aws/mock-invoker';
  * the construct, run), then, when asked, steady-state executions of that same document, the two
  * sides alternating in short slices so that the machine's noise falls on both alike.
  *
- * Both sides run the same document text with the same parameters, and answer the same AWS requests
- * from the same canned responses, each through its own library's mock (hubfix's MockInvoker,
- * cdk-ssm-documents' MockAwsInvoker). Every execution must succeed; the cold run and the last warm
- * run of each side are checked for the number of AWS calls, the steps run and the last output.
+ * Both sides run the same document text with the same parameters, and every AWS request of either
+ * is answered by one CannedAnswers table: the same lookup (by service, operation and input), the
+ * same response object, no copy — so neither side pays for a mock the other does not. Every
+ * execution must succeed; the cold run and the last warm run of each side are checked for the
+ * number of AWS calls, the steps run and the last output.
  */
 
-export interface SimulatorMock {
-  awsApi: string;
-  awsParams: Record<string, unknown>;
+/** A canned AWS answer: `operation` in PascalCase, `input` exactly as the request carries it. */
+export interface CannedAnswer {
+  service: string;
+  operation: string;
+  input: Record<string, unknown>;
   answer: Record<string, unknown>;
+}
+
+/**
+ * The AWS answers both sides get: looked up by service, operation (either side's casing) and the
+ * request's input as JSON, returned as the same object every time. Counts the calls it answers.
+ */
+export class CannedAnswers {
+  calls = 0;
+  private readonly byRequest = new Map<string, Record<string, unknown>>();
+  constructor(answers: readonly CannedAnswer[]) {
+    for (const a of answers) this.byRequest.set(CannedAnswers.key(a.service, a.operation, a.input), a.answer);
+  }
+  private static key(service: string, operation: string, input: unknown): string {
+    return `${service.toLowerCase()} ${operation.charAt(0).toUpperCase()}${operation.slice(1)} ${JSON.stringify(input)}`;
+  }
+  answer(service: string, operation: string, input: unknown): Record<string, unknown> {
+    const found = this.byRequest.get(CannedAnswers.key(service, operation, input));
+    if (!found) throw new Error(`no canned answer for ${service} ${operation} ${JSON.stringify(input)}`);
+    this.calls++;
+    return found;
+  }
 }
 
 export interface ProbeInput {
@@ -31,8 +54,7 @@ export interface ProbeInput {
   lastStep: string;
   lastOutput: string;
   expected: string[];
-  hubfixMocks: MockEntry[];
-  simulatorMocks: SimulatorMock[];
+  answers: CannedAnswer[];
   /** False when the simulator cannot express the case: it is run once, and must fail, to say why. */
   simulatorComparable: boolean;
   hubfixFirst: boolean;
@@ -45,9 +67,17 @@ export interface Warm {
   ms: number;
 }
 
+/** A side's first execution: preparing the document (parse and compile, or build the construct), then running it. */
+export interface Cold {
+  prepareMs: number;
+  /** The part of prepareMs spent in the simulator's first `new Stack()` (aws-cdk-lib finishes loading there). */
+  stackMs?: number;
+  runMs: number;
+}
+
 export interface ProbeOutput {
   loadMs: { hubfix: number; simulator: number };
-  coldMs: { hubfix: number; simulator?: number };
+  cold: { hubfix: Cold; simulator?: Cold };
   warm?: { hubfix: Warm; simulator?: Warm };
   /** Why the simulator could not run the case (when simulatorComparable is false). */
   simulatorFailure?: string;
@@ -59,16 +89,14 @@ interface SimResult {
   stackTrace?: string;
   executedSteps?: string[];
 }
+/** cdk-ssm-documents' IAwsInvoker (its awsApi is lowerCamelCase, its service an AwsService). */
 interface SimInvoker {
-  previousInvocations: unknown[];
-  whenThen(when: { service: unknown; awsApi: string; awsParams: Record<string, unknown> }, then: Record<string, unknown>): void;
+  invoke(invocation: { service: { namespace: string }; awsApi: string; awsParams: Record<string, unknown> }): unknown;
 }
 /** The part of cdk-ssm-documents' API the comparison uses (its typings live in bench/compare/node_modules). */
 interface SsmDocumentsApi {
   StringDocument: { fromJson(scope: unknown, id: string, json: string): unknown };
-  MockAwsInvoker: new () => SimInvoker;
   Simulation: { ofAutomation(doc: unknown, props: { awsInvoker: SimInvoker }): { simulate(inputs: Record<string, unknown>): SimResult } };
-  AwsService: { EC2: unknown };
   ResponseCode: { SUCCESS: number };
 }
 
@@ -90,13 +118,13 @@ async function main(input: ProbeInput): Promise<ProbeOutput> {
   const fromCompare = createRequire(`${input.compareDir}/package.json`);
 
   let engine!: typeof import('../src/engine/engine');
-  let mocks!: typeof import('../src/aws/mock-invoker');
+  let compile!: typeof import('../src/engine/compile');
   let clockModule!: typeof import('../src/engine/clock');
   let Stack!: new () => unknown;
   let ssm!: SsmDocumentsApi;
   const loadHubfix = () => {
     engine = require('../src/engine/engine');
-    mocks = require('../src/aws/mock-invoker');
+    compile = require('../src/engine/compile');
     clockModule = require('../src/engine/clock');
   };
   const loadSimulator = () => {
@@ -104,9 +132,7 @@ async function main(input: ProbeInput): Promise<ProbeOutput> {
     const m = fromCompare('@cdklabs/cdk-ssm-documents') as SsmDocumentsApi;
     ssm = {
       StringDocument: m.StringDocument,
-      MockAwsInvoker: m.MockAwsInvoker,
       Simulation: m.Simulation,
-      AwsService: m.AwsService,
       ResponseCode: m.ResponseCode,
     };
   };
@@ -116,62 +142,70 @@ async function main(input: ProbeInput): Promise<ProbeOutput> {
     else loadMs.simulator = await timed(loadSimulator);
   }
 
-  // hubfix: the document object is compiled on its first run and reused after.
-  const invoker = new mocks.MockInvoker({ mocks: input.hubfixMocks });
+  // hubfix: the document object is compiled once (runAutomation finds it compiled) and reused after.
+  const hubAnswers = new CannedAnswers(input.answers);
+  const invoker: import('../src/aws/invoker').Invoker = { call: async (c) => hubAnswers.answer(c.service, c.operation, c.input) };
   const clock = new clockModule.VirtualClock();
-  let hubDoc: import('../src/engine/engine').RunnableDocument | undefined;
+  let hubDoc!: import('../src/engine/engine').RunnableDocument;
+  const hubPrepare = () => {
+    hubDoc = { name: 'Bench-Compare', document: JSON.parse(input.documentJson) };
+    compile.compileDocument(hubDoc.document, hubDoc.name);
+  };
   const hubRun = async (check: boolean) => {
-    hubDoc ??= { name: 'Bench-Compare', document: JSON.parse(input.documentJson) };
     const r = await engine.runAutomation(hubDoc, input.params, { invoker, clock, region: 'us-east-1', account: '111122223333' });
     if (r.status !== 'Success') throw new Error(`hubfix execution ended ${r.status}: ${r.record.FailureMessage}`);
     if (check) {
       const last = r.record.StepExecutions.at(-1);
-      if (invoker.calls.length !== input.steps || r.record.StepExecutions.length !== input.steps)
-        throw new Error(`hubfix made ${invoker.calls.length} calls over ${r.record.StepExecutions.length} steps, expected ${input.steps}`);
+      if (hubAnswers.calls !== input.steps || r.record.StepExecutions.length !== input.steps)
+        throw new Error(`hubfix made ${hubAnswers.calls} calls over ${r.record.StepExecutions.length} steps, expected ${input.steps}`);
       if (last?.StepName !== input.lastStep || !same(last.Outputs?.[input.lastOutput], input.expected))
         throw new Error(`hubfix's last output is ${JSON.stringify(last?.Outputs)}, expected ${JSON.stringify(input.expected)}`);
     }
-    invoker.calls.length = 0;
+    hubAnswers.calls = 0;
   };
 
-  // cdk-ssm-documents: the document construct (in a Stack, as its API needs) is built on the first run and reused after.
-  const simInvoker = new ssm.MockAwsInvoker();
-  for (const m of input.simulatorMocks)
-    simInvoker.whenThen({ service: ssm.AwsService.EC2, awsApi: m.awsApi, awsParams: m.awsParams }, m.answer);
+  // cdk-ssm-documents: the document construct (in a Stack, as its API needs) is built once and reused after.
+  const simAnswers = new CannedAnswers(input.answers);
+  const simInvoker: SimInvoker = { invoke: (i) => simAnswers.answer(i.service.namespace, i.awsApi, i.awsParams) };
   let simDoc: unknown;
+  let stackMs = 0;
+  const simPrepare = () => {
+    const t = now();
+    const stack = new Stack();
+    stackMs = now() - t;
+    simDoc = ssm.StringDocument.fromJson(stack, 'BenchCompare', input.documentJson);
+  };
   const simRun = (check: boolean) => {
-    simDoc ??= ssm.StringDocument.fromJson(new Stack(), 'BenchCompare', input.documentJson);
     const r = ssm.Simulation.ofAutomation(simDoc, { awsInvoker: simInvoker }).simulate({ ...input.params });
     if (r.responseCode !== ssm.ResponseCode.SUCCESS)
       throw new SimulatorFailed(r.stackTrace?.split('\n')[0] ?? `response code ${r.responseCode}`);
     if (check) {
       const steps = r.executedSteps?.length ?? 0;
-      if (simInvoker.previousInvocations.length !== input.steps || steps !== input.steps)
-        throw new Error(
-          `cdk-ssm-documents made ${simInvoker.previousInvocations.length} calls over ${steps} steps, expected ${input.steps}`,
-        );
+      if (simAnswers.calls !== input.steps || steps !== input.steps)
+        throw new Error(`cdk-ssm-documents made ${simAnswers.calls} calls over ${steps} steps, expected ${input.steps}`);
       const last = r.outputs?.[`${input.lastStep}.${input.lastOutput}`];
       if (!same(last, input.expected))
         throw new Error(`cdk-ssm-documents' last output is ${JSON.stringify(last)}, expected ${JSON.stringify(input.expected)}`);
     }
-    simInvoker.previousInvocations.length = 0;
+    simAnswers.calls = 0;
   };
 
-  const out: ProbeOutput = { loadMs, coldMs: { hubfix: 0 } };
+  const out: ProbeOutput = { loadMs, cold: { hubfix: { prepareMs: 0, runMs: 0 } } };
   const simulatorOk = input.simulatorComparable;
   const coldSimulator = async () => {
+    const prepareMs = await timed(simPrepare);
     try {
-      const ms = await timed(() => simRun(true));
+      const runMs = await timed(() => simRun(true));
       if (!input.simulatorComparable)
         throw new Error('cdk-ssm-documents ran a case the bench calls inexpressible for it; compare it instead');
-      out.coldMs.simulator = ms;
+      out.cold.simulator = { prepareMs, stackMs, runMs };
     } catch (err) {
       if (input.simulatorComparable || !(err instanceof SimulatorFailed)) throw err;
       out.simulatorFailure = err.message;
     }
   };
   for (const side of input.hubfixFirst ? ['hubfix', 'simulator'] : ['simulator', 'hubfix']) {
-    if (side === 'hubfix') out.coldMs.hubfix = await timed(() => hubRun(true));
+    if (side === 'hubfix') out.cold.hubfix = { prepareMs: await timed(hubPrepare), runMs: await timed(() => hubRun(true)) };
     else await coldSimulator();
   }
   if (input.warmMs <= 0) return out;

@@ -3,9 +3,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { benchDocument } from '../../bench/engine';
-import { SELECTOR_CASES, firstErrorLine, median, missingComparePackages, probeInputFor, speedRatio } from '../../bench/engine-compare';
+import { CannedAnswers } from '../../bench/engine-compare-probe';
+import {
+  SELECTOR_CASES,
+  firstErrorLine,
+  median,
+  medianSample,
+  missingComparePackages,
+  probeInputFor,
+  speedRatio,
+} from '../../bench/engine-compare';
 import { formatResult } from '../../bench/types';
-import { MockInvoker } from '../../src/aws/mock-invoker';
 import { VirtualClock } from '../../src/engine/clock';
 import { runAutomation } from '../../src/engine/engine';
 
@@ -14,6 +22,17 @@ describe('bench: engine vs cdk-ssm-documents helpers', () => {
     expect(median([9, 1, 5])).to.equal(5);
     expect(median([4, 1, 3, 2])).to.equal(2.5);
     expect(() => median([])).to.throw('no samples');
+  });
+
+  it('picks the median sample whole, so that its parts still add up', () => {
+    const samples = [
+      { a: 1, b: 9 },
+      { a: 5, b: 0 },
+      { a: 2, b: 1 },
+    ];
+    expect(medianSample(samples, (s) => s.a + s.b)).to.equal(samples[1]);
+    expect(medianSample([{ v: 2 }, { v: 1 }], (s) => s.v)).to.deep.equal({ v: 2 });
+    expect(() => medianSample([], () => 0)).to.throw('no samples');
   });
 
   it('states the ratio as how many times faster hubfix is, for rates and for times alike', () => {
@@ -50,6 +69,16 @@ describe('bench: engine vs cdk-ssm-documents helpers', () => {
     expect(firstErrorLine('')).to.equal('no output');
   });
 
+  it('answers either casing of an operation with the very same object, and refuses a request it has no answer for', () => {
+    const answer = { SecurityGroups: [] };
+    const answers = new CannedAnswers([{ service: 'ec2', operation: 'DescribeSecurityGroups', input: { GroupIds: ['sg-1'] }, answer }]);
+    expect(answers.answer('ec2', 'DescribeSecurityGroups', { GroupIds: ['sg-1'] })).to.equal(answer);
+    expect(answers.answer('EC2', 'describeSecurityGroups', { GroupIds: ['sg-1'] })).to.equal(answer);
+    expect(answers.calls).to.equal(2);
+    expect(() => answers.answer('ec2', 'DescribeSecurityGroups', { GroupIds: ['sg-2'] })).to.throw('no canned answer for ec2');
+    expect(answers.calls).to.equal(2);
+  });
+
   it('prints a figure that could not be measured as SKIP with its reason', () => {
     expect(formatResult({ name: 'x', value: 0, unit: '', target: '', ok: false, skipped: 'registry unreachable' })).to.equal(
       'SKIP  x: registry unreachable',
@@ -76,7 +105,14 @@ describe('bench: engine vs cdk-ssm-documents helpers', () => {
   for (const c of SELECTOR_CASES) {
     it(`runs the ${c.label} document in hubfix's engine: one call a step, the expected last output, no role assumed`, async () => {
       const input = probeInputFor(c, 5);
-      const invoker = new MockInvoker({ mocks: input.hubfixMocks });
+      const answers = new CannedAnswers(input.answers);
+      const calls: string[] = [];
+      const invoker = {
+        call: async (c: { service: string; operation: string; input: Record<string, unknown> }) => {
+          calls.push(`${c.service} ${c.operation}`);
+          return answers.answer(c.service, c.operation, c.input);
+        },
+      };
       const r = await runAutomation({ name: 'Compare', document: JSON.parse(input.documentJson) }, input.params, {
         invoker,
         clock: new VirtualClock(),
@@ -84,7 +120,8 @@ describe('bench: engine vs cdk-ssm-documents helpers', () => {
         account: '111122223333',
       });
       expect(r.status, r.record.FailureMessage).to.equal('Success');
-      expect(invoker.calls.map((call) => `${call.service} ${call.operation}`)).to.deep.equal(Array(5).fill('ec2 DescribeSecurityGroups'));
+      expect(calls).to.deep.equal(Array(5).fill('ec2 DescribeSecurityGroups'));
+      expect(answers.calls).to.equal(5);
       expect(r.record.StepExecutions.at(-1)?.Outputs?.[input.lastOutput]).to.deep.equal(input.expected);
       expect(input.simulatorComparable).to.equal(c.simulatorCannot === undefined);
     });
