@@ -83,13 +83,57 @@ function matchOne(value: unknown, filter: StringFilter): boolean {
   }
 }
 
+/** Where each GetFindings map filter (`{ Key, Value, Comparison }`) reads its map. */
+const MAP_FILTER_FIELDS: Record<string, (f: Finding) => Record<string, unknown> | undefined> = {
+  UserDefinedFields: (f) => f.UserDefinedFields as Record<string, unknown> | undefined,
+  ProductFields: (f) => f.ProductFields as Record<string, unknown> | undefined,
+};
+
+/** Where each GetFindings date filter (`{ Start, End }` or `{ DateRange }`) reads its time. */
+const DATE_FILTER_FIELDS: Record<string, (f: Finding) => unknown> = {
+  NoteUpdatedAt: (f) => (f.Note as Finding | undefined)?.UpdatedAt,
+  UpdatedAt: (f) => f.UpdatedAt,
+  CreatedAt: (f) => f.CreatedAt,
+};
+
+type DateFilter = { Start?: string; End?: string; DateRange?: { Value?: number; Unit?: string } };
+
+function matchDate(value: unknown, filter: DateFilter, now: number): boolean {
+  const t = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(t)) return false;
+  if (filter.DateRange) return t >= now - (filter.DateRange.Value ?? 0) * 86_400_000;
+  if (filter.Start !== undefined && t < Date.parse(filter.Start)) return false;
+  if (filter.End !== undefined && t > Date.parse(filter.End)) return false;
+  return true;
+}
+
+type MapFilter = { Key?: string; Value?: string; Comparison?: string };
+
 /**
  * GetFindings filters as Security Hub applies them: filters on different fields AND together;
- * several EQUALS/PREFIX/CONTAINS values of one field OR together, the negative ones AND. Pure.
+ * several EQUALS/PREFIX/CONTAINS values of one field OR together, the negative ones AND. Map
+ * filters read the value under their Key; date filters keep the findings in their range. Pure.
  */
-export function filterFindings(findings: readonly Finding[], filters: Record<string, unknown> | undefined): Finding[] {
+export function filterFindings(
+  findings: readonly Finding[],
+  filters: Record<string, unknown> | undefined,
+  now: number = Date.now(),
+): Finding[] {
   if (!filters) return [...findings];
-  const entries = Object.entries(filters).filter(([, v]) => Array.isArray(v) && v.length > 0) as Array<[string, StringFilter[]]>;
+  const all = Object.entries(filters).filter(([, v]) => Array.isArray(v) && v.length > 0) as Array<[string, unknown[]]>;
+  const maps = all.filter(([field]) => MAP_FILTER_FIELDS[field]) as Array<[string, MapFilter[]]>;
+  const dates = all.filter(([field]) => DATE_FILTER_FIELDS[field]) as Array<[string, DateFilter[]]>;
+  const entries = all.filter(([field]) => !MAP_FILTER_FIELDS[field] && !DATE_FILTER_FIELDS[field]) as Array<[string, StringFilter[]]>;
+  const mapOk = (f: Finding) =>
+    maps.every(([field, list]) => {
+      const map = MAP_FILTER_FIELDS[field](f) ?? {};
+      const positive = list.filter((x) => !/NOT/.test(x.Comparison ?? ''));
+      const negative = list.filter((x) => /NOT/.test(x.Comparison ?? ''));
+      const at = (x: MapFilter) => (Object.hasOwn(map, x.Key ?? '') ? map[x.Key ?? ''] : undefined);
+      return (positive.length === 0 || positive.some((x) => matchOne(at(x), x))) && negative.every((x) => matchOne(at(x), x));
+    });
+  const dateOk = (f: Finding) => dates.every(([field, list]) => list.some((x) => matchDate(DATE_FILTER_FIELDS[field](f), x, now)));
+  const kept = findings.filter((f) => mapOk(f) && dateOk(f));
   for (const [field] of entries) {
     if (!FILTER_FIELDS[field])
       throw new AwsServiceError(
@@ -99,7 +143,7 @@ export function filterFindings(findings: readonly Finding[], filters: Record<str
         'GetFindings',
       );
   }
-  return findings.filter((f) =>
+  return kept.filter((f) =>
     entries.every(([field, list]) => {
       const raw = FILTER_FIELDS[field](f);
       const values = Array.isArray(raw) ? raw : [raw];
