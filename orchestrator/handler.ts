@@ -5,6 +5,7 @@ import { configParameter, type ConfigParameterCache } from '../src/findings/conf
 import { configFromText, defaultConfig, type HubfixConfig, loadConfigFile } from '../src/findings/config';
 import { orchestratorCatalog } from './catalog';
 import { credentialsFor, type EventResult, handleEvent, jsonLog, type OrchestratorDeps } from '../src/findings/orchestrate';
+import { isScheduledEvent, scheduledSweep, type SweepAnswer } from './schedule';
 
 /**
  * The orchestrator Lambda (EventBridge target for "Security Hub Findings - Imported" and
@@ -45,7 +46,7 @@ function setup(): OrchestratorDeps {
 export async function handler(
   event: unknown,
   context?: { invokedFunctionArn?: string },
-): Promise<Pick<EventResult, 'eventId' | 'rejected' | 'counts'>> {
+): Promise<Pick<EventResult, 'eventId' | 'rejected' | 'counts'> & { sweep?: SweepAnswer }> {
   let d: OrchestratorDeps;
   try {
     d = setup();
@@ -56,6 +57,12 @@ export async function handler(
     jsonLog({ level: 'error', msg: 'hubfix.setup-failed', error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
+  // hubfix's schedule: sweep the findings left at STARTED (orchestrator/schedule.ts)
+  if (isScheduledEvent(event))
+    return {
+      counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
+      sweep: await scheduledSweep(event, d, process.env.AWS_REGION ?? 'us-east-1'),
+    };
   const result = await handleEvent(event, d);
   failForPassingFaults(result);
   return { eventId: result.eventId, rejected: result.rejected, counts: result.counts };

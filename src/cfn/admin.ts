@@ -3,6 +3,7 @@ import { CONFIG_PARAMETER_NAME } from '../findings/config-parameter';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../findings/config';
 import { ORCHESTRATOR_FUNCTION, type PrincipalPolicy } from '../iam/principals';
 import { actionTargets, eventWiring } from './events';
+import { sweepSchedule } from './sweep';
 import {
   CODE_PARAMETERS,
   getAtt,
@@ -149,6 +150,7 @@ export function adminTemplate(o: { orchestratorPolicy: PrincipalPolicy; orchestr
       },
       ...actionTargets(),
       ...eventWiring('Orchestrator'),
+      ...sweepSchedule('Orchestrator'),
     },
     Outputs: {
       OrchestratorRoleArn: {

@@ -15,6 +15,7 @@ import * as remediate from './remediate';
 import * as report from './report';
 import * as runLocal from './run-local';
 import * as simulate from './simulate';
+import * as sweep from './sweep';
 import * as validate from './validate';
 
 /**
@@ -38,6 +39,7 @@ function commandModules(): CommandModule[] {
     report,
     runLocal,
     simulate,
+    sweep,
     validate,
   ];
 }

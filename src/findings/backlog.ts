@@ -5,6 +5,7 @@ import type { CredentialsCache } from './credentials';
 import { decide } from './decide';
 import { realSleep, type Sleep } from './retry';
 import { act, type FindingOutcome } from './start';
+import { hasEnded } from './sweep';
 import type { Decision, StartTarget } from './types';
 
 /**
@@ -18,19 +19,6 @@ import type { Decision, StartTarget } from './types';
 
 /** SSM: 100 automations may run at once per account and Region (Service Quotas "concurrently executing automations"). */
 export const SSM_CONCURRENT_AUTOMATIONS = 100;
-
-/** SSM statuses after which an automation no longer counts against the limit. */
-const ENDED = new Set([
-  'Success',
-  'Failed',
-  'TimedOut',
-  'Cancelled',
-  'Rejected',
-  'CompletedWithSuccess',
-  'CompletedWithFailure',
-  'Exited',
-  'ChangeCalendarOverrideRejected',
-]);
 
 export interface BacklogProgress {
   total: number;
@@ -206,7 +194,7 @@ async function poll(running: Map<string, Running[]>, deps: BacklogDeps, p: Backl
         status = `error ${errorCode(err)}`;
         r.unreadable++;
       }
-      if (ENDED.has(status) || r.unreadable >= UNREADABLE_POLLS) p.ended++;
+      if (hasEnded(status) || r.unreadable >= UNREADABLE_POLLS) p.ended++;
       else still.push(r);
     }
     running.set(key, still);

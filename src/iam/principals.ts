@@ -1,6 +1,7 @@
 import { CONFIG_PARAMETER_PERMISSIONS } from '../findings/config-parameter';
 import { MEMBER_ROLE_ASSUMPTION } from '../findings/credentials';
 import { START_PATH_ORCHESTRATOR_PERMISSIONS, startPathMemberPermissions } from '../findings/start';
+import { SWEEP_MEMBER_PERMISSIONS, SWEEP_ORCHESTRATOR_PERMISSIONS } from '../findings/sweeper';
 import { DOCTOR_MEMBER_PERMISSIONS } from '../install/doctor';
 import { STEP_RUNNER_FUNCTION } from '../model/steps';
 import { stepRunnerPermissions } from '../steprunner/lambda';
@@ -89,11 +90,12 @@ export function principalPermissions(documents: readonly string[]): Record<Princ
     orchestrator: [
       ...MEMBER_ROLE_ASSUMPTION,
       ...START_PATH_ORCHESTRATOR_PERMISSIONS,
+      ...SWEEP_ORCHESTRATOR_PERMISSIONS,
       ...CONFIG_PARAMETER_PERMISSIONS,
       ...FAILURE_DESTINATION,
       ...lambdaLogging(ORCHESTRATOR_FUNCTION),
     ],
-    member: [...startPathMemberPermissions(documents), ...DOCTOR_MEMBER_PERMISSIONS],
+    member: [...startPathMemberPermissions(documents), ...SWEEP_MEMBER_PERMISSIONS, ...DOCTOR_MEMBER_PERMISSIONS],
     'step-runner': [...stepRunnerPermissions(documents), ...lambdaLogging(STEP_RUNNER_FUNCTION, '*')],
   };
 }
