@@ -41,6 +41,8 @@ const MINUTE_MS = 60_000;
  * retries an event within minutes).
  */
 export const START_SLACK_MS = 15 * MINUTE_MS;
+/** A failure message in the note at most (the notification carries it whole). */
+const NOTE_FAILURE_MAX = 160;
 
 /**
  * How long a start is left alone before the sweep looks at it: the configuration's
@@ -322,11 +324,12 @@ export function sweptOutcome(
   if (v.kind === 'no-run') {
     const earlier = v.finalized.length > 0 ? ` (only runs that recorded their outcome: ${v.finalized.slice(0, 3).join(', ')})` : '';
     const message = `no execution of ${f.document} for this finding in ${f.account} ${f.region} since ${startedText(f)}${earlier}`;
+    const short = `no execution of ${f.document} for this finding since ${f.startedAt !== undefined ? new Date(f.startedAt).toISOString().slice(0, 16) : 'its start'}`;
     return {
       status: 'FAILED',
       verified: false,
       summary: `${f.control} not remediated: ${message}`,
-      noteText: `swept: ${message}; the start failed or was never made; nothing changed by hubfix`,
+      noteText: `swept: ${short}: the start failed or was never made; nothing changed by hubfix`,
       changed: 'nothing (no run)',
       before: null,
       after: null,
@@ -342,7 +345,8 @@ export function sweptOutcome(
     status: 'FAILED',
     verified: false,
     summary: `${f.control} not verified: ${what}: step ${failure.step}: ${failure.message}`,
-    noteText: `swept: ${what}; step ${failure.step}: ${failure.message}`,
+    // short, so the trail keeps the STARTED entry before it: the whole message is in the notification
+    noteText: `swept: the run ended ${run.status || 'with no status'} before its finalizer recorded an outcome; ${failure.step === 'none' ? '' : `step ${failure.step}: `}${clip(failure.message, NOTE_FAILURE_MAX)}`,
     changed: 'unknown (the run ended before it could record what it changed)',
     before: null,
     after: null,

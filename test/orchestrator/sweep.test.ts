@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import * as sinon from 'sinon';
+import { handler } from '../../orchestrator/handler';
 import { isScheduledEvent, scheduledSweep } from '../../orchestrator/schedule';
 import { AwsServiceError } from '../../src/aws/invoker';
 import { adminTemplate } from '../../src/cfn/admin';
@@ -49,8 +50,9 @@ describe('sweep: findings left at STARTED by a run that ended without its finali
     expect(r.counts).to.deep.equal({ written: 1, 'would-write': 0, left: 0, failed: 0 });
     const [update] = fake.calls('securityhub', 'BatchUpdateFindings');
     const u = update.input as AnyJson;
-    expect(u.Note.Text).to.match(/^2024-06-01T12:01Z FAILED exec exec-1: swept: execution exec-1 ended Failed before its finalizer/);
-    expect(u.Note.Text).to.include('step Apply: User: arn:aws:sts::222233334444:assumed-role');
+    expect(u.Note.Text).to.match(
+      /^2024-06-01T12:01Z FAILED exec exec-1: swept: the run ended Failed before its finalizer recorded an outcome; step Apply: User: arn:aws:sts::222233334444:assumed-role/,
+    );
     expect(u.Note.Text, 'the older entries stay').to.include('STARTED exec pending').and.to.include('FAILED exec old-1');
     expect(u.Note.UpdatedBy).to.equal('hubfix');
     expect(u.Workflow).to.deep.equal({ Status: 'NOTIFIED' });
@@ -127,7 +129,9 @@ describe('sweep: findings left at STARTED by a run that ended without its finali
     const fake = sweepFake([f], [earlier]);
     await sweep(depsFor(fake));
     const u = fake.calls('securityhub', 'BatchUpdateFindings')[0].input as AnyJson;
-    expect(u.Note.Text).to.match(/FAILED no run: swept: no execution .* \(only runs that recorded their outcome: exec-dry\)/);
+    expect(u.Note.Text).to.match(/FAILED no run: swept: no execution of Hubfix-Test-SecurityGroup for this finding since 2024-06-01T10:01/);
+    const message = JSON.parse(String(fake.calls('sns', 'Publish')[0].input.Message));
+    expect(message.failure.message).to.match(/\(only runs that recorded their outcome: exec-dry\)$/);
   });
 
   it('a finding whose lastAttempt claims a time in the future is not trusted: it is swept, and the log names the field', async () => {
@@ -289,6 +293,22 @@ describe('sweep: the orchestrator on its schedule', () => {
     expect(fake.stub.callCount).to.equal(0);
     const ours = await scheduledSweep(scheduled() as never, { ...base, adminAccount: '111122223333' }, 'us-east-1');
     expect(ours.counts.written).to.equal(1);
+  });
+
+  it('the Lambda handler sends a scheduled event to the sweep: one from another rule sweeps nothing and decides no finding', async () => {
+    const out = sinon.stub(process.stdout, 'write').returns(true);
+    let r: Awaited<ReturnType<typeof handler>>;
+    try {
+      r = await handler(scheduled('not-hubfix'), {
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:hubfix-orchestrator',
+      });
+    } finally {
+      out.restore();
+    }
+    expect(r.sweep?.rejected).to.match(/not from the rule hubfix-sweep/);
+    expect(r.counts).to.deep.equal({ start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 });
+    const [line] = out.getCalls().map((c) => JSON.parse(String(c.args[0])));
+    expect(line).to.include({ level: 'warn', msg: 'hubfix.event-rejected' });
   });
 
   it('fails the invocation when the listing fails (Lambda retries; the error shows)', async () => {
