@@ -105,13 +105,6 @@ export function probeInputFor(c: SelectorCase, steps = STEPS): Omit<ProbeInput, 
   };
 }
 
-export function median(xs: readonly number[]): number {
-  if (!xs.length) throw new Error('median of no samples');
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 /** How many times faster hubfix is: its rate over the simulator's, or the simulator's time over its. */
 export function speedRatio(hubfix: number, simulator: number, kind: 'rate' | 'time'): number {
   const r = kind === 'rate' ? hubfix / simulator : simulator / hubfix;
@@ -271,8 +264,8 @@ export async function benchEngineCompare(samples = SAMPLES, warmMs = WARM_MS): P
       },
     );
   }
-  const loadHubfix = round(median(loads.map((l) => l.hubfix)));
-  const loadSimulator = round(median(loads.map((l) => l.simulator)));
+  const loadHubfix = round(medianSample(loads, (l) => l.hubfix).hubfix);
+  const loadSimulator = round(medianSample(loads, (l) => l.simulator).simulator);
   const loadRatio = speedRatio(loadHubfix, loadSimulator, 'time');
   results.unshift({
     name: `engine vs ${who}, module load in a fresh process (hubfix engine from build/; ${who} + aws-cdk-lib Stack), median of ${loads.length}: hubfix ${loadHubfix} ms, ${who} ${loadSimulator} ms`,

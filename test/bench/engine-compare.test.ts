@@ -7,7 +7,6 @@ import { CannedAnswers } from '../../bench/engine-compare-probe';
 import {
   SELECTOR_CASES,
   firstErrorLine,
-  median,
   medianSample,
   missingComparePackages,
   probeInputFor,
@@ -18,12 +17,6 @@ import { VirtualClock } from '../../src/engine/clock';
 import { runAutomation } from '../../src/engine/engine';
 
 describe('bench: engine vs cdk-ssm-documents helpers', () => {
-  it('takes the middle sample, or the mean of the two middle ones, and refuses no samples', () => {
-    expect(median([9, 1, 5])).to.equal(5);
-    expect(median([4, 1, 3, 2])).to.equal(2.5);
-    expect(() => median([])).to.throw('no samples');
-  });
-
   it('picks the median sample whole, so that its parts still add up', () => {
     const samples = [
       { a: 1, b: 9 },
@@ -32,6 +25,7 @@ describe('bench: engine vs cdk-ssm-documents helpers', () => {
     ];
     expect(medianSample(samples, (s) => s.a + s.b)).to.equal(samples[1]);
     expect(medianSample([{ v: 2 }, { v: 1 }], (s) => s.v)).to.deep.equal({ v: 2 });
+    expect(medianSample([9, 1, 5, 7], (x) => x)).to.equal(7);
     expect(() => medianSample([], () => 0)).to.throw('no samples');
   });
 
