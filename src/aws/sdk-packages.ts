@@ -20,6 +20,9 @@ const PACKAGES: Readonly<Record<string, () => Record<string, unknown>>> = {
   '@aws-sdk/client-lambda': () => require('@aws-sdk/client-lambda'),
 };
 
+/** The client packages the Lambda bundles carry. */
+export const BUNDLED_SDK_PACKAGES: readonly string[] = Object.keys(PACKAGES);
+
 export function loadSdkPackage(pkg: string): Record<string, unknown> {
   const load = Object.hasOwn(PACKAGES, pkg) ? PACKAGES[pkg] : undefined;
   return load ? load() : (require(pkg) as Record<string, unknown>);

@@ -3,11 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { zip } from '../cfn/zip';
+import { BUNDLED_SDK_PACKAGES } from '../aws/sdk-packages';
 import { SERVICES } from '../aws/services';
 import { lambdaLogging, principalPermissions } from '../iam/principals';
 import { DOCTOR_MEMBER_PERMISSIONS } from '../install/doctor';
 import type { AutomationDocument } from '../model/document';
 import { stepHandlersOf } from '../steprunner/steps';
+import { bundleSplitSdk, clientsBeside } from './sdk-split';
 import { standaloneValidators } from './validators';
 
 /** The AWS Lambda runtime the templates declare and the bundles are built for. */
@@ -38,6 +40,8 @@ export interface LambdaBundle {
   bytes: number;
   /** outDir-relative path of the SDK clients beside the bundle (sdk.js), when they are split out. */
   sdk?: string;
+  /** The files beside index.js in the zip (SDK code, required when first needed). */
+  beside: string[];
   /** outDir-relative path of the zip Lambda takes, and its SHA-256 (hex; what content-addressed keys use). */
   zip: string;
   sha256: string;
@@ -169,51 +173,51 @@ function sdkModule(packages: Set<string>): string {
 export async function bundleLambdas(outDir: string, names: readonly string[] = Object.keys(LAMBDAS)): Promise<LambdaBundle[]> {
   const esbuild = await import('esbuild');
   const root = repoRoot();
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: ESBUILD_TARGET,
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    absWorkingDir: root,
+    logLevel: 'silent',
+  } as const;
   const out: LambdaBundle[] = [];
   for (const name of names) {
     const entry = path.join(root, LAMBDAS[name]);
     if (!fs.existsSync(entry)) continue;
     const file = path.join(outDir, 'lambda', name, 'index.js');
+    const dir = path.dirname(file);
     const packages = sdkPackagesOf(name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // every client when the Lambda may call any service (the step runner), each in its own file
+    const split = packages ? undefined : new Set(BUNDLED_SDK_PACKAGES);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
     await esbuild.build({
+      ...common,
       entryPoints: [entry],
       outfile: file,
-      bundle: true,
-      platform: 'node',
-      target: ESBUILD_TARGET,
-      format: 'cjs',
-      minify: true,
-      legalComments: 'none',
-      absWorkingDir: root,
-      logLevel: 'silent',
-      plugins: [builtModules(root, outDir), ...(packages ? [onlySdkPackages(packages), sdkBeside(packages)] : [])],
+      plugins: [builtModules(root, outDir), ...(packages ? [onlySdkPackages(packages), sdkBeside(packages)] : [clientsBeside(split!)])],
     });
-    const entries = [{ name: 'index.js', data: fs.readFileSync(file) }];
-    const sdkFile = path.join(path.dirname(file), SDK_FILE);
+    let beside: string[];
     if (packages) {
       await esbuild.build({
+        ...common,
         stdin: { contents: sdkModule(packages), resolveDir: root, loader: 'js' },
-        outfile: sdkFile,
-        bundle: true,
-        platform: 'node',
-        target: ESBUILD_TARGET,
-        format: 'cjs',
-        minify: true,
-        legalComments: 'none',
-        absWorkingDir: root,
-        logLevel: 'silent',
+        outfile: path.join(dir, SDK_FILE),
       });
-      entries.push({ name: SDK_FILE, data: fs.readFileSync(sdkFile) });
-    } else fs.rmSync(sdkFile, { force: true });
-    const archive = zip(entries);
+      beside = [SDK_FILE];
+    } else beside = await bundleSplitSdk(esbuild, { root, dir, packages: [...split!].sort(), common });
+    const archive = zip(['index.js', ...beside].map((f) => ({ name: f, data: fs.readFileSync(path.join(dir, f)) })));
     const zipFile = path.join(outDir, 'lambda', `${name}.zip`);
     fs.writeFileSync(zipFile, archive);
     out.push({
       name,
       file: path.relative(outDir, file),
       bytes: fs.statSync(file).size,
-      ...(packages ? { sdk: path.relative(outDir, sdkFile) } : {}),
+      ...(packages ? { sdk: path.relative(outDir, path.join(dir, SDK_FILE)) } : {}),
+      beside,
       zip: path.relative(outDir, zipFile),
       sha256: createHash('sha256').update(archive).digest('hex'),
     });

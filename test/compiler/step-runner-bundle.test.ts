@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import * as sinon from 'sinon';
 import { runBuild } from '../../src/cli/build';
 import { compileAll } from '../../src/compiler';
+import { BUNDLED_SDK_PACKAGES } from '../../src/aws/sdk-packages';
 import { builtStepsModule } from '../../src/compiler/bundle';
+import { SHARED_FILE, clientFile } from '../../src/compiler/sdk-split';
 import { runbookHandlers } from '../../src/compiler/compile';
 import { shippedHandlers, stepHandlersOf } from '../../src/steprunner/lambda';
 import { STUB_EVENT, STUB_FUNCTION_ARN, startStubAws, stubEnvironment } from '../steprunner/stub-aws';
@@ -113,6 +115,62 @@ describe('the step-runner bundle', () => {
       const [result] = await runFresh(bundle, stubEnvironment(stub), [tampered]);
       expect(result.refused).to.match(/the payload's input differs from the input SSM resolved/);
       expect(stub.requests).to.deep.equal(['ssm:GetAutomationExecution']);
+    } finally {
+      await stub.close();
+    }
+  });
+
+  /** One read of each service, sent with the client file and the shared SDK code alone. */
+  const READS: Record<string, string> = {
+    '@aws-sdk/client-iam': 'ListRoles',
+    '@aws-sdk/client-ec2': 'DescribeVpcs',
+    '@aws-sdk/client-s3': 'ListBuckets',
+    '@aws-sdk/client-cloudtrail': 'DescribeTrails',
+    '@aws-sdk/client-kms': 'ListKeys',
+    '@aws-sdk/client-cloudwatch-logs': 'DescribeLogGroups',
+    '@aws-sdk/client-cloudwatch': 'DescribeAlarms',
+    '@aws-sdk/client-sns': 'ListTopics',
+    '@aws-sdk/client-sts': 'GetCallerIdentity',
+    '@aws-sdk/client-ssm': 'ListDocuments',
+    '@aws-sdk/client-securityhub': 'GetFindings',
+    '@aws-sdk/client-eventbridge': 'ListRules',
+    '@aws-sdk/client-config-service': 'DescribeConfigurationRecorders',
+    '@aws-sdk/client-lambda': 'ListFunctions',
+  };
+
+  it('keeps each SDK client in its own file beside index.js and the shared SDK code in one, each client sending a request', async function () {
+    this.timeout(60_000);
+    const dir = path.join(out, 'lambda', 'step-runner');
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(['index.js', SHARED_FILE, ...BUNDLED_SDK_PACKAGES.map(clientFile)].sort());
+    expect(fs.readFileSync(path.join(dir, 'index.js'), 'utf8')).to.not.include('GetAutomationExecutionCommand');
+    const zipped = fs.readFileSync(path.join(out, 'lambda', 'step-runner.zip')).toString('latin1');
+    for (const f of fs.readdirSync(dir)) expect(zipped).to.include(f);
+    expect(Object.keys(READS).sort()).to.deep.equal([...BUNDLED_SDK_PACKAGES].sort());
+    const stub = await startStubAws();
+    try {
+      const script = `
+        const [dir, url, reads] = [process.argv[1], process.argv[2], JSON.parse(process.argv[3])];
+        (async () => {
+          const out = {};
+          for (const [file, operation] of reads) {
+            const m = require(require('path').join(dir, file));
+            const Client = m[Object.keys(m).find((k) => k.endsWith('Client') && !k.startsWith('__'))];
+            const client = new Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, maxAttempts: 1,
+              credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } });
+            out[file] = await client.send(new m[operation + 'Command']({})).then(() => 'answered', (e) => e.name + ': ' + e.message);
+          }
+          process.stdout.write(JSON.stringify(out));
+        })();`;
+      const reads = BUNDLED_SDK_PACKAGES.map((p) => [clientFile(p), READS[p]]);
+      const results = await new Promise<Record<string, string>>((resolve, reject) =>
+        execFile(process.execPath, ['-e', script, dir, stub.url, JSON.stringify(reads)], { encoding: 'utf8' }, (err, stdout, stderr) =>
+          err ? reject(new Error(stderr.slice(-500))) : resolve(JSON.parse(stdout)),
+        ),
+      );
+      for (const [file, result] of Object.entries(results))
+        expect(result, file).to.not.match(/^(TypeError|ReferenceError|SyntaxError)|Cannot find module|is not a (function|constructor)/);
+      // every client reached the wire: serialised, signed and sent with the shared code
+      expect(stub.requests).to.have.length(BUNDLED_SDK_PACKAGES.length);
     } finally {
       await stub.close();
     }
