@@ -150,7 +150,9 @@ describe('CloudFormation templates', () => {
 
     it('bundles carry the AWS SDK: the step runner runs with no node_modules around it', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-bundle-'));
-      fs.copyFileSync(path.join(out, 'lambda', 'step-runner', 'index.js'), path.join(dir, 'index.js'));
+      // what the zip holds: index.js and the SDK files beside it
+      for (const f of fs.readdirSync(path.join(out, 'lambda', 'step-runner')))
+        fs.copyFileSync(path.join(out, 'lambda', 'step-runner', f), path.join(dir, f));
       const script = `require('./index.js').handler(${JSON.stringify({
         handler: runbooks[0].handlers[0].id,
         roleArn: `arn:aws:iam::111111111111:role/${runbookRoleName(runbooks[0].name)}`,
