@@ -19,20 +19,29 @@ const INPUT = { MinimumPasswordLength: 14, PasswordReusePrevention: 24, MaxPassw
 /** The payload SSM sends the step runner for the document's Plan step. */
 export const STUB_EVENT = { handler: 'iamPasswordPolicy.plan', roleArn: STUB_ROLE, executionId: STUB_EXECUTION, input: INPUT };
 
-function executionRecord() {
+/** The step an execution is at, as the stand-in's GetAutomationExecution tells it. */
+export interface StubStep {
+  step: string;
+  event: { handler: string; roleArn: string; executionId: string; input: Record<string, unknown> };
+  parameters: Record<string, string[]>;
+}
+
+const PLAN: StubStep = { step: 'Plan', event: STUB_EVENT, parameters: { AutomationAssumeRole: [STUB_ROLE], FindingId: ['finding-1'] } };
+
+function executionRecord(at: StubStep) {
   return {
     AutomationExecution: {
       AutomationExecutionId: STUB_EXECUTION,
       DocumentName: STUB_DOCUMENT,
       AutomationExecutionStatus: 'InProgress',
-      CurrentStepName: 'Plan',
-      Parameters: { AutomationAssumeRole: [STUB_ROLE], FindingId: ['finding-1'] },
+      CurrentStepName: at.step,
+      Parameters: at.parameters,
       StepExecutions: [
         {
-          StepName: 'Plan',
+          StepName: at.step,
           Action: 'aws:invokeLambdaFunction',
           StepStatus: 'InProgress',
-          Inputs: { FunctionName: 'hubfix-step-runner', InputPayload: JSON.stringify(STUB_EVENT) },
+          Inputs: { FunctionName: 'hubfix-step-runner', InputPayload: JSON.stringify(at.event) },
         },
       ],
     },
@@ -54,15 +63,23 @@ const PASSWORD_POLICY = `<GetAccountPasswordPolicyResponse xmlns="https://iam.am
 export interface StubAws {
   url: string;
   requests: string[];
+  /** The body of each request, in order (what the step runner sent). */
+  bodies: string[];
   close(): Promise<void>;
 }
 
-export async function startStubAws(): Promise<StubAws> {
+/**
+ * `at`: the step the execution is at (default: Plan). `finding`: what Security Hub holds (GetFindings
+ * answers with it; BatchUpdateFindings processes it).
+ */
+export async function startStubAws(options: { at?: StubStep; finding?: Record<string, unknown> } = {}): Promise<StubAws> {
   const requests: string[] = [];
+  const bodies: string[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString('utf8')));
     req.on('end', () => {
+      bodies.push(body);
       const target = String(req.headers['x-amz-target'] ?? '');
       const action = new URLSearchParams(body).get('Action') ?? '';
       const answer = (status: number, type: string, text: string) => {
@@ -71,13 +88,20 @@ export async function startStubAws(): Promise<StubAws> {
       };
       if (target === 'AmazonSSM.GetAutomationExecution') {
         requests.push('ssm:GetAutomationExecution');
-        answer(200, 'application/x-amz-json-1.1', JSON.stringify(executionRecord()));
+        answer(200, 'application/x-amz-json-1.1', JSON.stringify(executionRecord(options.at ?? PLAN)));
       } else if (action === 'AssumeRole') {
         requests.push('sts:AssumeRole');
         answer(200, 'text/xml', ASSUME_ROLE);
       } else if (action === 'GetAccountPasswordPolicy') {
         requests.push('iam:GetAccountPasswordPolicy');
         answer(200, 'text/xml', PASSWORD_POLICY);
+      } else if (options.finding && req.method === 'POST' && req.url === '/findings') {
+        requests.push('securityhub:GetFindings');
+        answer(200, 'application/json', JSON.stringify({ Findings: [options.finding] }));
+      } else if (options.finding && req.method === 'PATCH' && req.url === '/findings/batchupdate') {
+        requests.push('securityhub:BatchUpdateFindings');
+        const { Id, ProductArn } = options.finding;
+        answer(200, 'application/json', JSON.stringify({ ProcessedFindings: [{ Id, ProductArn }], UnprocessedFindings: [] }));
       } else {
         requests.push(`unexpected:${target || action || req.url}`);
         answer(400, 'application/x-amz-json-1.1', JSON.stringify({ __type: 'UnknownOperationException', message: 'not stubbed' }));
@@ -89,6 +113,7 @@ export async function startStubAws(): Promise<StubAws> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    bodies,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
