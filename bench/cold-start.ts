@@ -155,7 +155,7 @@ m.handler(JSON.parse(process.argv[2]), { invokedFunctionArn: process.argv[3] }).
         ok: true,
       },
       {
-        name: `step-runner bundle: files beside index.js, read when first needed (${beside.length} files: the SDK clients and their shared code)`,
+        name: `step-runner bundle: files beside index.js, read when first needed (${beside.length} files: the SDK clients, their shared code, the finalizer's catalog and validators)`,
         value: Math.round(beside.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) / 102.4) / 10,
         unit: 'KiB',
         target: '(reported)',

@@ -63,31 +63,43 @@ export function builtStepsModule(outDir: string): string {
   return `let steps;\nexports.shippedSteps = () => (steps ??= new Map(JSON.parse(${JSON.stringify(JSON.stringify(table))}).map(([d, s]) => [d, new Map(s)])));\n`;
 }
 
+/** Files beside the step runner's index.js that only its finalizer reads, required when first needed. */
+const VALIDATORS_FILE = 'validators.js';
+const CATALOG_FILE = 'catalog.json';
+
 /**
  * Modules a bundle takes in their built form, so a cold start compiles nothing: the JSON Schema
  * validators as ajv standalone code compiled now, the catalog (orchestrator's decisions, the
  * finalizer's finding check) as the catalog.json and the step runner's script steps as the
  * documents this build wrote into outDir (read before bundling; their absence is a build error).
+ * `beside`: the validators and the catalog stay out of index.js, in files beside it required on
+ * first use (the step runner: only its finalizer uses them, and most of its steps are not that).
  */
-function builtModules(root: string, outDir: string): import('esbuild').Plugin {
+function builtModules(root: string, outDir: string, beside: boolean): import('esbuild').Plugin {
+  const catalogFile = path.join(outDir, 'catalog.json');
+  const catalogText = () => {
+    if (!fs.existsSync(catalogFile)) throw new Error(`${catalogFile} is missing: the Lambda bundles take the catalog the build wrote`);
+    return JSON.stringify(JSON.parse(fs.readFileSync(catalogFile, 'utf8')));
+  };
   return {
     name: 'hubfix-built-modules',
     setup(build) {
       build.onLoad({ filter: /[\\/]src[\\/]findings[\\/]validators\.ts$/ }, () => ({
-        contents: standaloneValidators(),
+        // required when first asked for, not when index.js loads
+        contents: beside ? `exports.validators = () => require("./${VALIDATORS_FILE}").validators();` : standaloneValidators(),
         loader: 'js',
         resolveDir: root,
       }));
       build.onLoad({ filter: /[\\/]src[\\/]compiler[\\/]built-catalog\.ts$/ }, () => {
-        const file = path.join(outDir, 'catalog.json');
-        if (!fs.existsSync(file)) throw new Error(`${file} is missing: the Lambda bundles take the catalog the build wrote`);
-        const text = JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')));
-        return {
-          contents: `let catalog;\nexports.builtCatalog = () => (catalog ??= JSON.parse(${JSON.stringify(text)}));\n`,
-          loader: 'js',
-          resolveDir: root,
-        };
+        const text = catalogText();
+        const value = beside ? `require("./${CATALOG_FILE}")` : `JSON.parse(${JSON.stringify(text)})`;
+        return { contents: `let catalog;\nexports.builtCatalog = () => (catalog ??= ${value});\n`, loader: 'js', resolveDir: root };
       });
+      build.onResolve({ filter: /^\.\/(validators\.js|catalog\.json)$/ }, (args) =>
+        beside && /[\\/]src[\\/](findings[\\/]validators|compiler[\\/]built-catalog)\.ts$/.test(args.importer)
+          ? { path: args.path, external: true }
+          : undefined,
+      );
       build.onLoad({ filter: /[\\/]src[\\/]steprunner[\\/]shipped\.ts$/ }, () => ({
         contents: builtStepsModule(outDir),
         loader: 'js',
@@ -198,7 +210,10 @@ export async function bundleLambdas(outDir: string, names: readonly string[] = O
       ...common,
       entryPoints: [entry],
       outfile: file,
-      plugins: [builtModules(root, outDir), ...(packages ? [onlySdkPackages(packages), sdkBeside(packages)] : [clientsBeside(split!)])],
+      plugins: [
+        builtModules(root, outDir, split !== undefined),
+        ...(packages ? [onlySdkPackages(packages), sdkBeside(packages)] : [clientsBeside(split!)]),
+      ],
     });
     let beside: string[];
     if (packages) {
@@ -208,7 +223,19 @@ export async function bundleLambdas(outDir: string, names: readonly string[] = O
         outfile: path.join(dir, SDK_FILE),
       });
       beside = [SDK_FILE];
-    } else beside = await bundleSplitSdk(esbuild, { root, dir, packages: [...split!].sort(), common });
+    } else {
+      beside = await bundleSplitSdk(esbuild, { root, dir, packages: [...split!].sort(), common });
+      await esbuild.build({
+        ...common,
+        stdin: { contents: standaloneValidators(), resolveDir: root, loader: 'js' },
+        outfile: path.join(dir, VALIDATORS_FILE),
+      });
+      fs.writeFileSync(
+        path.join(dir, CATALOG_FILE),
+        JSON.stringify(JSON.parse(fs.readFileSync(path.join(outDir, 'catalog.json'), 'utf8'))),
+      );
+      beside.push(VALIDATORS_FILE, CATALOG_FILE);
+    }
     const archive = zip(['index.js', ...beside].map((f) => ({ name: f, data: fs.readFileSync(path.join(dir, f)) })));
     const zipFile = path.join(outDir, 'lambda', `${name}.zip`);
     fs.writeFileSync(zipFile, archive);

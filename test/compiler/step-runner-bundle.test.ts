@@ -25,8 +25,10 @@ import { fixtureText } from '../findings/helpers';
 
 /** What a cold start of the step runner does not do any more: compile every runbook. */
 
-/** Runs the step-runner bundle in a fresh `node`: each payload in turn, printing each result or refusal. */
-function runFresh(bundle: string, env: NodeJS.ProcessEnv, payloads: unknown[]): Promise<Array<{ ok?: unknown; refused?: string }>> {
+type Fresh = Array<{ ok?: unknown; refused?: string }> & { loaded?: string[] };
+
+/** Runs the step-runner bundle in a fresh `node`: each payload in turn; `loaded`: the files it required. */
+function runFresh(bundle: string, env: NodeJS.ProcessEnv, payloads: unknown[]): Promise<Fresh> {
   const script = `
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = () => true;
@@ -35,14 +37,18 @@ function runFresh(bundle: string, env: NodeJS.ProcessEnv, payloads: unknown[]): 
       const out = [];
       for (const p of JSON.parse(process.argv[2]))
         out.push(await handler(p, { invokedFunctionArn: process.argv[3] }).then((ok) => ({ ok }), (e) => ({ refused: e.message })));
-      write(JSON.stringify(out));
+      write(JSON.stringify({ out, loaded: Object.keys(require.cache).map((f) => require('path').basename(f)) }));
     })();`;
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
       ['-e', script, bundle, JSON.stringify(payloads), STUB_FUNCTION_ARN],
       { env, encoding: 'utf8' },
-      (err, stdout, stderr) => (err ? reject(new Error(stderr.slice(-500))) : resolve(JSON.parse(stdout))),
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(stderr.slice(-500)));
+        const { out, loaded } = JSON.parse(stdout) as { out: Fresh; loaded: string[] };
+        resolve(Object.assign(out, { loaded }));
+      },
     ),
   );
 }
@@ -93,10 +99,16 @@ describe('the step-runner bundle', () => {
     expect(() => builtStepsModule(path.join(out, 'nowhere'))).to.throw(/has no documents/);
   });
 
-  it('carries the built step table and catalog, and no runbook compiler', () => {
-    const text = fs.readFileSync(path.join(out, 'lambda', 'step-runner', 'index.js'), 'utf8');
+  it("carries the built step table, and the catalog and validators beside it (the finalizer's), and no runbook compiler", () => {
+    const dir = path.join(out, 'lambda', 'step-runner');
+    const text = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
     expect(text).to.include('["Hubfix-IAM-PasswordPolicy",[["Plan","iamPasswordPolicy.plan"]');
-    expect(text).to.include('{"version":1,"controls":{');
+    expect(text).to.not.include('{"version":1,"controls":{');
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'catalog.json'), 'utf8'))).to.deep.equal(
+      JSON.parse(fs.readFileSync(path.join(out, 'catalog.json'), 'utf8')),
+    );
+    expect(fs.readFileSync(path.join(dir, 'validators.js'), 'utf8')).to.include('ucs2length');
+    expect(text).to.not.include('ucs2length');
     // messages only compileRunbook and its checks carry: they would be there if the runner could compile
     expect(text).to.not.include('must match [a-zA-Z0-9_]+');
     expect(text).to.not.include('a String parameter needs a pattern or allowed values');
@@ -111,6 +123,14 @@ describe('the step-runner bundle', () => {
       expect(results[0].refused).to.match(/unknown script handler "nope.nope"/);
       expect(results[1].ok).to.include({ Decision: 'remediate' });
       expect(stub.requests).to.deep.equal(['ssm:GetAutomationExecution', 'sts:AssumeRole', 'iam:GetAccountPasswordPolicy']);
+      // the code it read: index.js, the shared SDK code and the three clients it called; no finalizer files
+      expect([...(results.loaded ?? [])].sort()).to.deep.equal([
+        'index.js',
+        'sdk-client-iam.js',
+        'sdk-client-ssm.js',
+        'sdk-client-sts.js',
+        'sdk-shared.js',
+      ]);
     } finally {
       await stub.close();
     }
@@ -212,7 +232,9 @@ describe('the step-runner bundle', () => {
   it('keeps each SDK client in its own file beside index.js and the shared SDK code in one, each client sending a request', async function () {
     this.timeout(60_000);
     const dir = path.join(out, 'lambda', 'step-runner');
-    expect(fs.readdirSync(dir).sort()).to.deep.equal(['index.js', SHARED_FILE, ...BUNDLED_SDK_PACKAGES.map(clientFile)].sort());
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(
+      ['index.js', 'catalog.json', 'validators.js', SHARED_FILE, ...BUNDLED_SDK_PACKAGES.map(clientFile)].sort(),
+    );
     expect(fs.readFileSync(path.join(dir, 'index.js'), 'utf8')).to.not.include('GetAutomationExecutionCommand');
     const zipped = fs.readFileSync(path.join(out, 'lambda', 'step-runner.zip')).toString('latin1');
     for (const f of fs.readdirSync(dir)) expect(zipped).to.include(f);
