@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { type AwsCredentials, errorCode, errorMessage, type Invoker } from '../aws/invoker';
 import { RULE_NAMES } from '../cfn/events';
+import { SWEEP_RULE_NAME } from '../cfn/sweep';
 import type { CompiledRunbook } from '../compiler/compile';
 import { DRY_RUN_ACTION_ID, listActionTargets, REMEDIATE_ACTION_ID } from '../finalizer/actions';
 import { configFromText } from '../findings/config';
@@ -167,7 +168,8 @@ async function adminChecks(o: DoctorOptions, account: string, region: string): P
   } catch (err) {
     row('orchestrator', false, `function ${ORCHESTRATOR_FUNCTION}: ${failure(err)}`, redeployAdmin);
   }
-  for (const name of RULE_NAMES) {
+  // the sweep's schedule targets the orchestrator too (src/cfn/sweep.ts)
+  for (const name of [...RULE_NAMES, SWEEP_RULE_NAME]) {
     try {
       const rule = await call('events', 'DescribeRule', { Name: name });
       const targets = await call('events', 'ListTargetsByRule', { Rule: name });
