@@ -100,7 +100,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     )
     .option('--config <file>', 'hubfix.config.yaml (memberRoleName, notificationTopicArn, inFlightMinutes; default: the defaults)')
     .option('--dry-run', 'report what would be written; write and publish nothing')
-    .option('--max <n>', `findings examined at most (default ${SWEEP_MAX_FINDINGS})`)
+    .option('--max <n>', `stuck findings checked against their runs at most, the most recent starts first (default ${SWEEP_MAX_FINDINGS})`)
     .option('--grace-minutes <n>', "minutes a start is left alone (default: the configuration's inFlightMinutes; at least 15)");
   withOutputOption(
     withAwsOptions(cmd, 'where Security Hub aggregates the findings (default: AWS_REGION, else the profile)'),

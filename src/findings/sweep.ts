@@ -28,8 +28,10 @@ import type { AsffFinding } from './types';
 
 /** Security Hub's GetFindings page, at most. */
 export const FINDINGS_PAGE_MAX = 100;
-/** Findings examined per sweep by default (each may cost a few calls in its member account). */
+/** Stuck findings checked against their runs per sweep by default (each may cost a few calls in its member account). */
 export const SWEEP_MAX_FINDINGS = 100;
+/** Findings at STARTED listed per sweep (5 pages): the ones checked are chosen among them. */
+export const SWEEP_MAX_LISTED = 500;
 /** Executions of one document read (GetAutomationExecution) per account, Region and sweep, at most. */
 export const SWEEP_MAX_EXECUTION_READS = 50;
 /** The earliest note time the listing asks for (Security Hub's DateFilter wants both ends). */

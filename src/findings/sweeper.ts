@@ -21,6 +21,7 @@ import {
   stuckFindingsRequest,
   SWEEP_MAX_EXECUTION_READS,
   SWEEP_MAX_FINDINGS,
+  SWEEP_MAX_LISTED,
   sweptOutcome,
   sweptState,
   verdictFor,
@@ -29,7 +30,7 @@ import {
 
 /**
  * The sweep's I/O (the decisions are in sweep.ts): lists the findings hubfix left at STARTED
- * (GetFindings in the administrator account, at most `maxFindings` a sweep), reads the runs of
+ * (GetFindings in the administrator account, at most SWEEP_MAX_LISTED a sweep), reads the runs of
  * their documents in each member account and Region as the member role (DescribeAutomationExecutions,
  * then GetAutomationExecution for each candidate: its FindingId parameter says whose run it is),
  * and for a finding whose run ended without its finalizer, or that has no run, reads the finding
@@ -50,7 +51,10 @@ export interface SweepDeps {
   now: () => number;
   /** Where the findings are listed: the administrator's aggregation Region (or its only Region). */
   region: string;
-  /** Findings examined at most (default SWEEP_MAX_FINDINGS); the rest wait for the next sweep. */
+  /**
+   * Stuck findings checked against their runs at most (default SWEEP_MAX_FINDINGS), the most recent
+   * starts first; the rest wait for the next sweep. At most SWEEP_MAX_LISTED (or this many) are listed.
+   */
   maxFindings?: number;
   /** Minutes a start is left alone (default: the configuration's inFlightMinutes). */
   graceMinutes?: number;
@@ -85,7 +89,7 @@ export interface SweptFinding {
 export interface SweepResult {
   /** Findings the listing returned. */
   listed: number;
-  /** More findings at STARTED than one sweep examines: the next sweep goes on. */
+  /** More findings at STARTED than one sweep lists or checks: the next sweep goes on. */
   truncated: boolean;
   findings: SweptFinding[];
   counts: Record<SweepAction, number>;
@@ -286,20 +290,31 @@ function verdictLine(f: StuckFinding, v: Exclude<Verdict, { kind: 'ended' | 'no-
   };
 }
 
+/** The findings checked this sweep, the most recent start first (a start that cannot be placed last), and the rest. */
+export function inTurn(found: readonly StuckFinding[], max: number): { now: StuckFinding[]; later: StuckFinding[] } {
+  const ordered = [...found].sort((a, b) => (b.startedAt ?? Number.NEGATIVE_INFINITY) - (a.startedAt ?? Number.NEGATIVE_INFINITY));
+  return { now: ordered.slice(0, max), later: ordered.slice(max) };
+}
+
 /** One sweep. Never throws for a finding's failure; the listing's failure is in the result. */
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const log = deps.log ?? (() => {});
   const grace = graceMs(deps.config, deps.graceMinutes);
   const max = Math.max(1, deps.maxFindings ?? SWEEP_MAX_FINDINGS);
-  const listing = await listStuck(deps, grace, max);
+  const listing = await listStuck(deps, grace, Math.max(max, SWEEP_MAX_LISTED));
   const now = deps.now();
   const examined = listing.findings.map((raw) => examineFinding(raw, { catalog: deps.catalog, config: deps.config, now, grace }));
   const out: SweptFinding[] = [];
-  const stuck: StuckFinding[] = [];
+  const found: StuckFinding[] = [];
   for (const e of examined) {
-    if (e.kind === 'stuck') stuck.push(e.finding);
+    if (e.kind === 'stuck') found.push(e.finding);
     else out.push(leftFor(e));
   }
+  // the most recent starts first: findings that stay stuck for good (a member role hubfix cannot
+  // assume) keep their old start, so they never hold newer ones back
+  const { now: stuck, later } = inTurn(found, max);
+  for (const f of later)
+    out.push({ findingId: f.findingId, action: 'left', detail: `waits for the next sweep (${max} checked a sweep)`, ...located(f) });
   const groups = new Map<string, StuckFinding[]>();
   for (const f of stuck) groups.set(groupKey(f), [...(groups.get(groupKey(f)) ?? []), f]);
   const results = await mapLimit([...groups.values()], deps.concurrency ?? 4, async (group) => {
@@ -320,7 +335,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   }
   const result: SweepResult = {
     listed: listing.findings.length,
-    truncated: listing.truncated,
+    truncated: listing.truncated || later.length > 0,
     findings: out,
     counts,
     ...(listing.error ? { listingError: listing.error, listingRetryable: listing.retryable ?? false } : {}),

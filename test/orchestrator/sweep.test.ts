@@ -221,18 +221,33 @@ describe('sweep: findings left at STARTED by a run that ended without its finali
     expect(fake.stub.callCount).to.equal(1);
   });
 
-  it('lists at most maxFindings a sweep, page by page, asking only for findings at STARTED noted before the grace period', async () => {
-    const findings = Array.from({ length: 250 }, (_, i) =>
+  it('lists at most 500 a sweep, page by page, asking only for findings at STARTED noted before the grace period', async () => {
+    const findings = Array.from({ length: 620 }, (_, i) =>
       startedFinding(`${i.toString(16).padStart(8, '0')}-2222-4333-8444-555555555555`, 10 * 60_000),
     );
     const fake = sweepFake(findings);
-    const r = await sweep(depsFor(fake, { maxFindings: 120 }));
+    const r = await sweep(depsFor(fake));
     const listings = fake.calls('securityhub', 'GetFindings');
-    expect(listings.map((c) => c.input.MaxResults)).to.deep.equal([100, 20]);
+    expect(listings.map((c) => c.input.MaxResults)).to.deep.equal([100, 100, 100, 100, 100]);
     const filters = listings[0].input.Filters as AnyJson;
     expect(filters.UserDefinedFields).to.deep.equal([{ Key: 'hubfix:status', Value: 'STARTED', Comparison: 'EQUALS' }]);
     expect(filters.NoteUpdatedAt[0].End).to.equal(iso(NOW - HOUR));
-    expect(r).to.include({ listed: 120, truncated: true });
+    expect(r).to.include({ listed: 500, truncated: true });
+  });
+
+  it('checks at most maxFindings a sweep against their runs, the most recent starts first; the rest wait for the next sweep', async () => {
+    // 30 stuck findings started 2 h to 31 h ago; their runs are gone
+    const findings = Array.from({ length: 30 }, (_, i) =>
+      startedFinding(`${i.toString(16).padStart(8, '0')}-2222-4333-8444-555555555555`, (2 + i) * HOUR),
+    );
+    const fake = sweepFake(findings);
+    const r = await sweep(depsFor(fake, { maxFindings: 10 }));
+    expect(r.counts).to.include({ written: 10, left: 20 });
+    expect(r.truncated).to.equal(true);
+    const written = new Set(r.findings.filter((f) => f.action === 'written').map((f) => f.findingId));
+    expect(written).to.deep.equal(new Set(findings.slice(0, 10).map((f) => f.Id)));
+    expect(r.findings.find((f) => f.action === 'left')?.detail).to.equal('waits for the next sweep (10 checked a sweep)');
+    expect(fake.calls('securityhub', 'BatchUpdateFindings')).to.have.length(10);
   });
 
   it('--dry-run reports what it would write and writes, reads again and publishes nothing', async () => {
