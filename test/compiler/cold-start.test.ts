@@ -96,6 +96,23 @@ describe('the orchestrator bundle', () => {
     expect(JSON.parse(counts)).to.include({ skip: 1, start: 0 });
   });
 
+  it('loaded fresh, takes a scheduled event to the sweep: one not from hubfix-sweep sweeps nothing', () => {
+    const event = {
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      account: '111122223333',
+      resources: ['arn:aws:events:us-east-1:111122223333:rule/other'],
+    };
+    const script = `
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = () => true;
+      require(${JSON.stringify(path.join(out, 'lambda', 'orchestrator', 'index.js'))})
+        .handler(${JSON.stringify(event)})
+        .then((r) => write(JSON.stringify(r.sweep)));`;
+    const sweep = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    expect(sweep.rejected).to.match(/not from the rule hubfix-sweep: nothing swept/);
+  });
+
   it('keeps the SDK clients beside it in sdk.js, loaded on the first AWS call only', () => {
     const dir = path.join(out, 'lambda', 'orchestrator');
     expect(fs.readFileSync(path.join(dir, 'index.js'), 'utf8')).to.not.include('BatchUpdateFindingsCommand');
