@@ -4,12 +4,15 @@ import { SdkInvoker } from '../src/aws/sdk-invoker';
 import { configParameter, type ConfigParameterCache } from '../src/findings/config-parameter';
 import { configFromText, defaultConfig, type HubfixConfig, loadConfigFile } from '../src/findings/config';
 import { orchestratorCatalog } from './catalog';
-import { credentialsFor, type EventResult, handleEvent, jsonLog, type OrchestratorDeps } from '../src/findings/orchestrate';
+import { credentialsFor, type EventResult, handleEvent, handleEvents, jsonLog, type OrchestratorDeps } from '../src/findings/orchestrate';
+import { batchResponse, isQueueBatch, queuedEvents, type SqsBatchResponse } from '../src/findings/queue';
 import { isScheduledEvent, scheduledSweep, type SweepAnswer } from './schedule';
 
 /**
- * The orchestrator Lambda (EventBridge target for "Security Hub Findings - Imported" and
- * "Security Hub Findings - Custom Action"). Thin: configuration and clients are set up once per
+ * The orchestrator Lambda. Security Hub's "Findings - Imported" and "Custom Action" events reach it
+ * through an SQS queue (hubfix-admin.yaml: the rules' target; Lambda's event source mapping hands
+ * over up to 100 events at once, see src/findings/queue.ts), or directly as one EventBridge event
+ * (an operator's test invoke, a rule targeting the function). Thin: configuration and clients are set up once per
  * container; each event goes through handleEvent, which logs one JSON line per finding.
  *
  * Environment:
@@ -46,7 +49,7 @@ function setup(): OrchestratorDeps {
 export async function handler(
   event: unknown,
   context?: { invokedFunctionArn?: string },
-): Promise<Pick<EventResult, 'eventId' | 'rejected' | 'counts'> & { sweep?: SweepAnswer }> {
+): Promise<(Pick<EventResult, 'eventId' | 'rejected' | 'counts'> & { sweep?: SweepAnswer }) | SqsBatchResponse> {
   let d: OrchestratorDeps;
   try {
     d = setup();
@@ -63,6 +66,15 @@ export async function handler(
       counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
       sweep: await scheduledSweep(event, d, process.env.AWS_REGION ?? 'us-east-1'),
     };
+  if (isQueueBatch(event)) {
+    const { events, unreadable } = queuedEvents(event);
+    if (unreadable.length > 0) {
+      // nothing to report such a record back by: the whole batch goes back to the queue
+      jsonLog({ level: 'error', msg: 'hubfix.batch-unreadable', detail: unreadable.join('; ') });
+      throw new Error(`hubfix: unreadable queue records: ${unreadable.join('; ')}`);
+    }
+    return batchResponse(await handleEvents(events, d));
+  }
   const result = await handleEvent(event, d);
   failForPassingFaults(result);
   return { eventId: result.eventId, rejected: result.rejected, counts: result.counts };

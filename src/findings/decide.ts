@@ -288,37 +288,57 @@ export function decideFinding(raw: unknown, ctx: DecideContext): Decision {
   return { findingId, decision: 'start', reason: next.reason, detail: `start ${what}`, ...with_ };
 }
 
+/** One event's findings and what triggered them, as a batch of events hands them to `decideEvents`. */
+export interface DecideInput {
+  findings: readonly unknown[];
+  trigger: Trigger;
+  eventId?: string;
+}
+
 /**
  * Every finding of a batch (one event). An account-level control is started once per account
  * and runbook in a batch (the others are DUPLICATE), and a finding listed twice is handled once.
  */
 export function decide(findings: readonly unknown[], ctx: DecideContext): Decision[] {
+  const { trigger, eventId, ...shared } = ctx;
+  return decideEvents([{ findings, trigger, ...(eventId !== undefined ? { eventId } : {}) }], shared)[0];
+}
+
+/**
+ * Every finding of several events handled together (a queue's batch): each is decided under its
+ * own event's trigger, and the duplicates rule spans the whole batch — a finding carried by two
+ * events is handled once (the first), an account-level run starts once per account and runbook.
+ */
+export function decideEvents(events: readonly DecideInput[], ctx: Omit<DecideContext, 'trigger' | 'eventId'>): Decision[][] {
   const taken = new Map<string, string>();
-  return findings.map((raw) => {
-    const d = decideFinding(raw, ctx);
-    const t = d.target;
-    if (!t || d.decision === 'skip') return d;
-    const byFinding = `finding|${t.findingId}`;
-    const first = taken.get(byFinding);
-    if (first !== undefined)
-      return skip(d.findingId, 'DUPLICATE', 'the finding is listed twice in this event; it is handled once', strip(d));
-    if (d.decision === 'start' && t.scope === 'account') {
-      // the same run: a control's own parameters (IAM.7's stricter length) make another one
-      const settings = JSON.stringify(Object.entries(t.parameters).filter(([k]) => !(k in commonParameters)));
-      const byAccount = `account|${t.account}|${t.document}|${t.dryRun}|${settings}`;
-      const other = taken.get(byAccount);
-      if (other !== undefined)
-        return skip(
-          d.findingId,
-          'DUPLICATE',
-          `${t.control} is account-level: ${t.document} already starts for account ${t.account} in this batch (finding ${other})`,
-          strip(d),
-        );
-      taken.set(byAccount, t.findingId);
-    }
-    taken.set(byFinding, t.findingId);
-    return d;
-  });
+  const where = events.length > 1 ? 'this batch of events' : 'this event';
+  return events.map((e) =>
+    e.findings.map((raw) => {
+      const d = decideFinding(raw, { ...ctx, trigger: e.trigger, ...(e.eventId !== undefined ? { eventId: e.eventId } : {}) });
+      const t = d.target;
+      if (!t || d.decision === 'skip') return d;
+      const byFinding = `finding|${t.findingId}`;
+      const first = taken.get(byFinding);
+      if (first !== undefined)
+        return skip(d.findingId, 'DUPLICATE', `the finding is listed twice in ${where}; it is handled once`, strip(d));
+      if (d.decision === 'start' && t.scope === 'account') {
+        // the same run: a control's own parameters (IAM.7's stricter length) make another one
+        const settings = JSON.stringify(Object.entries(t.parameters).filter(([k]) => !(k in commonParameters)));
+        const byAccount = `account|${t.account}|${t.document}|${t.dryRun}|${settings}`;
+        const other = taken.get(byAccount);
+        if (other !== undefined)
+          return skip(
+            d.findingId,
+            'DUPLICATE',
+            `${t.control} is account-level: ${t.document} already starts for account ${t.account} in ${where === 'this event' ? 'this batch' : where} (finding ${other})`,
+            strip(d),
+          );
+        taken.set(byAccount, t.findingId);
+      }
+      taken.set(byFinding, t.findingId);
+      return d;
+    }),
+  );
 }
 
 function strip(d: Decision): Partial<Decision> {

@@ -2,7 +2,7 @@
 export * from './config';
 export { resolveControl } from './control';
 export { CredentialsCache } from './credentials';
-export { decide, decideFinding, type DecideContext } from './decide';
+export { decide, decideEvents, decideFinding, type DecideContext, type DecideInput } from './decide';
 export { extractFor } from './extract';
 export * from './fields';
 export { parseEvent, type IntakeEvent, MAX_EVENT_BYTES } from './intake';
@@ -10,3 +10,4 @@ export { clientToken, memberRoleArn, runbookRoleArn, runbookRoleName } from './n
 export * from './orchestrate';
 export { act, type FindingOutcome, startRequest, toStringLists } from './start';
 export * from './types';
+export { batchResponse, isQueueBatch, queuedEvents, type SqsBatchResponse } from './queue';

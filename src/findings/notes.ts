@@ -17,10 +17,16 @@ function what(t: StartTarget): string {
  * A start about to be made (recorded before StartAutomationExecution, so it can never land after
  * the run's own outcome): the execution id is not known yet. The execution carries the tag
  * `hubfix:finding` with the finding's Id, and the runbook's finalizer writes the id when it ends.
+ * The entry names neither the control nor the runbook (the finding says the one, the catalog
+ * maps it to the other, the finalizer's entry names both): findings without a note trail of
+ * their own then share one BatchUpdateFindings for their start records (≤ 100 a call).
  */
-export function startingNote(t: StartTarget, now: Date): string {
+export function startingNote(t: Pick<StartTarget, 'dryRun' | 'attempt' | 'note'>, now: Date): string {
   const head = `${isoMinute(now)} STARTED exec ${EXECUTION_PENDING}`;
-  const text = clip(`${what(t)} started by hubfix; the execution is tagged hubfix:finding=<this finding's Id>`, NOTE_MAX - head.length - 2);
+  const text = clip(
+    `hubfix started ${t.dryRun ? 'a dry run of ' : ''}this finding's runbook, attempt ${t.attempt}; the execution is tagged hubfix:finding=<this finding's Id>`,
+    NOTE_MAX - head.length - 2,
+  );
   let note = `${head}: ${text}`;
   for (const older of parseTrail(t.note)) {
     const next = `${note}${ENTRY_SEPARATOR}${older}`;

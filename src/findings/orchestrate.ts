@@ -2,12 +2,13 @@ import type { Invoker } from '../aws/invoker';
 import type { Catalog } from '../compiler/catalog';
 import type { HubfixConfig } from './config';
 import { CredentialsCache } from './credentials';
-import { decide } from './decide';
-import { parseEvent } from './intake';
+import { decide, decideEvents } from './decide';
+import { type IntakeEvent, parseEvent } from './intake';
 import { OcsfFindingsInvoker } from './ocsf';
 import { realSleep, type Sleep } from './retry';
+import { recordedEarlier } from './redelivery';
 import { act, type FindingOutcome } from './start';
-import type { Trigger } from './types';
+import type { Decision, Trigger } from './types';
 
 /**
  * The orchestrator end to end: intake → decide (pure) → act (I/O) → one JSON log line per
@@ -101,6 +102,21 @@ function count(outcomes: readonly FindingOutcome[]): EventResult['counts'] {
   return c;
 }
 
+function actDeps(deps: OrchestratorDeps) {
+  return {
+    invoker: deps.invoker,
+    catalog: deps.catalog,
+    credentials: deps.credentials ?? credentialsFor(deps),
+    now: deps.now ?? Date.now,
+    sleep: deps.sleep ?? realSleep,
+    random: deps.random,
+    loopGuard: deps.config.loopGuard,
+    notificationTopicArn: deps.config.notificationTopicArn || undefined,
+    concurrency: deps.concurrency,
+    direct: deps.direct,
+  };
+}
+
 /** Decides and acts on findings already read (an event's, or GetFindings' for `hubfix remediate`). */
 export async function handleFindings(
   findings: readonly unknown[],
@@ -109,47 +125,141 @@ export async function handleFindings(
   eventId?: string,
 ): Promise<EventResult> {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? realSleep;
   const log = deps.log ?? jsonLog;
   const decisions = decide(findings, { catalog: deps.catalog, config: deps.config, now: now(), trigger, ...(eventId ? { eventId } : {}) });
-  const outcomes = await act(decisions, {
-    invoker: deps.invoker,
-    catalog: deps.catalog,
-    credentials: deps.credentials ?? credentialsFor(deps),
-    now,
-    sleep,
-    random: deps.random,
-    loopGuard: deps.config.loopGuard,
-    notificationTopicArn: deps.config.notificationTopicArn || undefined,
-    concurrency: deps.concurrency,
-    direct: deps.direct,
-  });
+  const outcomes = await act(decisions, actDeps(deps));
   for (const o of outcomes) log(logLine(o, eventId, trigger));
   return { ...(eventId ? { eventId } : {}), outcomes, counts: count(outcomes) };
 }
 
+const NOTHING = { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 };
+
+/** Intake and the administrator-account check of one event: the event to decide on, or why not. */
+function accept(
+  raw: unknown,
+  deps: OrchestratorDeps,
+): { ok: true; event: IntakeEvent } | { ok: false; rejected: NonNullable<EventResult['rejected']> } {
+  const intake = parseEvent(raw);
+  let rejected: EventResult['rejected'];
+  if (!intake.ok) rejected = { reason: intake.reason, detail: intake.detail };
+  // an analyst's action is trusted only from the administrator account the orchestrator runs in
+  else if (intake.event.trigger.kind === 'custom-action' && deps.adminAccount && intake.event.account !== deps.adminAccount)
+    rejected = {
+      reason: 'MALFORMED',
+      detail: `a custom action event must come from the administrator account ${deps.adminAccount}, this one from ${intake.event.account}`,
+    };
+  if (rejected) {
+    (deps.log ?? jsonLog)({
+      level: 'warn',
+      msg: 'hubfix.event-rejected',
+      decision: 'skip',
+      reason: rejected.reason,
+      detail: rejected.detail,
+    });
+    return { ok: false, rejected };
+  }
+  return { ok: true, event: (intake as { event: IntakeEvent }).event };
+}
+
 /** One EventBridge event from Security Hub. A rejected event is logged once and decides nothing. */
 export async function handleEvent(raw: unknown, deps: OrchestratorDeps): Promise<EventResult> {
-  const intake = parseEvent(raw);
-  if (!intake.ok) {
-    (deps.log ?? jsonLog)({ level: 'warn', msg: 'hubfix.event-rejected', decision: 'skip', reason: intake.reason, detail: intake.detail });
-    return {
-      rejected: { reason: intake.reason, detail: intake.detail },
-      outcomes: [],
-      counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
-    };
+  return (await handleEvents([{ id: 'event', body: raw, redelivered: false }], deps))[0].result;
+}
+
+/** An event as a queue hands it over: the message's id, its body, and whether it was delivered before. */
+export interface QueuedEvent {
+  id: string;
+  body: unknown;
+  /** Delivered before (SQS ApproximateReceiveCount > 1): its first handling failed for a passing reason. */
+  redelivered: boolean;
+}
+
+export interface QueuedResult {
+  id: string;
+  result: EventResult;
+  /** A finding of the event failed for a reason that may pass: the queue should deliver it again. */
+  retry: boolean;
+}
+
+/**
+ * Several events handled together (a queue's batch, or one event): decided each under its own
+ * trigger with the duplicates rule across the batch (decideEvents), then carried out in one `act`,
+ * so that start records with the same content share a BatchUpdateFindings and account-level runs
+ * are checked once per account. OCSF events are carried out on their own (their write-back goes
+ * through the OCSF API). A redelivered event's starts already recorded are not recorded again.
+ */
+export async function handleEvents(queued: readonly QueuedEvent[], deps: OrchestratorDeps): Promise<QueuedResult[]> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? jsonLog;
+  const results: QueuedResult[] = queued.map((q) => ({ id: q.id, result: { outcomes: [], counts: { ...NOTHING } }, retry: false }));
+  const asff: Array<{ k: number; event: IntakeEvent }> = [];
+  for (const [k, q] of queued.entries()) {
+    const a = accept(q.body, deps);
+    if (!a.ok) results[k].result = { rejected: a.rejected, outcomes: [], counts: { ...NOTHING } };
+    else if (a.event.ocsf) {
+      // OCSF findings are written back through the OCSF update API (the same requests, translated)
+      const io = { ...deps, invoker: new OcsfFindingsInvoker(deps.invoker, a.event.ocsf) };
+      const result = await handleFindings(a.event.findings, a.event.trigger, io, a.event.id);
+      results[k] = { id: q.id, result, retry: result.outcomes.some((o) => o.retryable) };
+    } else asff.push({ k, event: a.event });
   }
-  // an analyst's action is trusted only from the administrator account the orchestrator runs in
-  if (intake.event.trigger.kind === 'custom-action' && deps.adminAccount && intake.event.account !== deps.adminAccount) {
-    const detail = `a custom action event must come from the administrator account ${deps.adminAccount}, this one from ${intake.event.account}`;
-    (deps.log ?? jsonLog)({ level: 'warn', msg: 'hubfix.event-rejected', decision: 'skip', reason: 'MALFORMED', detail });
-    return {
-      rejected: { reason: 'MALFORMED', detail },
-      outcomes: [],
-      counts: { start: 0, notify: 0, skip: 0, started: 0, startFailed: 0 },
-    };
+  if (asff.length === 0) return results;
+
+  const perEvent = decideEvents(
+    asff.map(({ event }) => ({ findings: event.findings, trigger: event.trigger, eventId: event.id })),
+    { catalog: deps.catalog, config: deps.config, now: now() },
+  );
+  const decisions: Decision[] = [];
+  const owner: number[] = [];
+  const eventTimeOf = new Map<number, number>();
+  perEvent.forEach((ds, j) => {
+    const { k, event } = asff[j];
+    for (const d of ds) {
+      if (queued[k].redelivered) eventTimeOf.set(decisions.length, Date.parse(event.time));
+      decisions.push(d);
+      owner.push(j);
+    }
+  });
+  let recorded = new Set<number>();
+  if (eventTimeOf.size > 0) {
+    const check = await recordedEarlier(decisions, { eventTimeOf }, deps.invoker, now());
+    if (!check.ok) {
+      // without the current copies a record could land over an outcome: these events wait for the next delivery
+      log({ level: 'warn', msg: 'hubfix.redelivery-unchecked', detail: check.error });
+      const waiting = new Set([...eventTimeOf.keys()].map((i) => owner[i]));
+      for (const j of waiting)
+        results[asff[j].k] = {
+          id: queued[asff[j].k].id,
+          result: { eventId: asff[j].event.id, outcomes: [], counts: { ...NOTHING } },
+          retry: true,
+        };
+      const keep = decisions.flatMap((_, i) => (waiting.has(owner[i]) ? [] : [i]));
+      return finish(
+        keep.map((i) => decisions[i]),
+        keep.map((i) => owner[i]),
+        new Set(),
+      );
+    }
+    recorded = check.recorded;
   }
-  // OCSF findings are written back through the OCSF update API (the same requests, translated)
-  const io = intake.event.ocsf ? { ...deps, invoker: new OcsfFindingsInvoker(deps.invoker, intake.event.ocsf) } : deps;
-  return handleFindings(intake.event.findings, intake.event.trigger, io, intake.event.id);
+  return finish(decisions, owner, recorded);
+
+  async function finish(ds: Decision[], owners: number[], alreadyRecorded: Set<number>): Promise<QueuedResult[]> {
+    const outcomes = await act(ds, actDeps(deps), { recorded: alreadyRecorded });
+    const byEvent = asff.map(() => [] as FindingOutcome[]);
+    outcomes.forEach((o, i) => {
+      byEvent[owners[i]].push(o);
+      log(logLine(o, asff[owners[i]].event.id, asff[owners[i]].event.trigger));
+    });
+    for (const [j, { k, event }] of asff.entries()) {
+      if (results[k].retry && byEvent[j].length === 0) continue;
+      const list = byEvent[j];
+      results[k] = {
+        id: queued[k].id,
+        result: { eventId: event.id, outcomes: list, counts: count(list) },
+        retry: list.some((o) => o.retryable),
+      };
+    }
+    return results;
+  }
 }

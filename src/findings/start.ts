@@ -2,7 +2,9 @@ import type { Catalog } from '../compiler/catalog';
 import { type AwsCredentials, errorCode, errorMessage, hasErrorCode, type Invoker } from '../aws/invoker';
 import { notifyOnly } from '../finalizer/notify-only';
 import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
-import type { AwsCallFn } from '../finalizer/record';
+import { type AwsCallFn, publish } from '../finalizer/record';
+import { buildNotification, notificationSubject } from '../notify/message';
+import { commonParameters } from '../model/runbook';
 import { clip } from '../finalizer/text';
 import type { CredentialsCache } from './credentials';
 import {
@@ -341,6 +343,41 @@ async function notifyOne(d: Decision, t: StartTarget, deps: ActDeps): Promise<Fi
   }
 }
 
+/** The FAILED notification of a start that failed for a reason that will not pass (no run exists). */
+async function notifyStartFailed(t: StartTarget, o: FindingOutcome, deps: ActDeps): Promise<string> {
+  const topic = deps.notificationTopicArn?.trim();
+  if (!topic) return 'skipped: no topic';
+  const control = deps.catalog.controls[t.control];
+  const aliases = Object.entries(control?.aliases ?? {}).flatMap(([std, ids]) => (ids ?? []).map((id) => `${std}:${id}`));
+  const message = buildNotification({
+    status: 'FAILED',
+    time: new Date(deps.now()),
+    document: t.document,
+    control: t.control,
+    controls: [t.control],
+    aliases: [...new Set(aliases)].sort(),
+    account: t.account,
+    region: t.region,
+    partition: t.partition,
+    resource: {
+      type: t.resourceType ?? null,
+      ...(t.resourceId ? { id: t.resourceId } : {}),
+      parameters: Object.fromEntries(Object.entries(t.parameters).filter(([k]) => !(k in commonParameters))),
+    },
+    executionId: null,
+    finding: { id: t.findingId, productArn: t.productArn, workflow: 'NOTIFIED' },
+    summary: `hubfix could not start ${t.document} for ${t.control}; nothing ran`,
+    changed: 'nothing (no run)',
+    before: null,
+    after: null,
+    verified: false,
+    failure: { step: 'StartAutomationExecution', message: o.error ?? 'unknown error' },
+    reason: 'the start failed for a reason that will not pass by retrying; a person should look',
+    findingUpdate: o.findingUpdate ?? 'not written',
+  });
+  return publish(awsCallFn(deps, t.findingRegion), topic, notificationSubject(message), message);
+}
+
 function alreadyInFlight(t: StartTarget): string {
   return `${t.control} is account-level and a run of ${t.document} is already in flight for account ${t.account} in ${t.region}; this finding passes when Security Hub evaluates the account again`;
 }
@@ -398,8 +435,17 @@ async function checkAgainstRuns(d: Decision, deps: ActDeps): Promise<{ decision:
   return { decision: d };
 }
 
+export interface ActOptions {
+  /**
+   * Decisions (by index) whose start a previous delivery of the same event already recorded on
+   * the finding: the record is not written again (it could land over the run's outcome), the
+   * start is still made (the same ClientToken: SSM starts nothing twice, it answers the same id).
+   */
+  recorded?: ReadonlySet<number>;
+}
+
 /** Carries out the decisions of one batch. Never throws for one finding's failure. */
-export async function act(decisions: readonly Decision[], deps: ActDeps): Promise<FindingOutcome[]> {
+export async function act(decisions: readonly Decision[], deps: ActDeps, options: ActOptions = {}): Promise<FindingOutcome[]> {
   const checked = await pool(
     [...decisions],
     deps.concurrency ?? 8,
@@ -416,10 +462,13 @@ export async function act(decisions: readonly Decision[], deps: ActDeps): Promis
 
   // 1. the record first: it can never land after the finalizer's outcome
   const writtenAt = deps.now();
+  const recorded = options.recorded ?? new Set<number>();
   const starting = await writeAll(
-    startIdx.map((i) => startingUpdate(i, final[i].target as StartTarget, deps, writtenAt)),
+    startIdx.filter((i) => !recorded.has(i)).map((i) => startingUpdate(i, final[i].target as StartTarget, deps, writtenAt)),
     deps,
   );
+  for (const i of startIdx)
+    if (recorded.has(i)) starting.set(i, { text: 'skipped: recorded by an earlier delivery of this event', retryable: false });
   // 2. the starts; a record that failed for a passing reason holds its start back (Lambda retries the event)
   const toStart = startIdx.filter((i) => !starting.get(i)?.retryable);
   const results = await pool(toStart, deps.concurrency ?? 8, (i) => startOne(final[i].target as StartTarget, deps));
@@ -447,6 +496,13 @@ export async function act(decisions: readonly Decision[], deps: ActDeps): Promis
     outcomes[i].findingUpdate = w.text;
     if (w.retryable) outcomes[i].retryable = true;
   }
+  // a failure that will not pass (access denied, a missing document) needs a person: tell them;
+  // one that may pass goes back to the queue and is retried, so it is not announced yet
+  const lasting = [...failedWrites.keys()].filter((i) => !outcomes[i].retryable);
+  const announced = await pool(lasting, 4, (i) => notifyStartFailed(final[i].target as StartTarget, outcomes[i], deps));
+  lasting.forEach((i, k) => {
+    outcomes[i].notification = announced[k];
+  });
 
   const notifyIdx = final.flatMap((d, i) => (d.decision === 'notify' && d.target ? [i] : []));
   const notified = await pool(notifyIdx, 4, (i) => notifyOne(final[i], final[i].target as StartTarget, deps));

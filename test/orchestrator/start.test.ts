@@ -89,7 +89,7 @@ describe('orchestrator: start path', () => {
     expect(update.input.Workflow).to.deep.equal({ Status: 'NOTIFIED' });
     expect((update.input.Note as { Text: string }).Text)
       .to.contain('exec pending')
-      .and.contain('Hubfix-Test-SecurityGroup');
+      .and.contain("this finding's runbook, attempt 1");
     expect((update.input.Note as { UpdatedBy: string }).UpdatedBy).to.equal('hubfix');
     expect(update.input.UserDefinedFields).to.deep.equal({
       team: 'payments',
