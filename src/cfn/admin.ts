@@ -22,6 +22,7 @@ import {
 export const ADMIN_TEMPLATE = 'hubfix-admin.yaml';
 export const NOTIFICATION_TOPIC_NAME = 'hubfix-notifications';
 export const FAILURE_QUEUE_NAME = 'hubfix-orchestrator-failures';
+const ORCHESTRATOR_TIMEOUT_SECONDS = 300;
 /** One orchestrator role per Region the admin stack is in (IAM names are global). */
 export const ORCHESTRATOR_ROLE_PATTERN = 'hubfix-orchestrator-${AWS::Region}';
 
@@ -87,7 +88,7 @@ export function adminTemplate(o: { orchestratorPolicy: PrincipalPolicy; orchestr
           Architectures: ['arm64'],
           Handler: 'index.handler',
           MemorySize: 512,
-          Timeout: 300,
+          Timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
           Role: getAtt('OrchestratorRole', 'Arn'),
           Code: lambdaCode(o.orchestratorZipKey),
           Environment: {
@@ -95,7 +96,8 @@ export function adminTemplate(o: { orchestratorPolicy: PrincipalPolicy; orchestr
           },
         },
       },
-      // asynchronous invocations (EventBridge): two retries, then the event is kept in the failure queue
+      // direct asynchronous invocations (a rule or an operator targeting the function): two retries,
+      // then the event is kept in the failure queue, which is also the events queue's dead-letter queue
       OrchestratorInvokeConfig: {
         Type: 'AWS::Lambda::EventInvokeConfig',
         Properties: {
@@ -149,7 +151,7 @@ export function adminTemplate(o: { orchestratorPolicy: PrincipalPolicy; orchestr
         },
       },
       ...actionTargets(),
-      ...eventWiring('Orchestrator'),
+      ...eventWiring('Orchestrator', 'FailureQueue', ORCHESTRATOR_TIMEOUT_SECONDS),
       ...sweepSchedule('Orchestrator'),
     },
     Outputs: {
@@ -159,6 +161,7 @@ export function adminTemplate(o: { orchestratorPolicy: PrincipalPolicy; orchestr
       },
       NotificationTopicArn: { Value: ref('NotificationTopic') },
       FailureQueueUrl: { Value: ref('FailureQueue') },
+      EventsQueueUrl: { Value: ref('EventsQueue') },
       ConfigParameterName: { Value: ref('ConfigParameter') },
     },
   };

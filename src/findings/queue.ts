@@ -1,3 +1,4 @@
+import { PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
 import type { QueuedEvent, QueuedResult } from './orchestrate';
 
 /**
@@ -56,3 +57,10 @@ export function queuedEvents(batch: { Records: SqsRecord[] }): { events: QueuedE
 export function batchResponse(results: readonly QueuedResult[]): SqsBatchResponse {
   return { batchItemFailures: results.filter((r) => r.retry).map((r) => ({ itemIdentifier: r.id })) };
 }
+
+/** What Lambda's event source mapping does with the orchestrator's role: read and delete the events queue's messages. */
+export const QUEUE_CONSUMER_PERMISSIONS: readonly PrincipalPermission[] = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+].map((action) => ({ action, resource: PLACEHOLDERS.eventsQueue }));

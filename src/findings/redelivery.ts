@@ -1,5 +1,6 @@
 import { errorCode, errorMessage, type Invoker } from '../aws/invoker';
 import { clip } from '../finalizer/text';
+import { arnPattern, PLACEHOLDERS, type PrincipalPermission } from '../iam/permission';
 import { readMemory, STATUS_START_FAILED } from './fields';
 import type { Decision } from './types';
 
@@ -72,3 +73,8 @@ export async function recordedEarlier(
     }
   return { ok: true, recorded };
 }
+
+/** Reading a redelivered event's findings, as the orchestrator role (the administrator account's hub). */
+export const REDELIVERY_PERMISSIONS: readonly PrincipalPermission[] = [
+  { action: 'securityhub:GetFindings', resource: arnPattern('securityhub', '*', PLACEHOLDERS.account, 'hub/default') },
+];

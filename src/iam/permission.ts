@@ -29,6 +29,8 @@ export const PLACEHOLDERS = {
   notificationTopic: '${NotificationTopic}',
   /** The queue the orchestrator's failed asynchronous invocations go to (its ARN). */
   failureQueue: '${FailureQueue.Arn}',
+  /** The queue Security Hub's events reach the orchestrator through (its ARN). */
+  eventsQueue: '${EventsQueue.Arn}',
   /** Member templates: the Security Hub administrator account (where the notification topic is). */
   administratorAccount: '${AdministratorAccountId}',
   /** Member templates: the name of the administrator account's notification topic the finalizer publishes to. */

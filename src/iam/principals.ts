@@ -1,5 +1,7 @@
 import { CONFIG_PARAMETER_PERMISSIONS } from '../findings/config-parameter';
 import { MEMBER_ROLE_ASSUMPTION } from '../findings/credentials';
+import { QUEUE_CONSUMER_PERMISSIONS } from '../findings/queue';
+import { REDELIVERY_PERMISSIONS } from '../findings/redelivery';
 import { START_PATH_ORCHESTRATOR_PERMISSIONS, startPathMemberPermissions } from '../findings/start';
 import { SWEEP_MEMBER_PERMISSIONS, SWEEP_ORCHESTRATOR_PERMISSIONS } from '../findings/sweeper';
 import { DOCTOR_MEMBER_PERMISSIONS } from '../install/doctor';
@@ -91,6 +93,8 @@ export function principalPermissions(documents: readonly string[]): Record<Princ
       ...MEMBER_ROLE_ASSUMPTION,
       ...START_PATH_ORCHESTRATOR_PERMISSIONS,
       ...SWEEP_ORCHESTRATOR_PERMISSIONS,
+      ...QUEUE_CONSUMER_PERMISSIONS,
+      ...REDELIVERY_PERMISSIONS,
       ...CONFIG_PARAMETER_PERMISSIONS,
       ...FAILURE_DESTINATION,
       ...lambdaLogging(ORCHESTRATOR_FUNCTION),

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { type AwsCredentials, errorCode, errorMessage, type Invoker } from '../aws/invoker';
-import { RULE_NAMES } from '../cfn/events';
+import { EVENTS_QUEUE_NAME, RULE_NAMES } from '../cfn/events';
 import { SWEEP_RULE_NAME } from '../cfn/sweep';
 import type { CompiledRunbook } from '../compiler/compile';
 import { DRY_RUN_ACTION_ID, listActionTargets, REMEDIATE_ACTION_ID } from '../finalizer/actions';
@@ -168,28 +168,54 @@ async function adminChecks(o: DoctorOptions, account: string, region: string): P
   } catch (err) {
     row('orchestrator', false, `function ${ORCHESTRATOR_FUNCTION}: ${failure(err)}`, redeployAdmin);
   }
-  // the sweep's schedule targets the orchestrator too (src/cfn/sweep.ts)
+  // the rules feed the events queue, and the queue feeds the orchestrator
+  const queueArn = orchestratorArn
+    ? orchestratorArn.replace(/^arn:([^:]+):lambda:([^:]+):(\d{12}):.*$/, `arn:$1:sqs:$2:$3:${EVENTS_QUEUE_NAME}`)
+    : '';
+  // the sweep's schedule targets the orchestrator itself (src/cfn/sweep.ts)
   for (const name of [...RULE_NAMES, SWEEP_RULE_NAME]) {
+    const [want, wantText] =
+      name === SWEEP_RULE_NAME ? [orchestratorArn, 'the orchestrator'] : [queueArn, `the queue ${EVENTS_QUEUE_NAME}`];
     try {
       const rule = await call('events', 'DescribeRule', { Name: name });
       const targets = await call('events', 'ListTargetsByRule', { Rule: name });
       const arns = ((targets.Targets as Array<{ Arn?: string }>) ?? []).map((t) => t.Arn);
       const enabled = rule.State === 'ENABLED';
-      const aimed = orchestratorArn !== '' && arns.includes(orchestratorArn);
+      const aimed = want !== '' && arns.includes(want);
       row(
         `rule ${name}`,
         enabled && aimed,
         !enabled
           ? `rule is ${String(rule.State)}`
           : aimed
-            ? 'enabled, targets the orchestrator'
-            : `targets ${arns.join(', ') || 'nothing'}`,
+            ? `enabled, targets ${wantText}`
+            : `targets ${arns.join(', ') || 'nothing'}, not ${wantText}`,
         redeployAdmin,
       );
     } catch (err) {
       row(`rule ${name}`, false, failure(err), redeployAdmin);
     }
   }
+  if (queueArn)
+    try {
+      const out = await call('lambda', 'ListEventSourceMappings', { FunctionName: ORCHESTRATOR_FUNCTION, EventSourceArn: queueArn });
+      const mappings = (out.EventSourceMappings as Array<{ State?: string; FunctionResponseTypes?: string[] }>) ?? [];
+      const m = mappings[0];
+      const reports = m?.FunctionResponseTypes?.includes('ReportBatchItemFailures') ?? false;
+      const ok = m !== undefined && m.State !== 'Disabled' && reports;
+      row(
+        'events queue',
+        ok,
+        !m
+          ? `no event source mapping from ${EVENTS_QUEUE_NAME} to the orchestrator`
+          : ok
+            ? `${EVENTS_QUEUE_NAME} feeds the orchestrator (${m.State ?? 'state unknown'}, failures reported per message)`
+            : `mapping is ${m.State ?? 'in an unknown state'}${reports ? '' : ', without ReportBatchItemFailures'}`,
+        redeployAdmin,
+      );
+    } catch (err) {
+      row('events queue', false, failure(err), redeployAdmin);
+    }
   try {
     const ids = new Set((await listActionTargets(o.invoker, region)).map((t) => t.id));
     const missing = [REMEDIATE_ACTION_ID, DRY_RUN_ACTION_ID].filter((id) => !ids.has(id));

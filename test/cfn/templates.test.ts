@@ -124,6 +124,31 @@ describe('CloudFormation templates', () => {
     expect(admin.Resources.RemediateAction.Type).to.equal('AWS::SecurityHub::ActionTarget');
   });
 
+  it('put events on a queue only the two rules may send to, fed to the orchestrator in batches with failures reported per message', () => {
+    const att = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+    for (const rule of ['FindingsImportedRule', 'CustomActionRule'])
+      expect(admin.Resources[rule].Properties?.Targets).to.deep.equal([{ Id: 'events-queue', Arn: att('EventsQueue') }]);
+    expect(Object.values(admin.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission')).to.deep.equal([]);
+    const queue = admin.Resources.EventsQueue.Properties as Record<string, unknown>;
+    expect(queue.RedrivePolicy).to.deep.equal({ deadLetterTargetArn: att('FailureQueue'), maxReceiveCount: 5 });
+    expect(queue.VisibilityTimeout).to.equal(6 * Number(admin.Resources.Orchestrator.Properties?.Timeout));
+    expect(queue.SqsManagedSseEnabled).to.equal(true);
+    const [statement] = (admin.Resources.EventsQueuePolicy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+      .Statement;
+    expect(statement).to.deep.include({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    expect(statement.Condition).to.deep.equal({ ArnEquals: { 'aws:SourceArn': [att('FindingsImportedRule'), att('CustomActionRule')] } });
+    expect(admin.Resources.EventsQueueMapping.Properties).to.deep.include({
+      EventSourceArn: att('EventsQueue'),
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const sqs = derived.orchestrator.Statement.filter((st) => [st.Action].flat().some((a) => String(a).startsWith('sqs:')));
+    const onQueue = (arn: string) => sqs.filter((st) => [st.Resource].flat().includes(arn)).flatMap((st) => [st.Action].flat());
+    expect(onQueue('${EventsQueue.Arn}')).to.have.members(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+    expect(onQueue('${FailureQueue.Arn}')).to.deep.equal(['sqs:SendMessage']);
+  });
+
   describe('as hubfix build writes them', () => {
     let out: string;
     before(async function () {

@@ -278,8 +278,10 @@ describe('installed through CloudFormation in the emulator: build, package, depl
       const report = JSON.parse(out) as { ok: boolean; rows: Array<{ ok: boolean; check: string; detail: string }> };
       expect(report.rows.filter((r) => !r.ok)).to.deep.equal([]);
       expect(code).to.equal(0);
-      // admin: orchestrator, two rules and the sweep's schedule, custom actions, configuration; member: its role, each runbook role and the step runner's, and per Region hub, documents, step runner
-      expect(report.rows.length).to.equal(6 + MEMBER_ACCOUNTS.length * (1 + runbooks.length + 1 + REGIONS.length * 3));
+      // admin: orchestrator, two rules (aimed at the events queue) and the sweep's schedule, the queue's mapping to the orchestrator, custom actions,
+      // configuration; member: its role, each runbook role and the step runner's, and per Region hub, documents, step runner
+      expect(report.rows.map((r) => r.check)).to.include('events queue');
+      expect(report.rows.length).to.equal(7 + MEMBER_ACCOUNTS.length * (1 + runbooks.length + 1 + REGIONS.length * 3));
       for (const c of calls) expect(c).to.match(/^[a-z]+\.(Get|Describe|List|AssumeRole$|GetCallerIdentity$)/);
     });
 
