@@ -31,6 +31,8 @@ export const SERVICES: Readonly<Record<string, ServiceInfo>> = {
   // used by the CLI only (hubfix deploy/doctor), not bundled into the Lambdas
   cloudformation: { name: 'cloudformation', sdkPackage: '@aws-sdk/client-cloudformation', iamPrefix: 'cloudformation' },
   organizations: { name: 'organizations', sdkPackage: '@aws-sdk/client-organizations', iamPrefix: 'organizations' },
+  // the events queue: Lambda's event source mapping reads it, hubfix's code never does (the emulator feeds it)
+  sqs: { name: 'sqs', sdkPackage: '@aws-sdk/client-sqs', iamPrefix: 'sqs' },
 };
 
 export function serviceInfo(name: string): ServiceInfo | undefined {

@@ -5,7 +5,8 @@ import * as yaml from 'js-yaml';
 import { zip } from '../cfn/zip';
 import { BUNDLED_SDK_PACKAGES } from '../aws/sdk-packages';
 import { SERVICES } from '../aws/services';
-import { lambdaLogging, principalPermissions } from '../iam/principals';
+import { QUEUE_CONSUMER_PERMISSIONS } from '../findings/queue';
+import { FAILURE_DESTINATION, lambdaLogging, principalPermissions } from '../iam/principals';
 import { DOCTOR_MEMBER_PERMISSIONS } from '../install/doctor';
 import type { AutomationDocument } from '../model/document';
 import { stepHandlersOf } from '../steprunner/steps';
@@ -118,8 +119,15 @@ export function sdkPackagesOf(name: string): Set<string> | undefined {
   if (name !== 'orchestrator') return undefined;
   const permissions = principalPermissions(['Hubfix-Any']);
   // iam:PassRole authorises a call, the logs actions are the Lambda runtime's own, and `hubfix doctor`'s
-  // read-only checks use the member role from the CLI: not calls of the orchestrator's code
-  const notCalls = new Set(['iam:PassRole', ...lambdaLogging('x').map((p) => p.action), ...DOCTOR_MEMBER_PERMISSIONS.map((p) => p.action)]);
+  // read-only checks use the member role from the CLI, and the event source mapping reads the events
+  // queue and the on-failure destination is written by Lambda: not calls of the orchestrator's code
+  const notCalls = new Set([
+    'iam:PassRole',
+    ...lambdaLogging('x').map((p) => p.action),
+    ...DOCTOR_MEMBER_PERMISSIONS.map((p) => p.action),
+    ...QUEUE_CONSUMER_PERMISSIONS.map((p) => p.action),
+    ...FAILURE_DESTINATION.map((p) => p.action),
+  ]);
   const calls = [...permissions.orchestrator, ...permissions.member].filter((p) => !notCalls.has(p.action));
   const prefixes = new Set(calls.map((p) => p.action.split(':')[0]));
   return new Set(

@@ -4,15 +4,15 @@ import { compileAll, findCompiled, handlerRegistry, shippedCatalog } from '../co
 import type { Catalog } from '../compiler/catalog';
 import type { CompiledRunbook } from '../compiler/compile';
 import type { Clock } from '../engine';
-import { CredentialsCache, type FindingOutcome, type HubfixConfig, handleEvent, parseConfig } from '../findings';
+import { CredentialsCache, type FindingOutcome, type HubfixConfig, handleEvents, parseConfig } from '../findings';
 import { customActionEvent, importedEvent, type SecurityHubEvent } from './asff';
 import type { StartedAutomation } from './automation-standin';
 import { ShiftedClock } from './clock';
 import { type NotificationInbox, startInbox } from './inbox';
+import { EventsQueue, type FeedResult } from './events-queue';
 import { EmulatorInvoker } from './invoker';
 import { ADMIN_ACCOUNT, REGIONS, type SeedOptions, seedWorld, type SeededFinding, type World } from './scenario';
 import { SEEDERS } from './seeders';
-import { mapLimit } from '../util/pool';
 
 /**
  * The pipeline against the emulator, shared by the end-to-end tests and `npm run demo`:
@@ -82,6 +82,8 @@ export interface PassResult {
   wallMs: number;
   /** The orchestrator's own AWS calls in this pass (follow-up events included), by `service:Operation`. */
   orchestratorCalls: Map<string, number>;
+  /** How the events queue delivered this pass's events (batches, redeliveries, what it dead-lettered). */
+  queue: FeedResult;
 }
 
 export interface Scenario {
@@ -200,6 +202,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     },
   };
   const deps = () => ({ invoker: orchestratorInvoker, catalog, config, credentials, log: () => {} });
+  const queue = new EventsQueue({ invoker, region: REGIONS[0], account: ADMIN_ACCOUNT });
 
   async function actionTarget(region: string): Promise<string> {
     const id = config.customActions.remediate.id;
@@ -240,16 +243,23 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     }
     const eventAt = new Map<string, number>();
     let done = 0;
-    const results = await mapLimit(events, 8, async (event) => {
-      for (const f of event.detail.findings) eventAt.set(String(f.Id), Date.now());
-      const r = await handleEvent(event, deps());
-      // the automations this event started run now, while the orchestrator takes the next events
-      invoker.automations.kick();
-      done += 1;
-      passProgress(`orchestrator: ${done}/${events.length} events`);
-      return r;
-    });
-    const outcomes = results.flatMap((r) => r.outcomes);
+    // EventBridge puts each event on the events queue; the mapping hands the orchestrator batches
+    // an event delivered again (a passing failure) counts with its last delivery's outcomes
+    const byEvent = new Map<string, FindingOutcome[]>();
+    for (const event of events) for (const f of event.detail.findings) eventAt.set(String(f.Id), Date.now());
+    await queue.send(events);
+    const fed = await queue.drain(
+      async (batch) => {
+        const results = await handleEvents(batch, deps());
+        for (const r of results) if (r.result.eventId) byEvent.set(r.result.eventId, r.result.outcomes);
+        done += batch.length;
+        passProgress(`orchestrator: ${done}/${events.length} events`);
+        return results;
+      },
+      // the automations a batch started run now, while the orchestrator takes the next batches
+      () => invoker.automations.kick(),
+    );
+    const outcomes = events.flatMap((e) => byEvent.get(e.id) ?? []);
     const started = invoker.automations.started.slice(startedBefore);
     passProgress(`running ${started.length} automations in the member accounts`);
     await invoker.automations.drain();
@@ -262,7 +272,8 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       seen = invoker.securityHub.emitted.length;
       passProgress(`orchestrator: ${batch.length} follow-up events from Security Hub`);
       const before = invoker.automations.started.length;
-      await mapLimit(batch, 8, (e) => handleEvent(e, deps()));
+      await queue.send(batch);
+      await queue.drain((b) => handleEvents(b, deps()));
       followUpEvents += batch.length;
       followUpStarts += invoker.automations.started.length - before;
       await invoker.automations.drain();
@@ -325,6 +336,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       reports,
       wallMs: Date.now() - t0,
       orchestratorCalls,
+      queue: fed,
     };
   }
 

@@ -297,7 +297,8 @@ export interface DecideInput {
 
 /**
  * Every finding of a batch (one event). An account-level control is started once per account
- * and runbook in a batch (the others are DUPLICATE), and a finding listed twice is handled once.
+ * and runbook in a batch (the others are notified DUPLICATE, covered by that run), and a finding
+ * listed twice is handled once (skipped DUPLICATE).
  */
 export function decide(findings: readonly unknown[], ctx: DecideContext): Decision[] {
   const { trigger, eventId, ...shared } = ctx;
@@ -326,13 +327,15 @@ export function decideEvents(events: readonly DecideInput[], ctx: Omit<DecideCon
         const settings = JSON.stringify(Object.entries(t.parameters).filter(([k]) => !(k in commonParameters)));
         const byAccount = `account|${t.account}|${t.document}|${t.dryRun}|${settings}`;
         const other = taken.get(byAccount);
+        // noted as covered by that run (no run, no notification of its own: the run's tells)
         if (other !== undefined)
-          return skip(
-            d.findingId,
-            'DUPLICATE',
-            `${t.control} is account-level: ${t.document} already starts for account ${t.account} in ${where === 'this event' ? 'this batch' : where} (finding ${other})`,
-            strip(d),
-          );
+          return {
+            ...d,
+            decision: 'notify',
+            reason: 'DUPLICATE',
+            detail: `${t.control} is account-level: ${t.document} already starts for account ${t.account} in ${where === 'this event' ? 'this batch' : where} (finding ${other})`,
+            coveredBy: other,
+          };
         taken.set(byAccount, t.findingId);
       }
       taken.set(byFinding, t.findingId);

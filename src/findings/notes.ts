@@ -40,3 +40,24 @@ export function startingNote(t: Pick<StartTarget, 'dryRun' | 'attempt' | 'note'>
 export function startFailedNote(t: StartTarget, why: string, now: Date): string {
   return composeTrail({ time: now, outcome: 'START_FAILED', text: `hubfix could not start ${what(t)}: ${why}` }, t.note);
 }
+
+/**
+ * An account-level finding covered by its account's run (`executionId` when this batch started it,
+ * absent when a run was already in flight): the same text for every finding the run covers.
+ */
+export function coveredNote(
+  t: Pick<StartTarget, 'document' | 'account' | 'region' | 'note'>,
+  executionId: string | undefined,
+  now: Date,
+): string {
+  const run = executionId ? `execution ${executionId}` : 'a run in flight';
+  return composeTrail(
+    {
+      time: now,
+      outcome: 'NOTIFY_ONLY',
+      ...(executionId ? { executionId } : {}),
+      text: `covered by the account's run in flight: ${t.document} for account ${t.account} in ${t.region} (${run}); this finding passes when Security Hub evaluates the account again`,
+    },
+    t.note,
+  );
+}

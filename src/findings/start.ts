@@ -15,12 +15,13 @@ import {
   FIELD_UPDATED_AT,
   ORCHESTRATOR_UPDATED_BY,
   readMemory,
+  STATUS_NOTIFY_ONLY,
   STATUS_START_FAILED,
   STATUS_STARTED,
   withOurFields,
 } from './fields';
 import { runbookRoleName } from './naming';
-import { startFailedNote, startingNote } from './notes';
+import { coveredNote, startFailedNote, startingNote } from './notes';
 import { mayPass, type Sleep } from './retry';
 import type { Decision, ParameterValue, StartTarget } from './types';
 
@@ -230,6 +231,22 @@ function failedUpdate(index: number, t: StartTarget, why: string, deps: ActDeps,
     identifier: { Id: t.findingId, ProductArn: t.productArn },
     note: startFailedNote(t, why, new Date(now)),
     fields: sortedFields(withOurFields(t.fields, ours)),
+  };
+}
+
+/**
+ * The record of an account-level finding covered by its account's run (in this batch, or in
+ * flight): no run and no notification of its own. Findings without a note trail of their own and
+ * covered by the same run share one BatchUpdateFindings.
+ */
+function coveredUpdate(index: number, t: StartTarget, executionId: string | undefined, now: number): FindingUpdate {
+  return {
+    index,
+    region: t.findingRegion,
+    identifier: { Id: t.findingId, ProductArn: t.productArn },
+    note: coveredNote(t, executionId, new Date(now)),
+    workflow: 'NOTIFIED',
+    fields: sortedFields(withOurFields(t.fields, { [FIELD_STATUS]: STATUS_NOTIFY_ONLY, [FIELD_UPDATED_AT]: new Date(now).toISOString() })),
   };
 }
 
@@ -490,6 +507,35 @@ export async function act(decisions: readonly Decision[], deps: ActDeps, options
     outcomes[i] = { ...base, outcome: r.executionId ? 'started' : 'start-failed', ...r };
     if (!r.executionId) failed.push(failedUpdate(i, final[i].target as StartTarget, r.error ?? 'unknown error', deps, writtenAt, failedAt));
   }
+  // account-level findings covered by a run: the run this batch started for another finding of the
+  // account (sharing its failure when that start failed), or one already in flight
+  const coveredIdx = final.flatMap((d, i) =>
+    d.decision === 'notify' && d.reason === 'DUPLICATE' && d.target?.scope === 'account' ? [i] : [],
+  );
+  const covering = new Map<number, number>();
+  for (const i of coveredIdx) {
+    const by = final[i].coveredBy;
+    const c = by === undefined ? -1 : startIdx.find((s) => final[s].findingId === by && final[s].decision === 'start');
+    if (c !== undefined && c >= 0) covering.set(i, c);
+  }
+  const covered: FindingUpdate[] = [];
+  for (const i of coveredIdx) {
+    const c = covering.get(i);
+    const run = c === undefined ? undefined : outcomes[c];
+    if (run && run.outcome !== 'started') {
+      outcomes[i] = {
+        ...outcomes[i],
+        decision: final[i],
+        outcome: 'start-failed',
+        error: `the account's run could not start (finding ${final[c as number].findingId}): ${run.error ?? 'unknown error'}`,
+        ...(run.retryable ? { retryable: true } : {}),
+      };
+      if (!run.retryable)
+        failed.push(failedUpdate(i, final[i].target as StartTarget, outcomes[i].error as string, deps, writtenAt, failedAt));
+      continue;
+    }
+    covered.push(coveredUpdate(i, final[i].target as StartTarget, run?.executionId, failedAt));
+  }
   // 3. starts that failed: their record says why
   const failedWrites = await writeAll(failed, deps);
   for (const [i, w] of failedWrites) {
@@ -498,13 +544,24 @@ export async function act(decisions: readonly Decision[], deps: ActDeps, options
   }
   // a failure that will not pass (access denied, a missing document) needs a person: tell them;
   // one that may pass goes back to the queue and is retried, so it is not announced yet
-  const lasting = [...failedWrites.keys()].filter((i) => !outcomes[i].retryable);
+  const lasting = [...failedWrites.keys()].filter((i) => !outcomes[i].retryable && !covering.has(i));
   const announced = await pool(lasting, 4, (i) => notifyStartFailed(final[i].target as StartTarget, outcomes[i], deps));
   lasting.forEach((i, k) => {
     outcomes[i].notification = announced[k];
   });
+  // 4. covered findings: noted, no notification (the covering run's own tells)
+  const coveredWrites = await writeAll(covered, deps);
+  for (const [i, w] of coveredWrites)
+    outcomes[i] = {
+      ...outcomes[i],
+      decision: final[i],
+      outcome: 'notified',
+      findingUpdate: w.text,
+      notification: "skipped: covered by the account's run",
+      ...(w.retryable ? { retryable: true } : {}),
+    };
 
-  const notifyIdx = final.flatMap((d, i) => (d.decision === 'notify' && d.target ? [i] : []));
+  const notifyIdx = final.flatMap((d, i) => (d.decision === 'notify' && d.target && !coveredIdx.includes(i) ? [i] : []));
   const notified = await pool(notifyIdx, 4, (i) => notifyOne(final[i], final[i].target as StartTarget, deps));
   notifyIdx.forEach((i, k) => {
     outcomes[i] = { ...notified[k], ...(outcomes[i].claimCheck ? { claimCheck: outcomes[i].claimCheck } : {}) };

@@ -102,6 +102,11 @@ export interface Decision {
   claim?: { kind: 'in-progress' | 'attempts'; reason: StartReason; detail: string; limit?: number; windowMs?: number };
   /** hubfix fields ignored because their times lie in the future (someone else wrote them). */
   distrusted?: string[];
+  /**
+   * An account-level finding whose run another finding of the same batch starts (its Id): the
+   * finding is noted as covered by that run, or shares its failure when that start fails.
+   */
+  coveredBy?: string;
 }
 
 /** The ASFF fields the orchestrator reads (after schema validation). */

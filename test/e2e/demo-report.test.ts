@@ -13,6 +13,7 @@ function pass(reports: PassResult['reports'], extra: Partial<PassResult> = {}): 
     reports,
     wallMs: 0,
     orchestratorCalls: new Map(),
+    queue: { batches: 0, redelivered: 0, deadLettered: [] },
     ...extra,
   };
 }

@@ -241,7 +241,7 @@ describe('end to end against the emulator: an administrator and two member accou
         const label = `${r.control} ${r.account} ${r.region}`;
         if (r.reason === 'DUPLICATE') {
           expect(r.workflow, label).to.equal('NOTIFIED');
-          expect(r.note, label).to.match(/already in flight/);
+          expect(r.note, label).to.match(/covered by the account's run in flight/);
           continue;
         }
         expect(r.verified, label).to.equal(true);

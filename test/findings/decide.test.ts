@@ -342,8 +342,9 @@ describe('decide: every skip and notify reason', () => {
     const ev = fixture('custom-action-multi-account.json');
     const ds = decide(ev.detail.findings, ctx({ trigger: REMEDIATE }));
     expect(ds.map((d) => d.reason)).to.deep.equal(['ACTION_REMEDIATE', 'ACTION_REMEDIATE', 'ACTION_REMEDIATE', 'DUPLICATE']);
-    expectReason(ds[3], 'DUPLICATE', 'skip');
+    expectReason(ds[3], 'DUPLICATE', 'notify');
     expect(ds[3].detail).to.contain('account-level');
+    expect(ds[3].coveredBy).to.equal(ds[2].findingId);
     const twice = decide([sgFinding(), sgFinding()], ctx());
     expect(twice.map((d) => d.reason)).to.deep.equal(['MODE_DRY_RUN', 'DUPLICATE']);
     const twoGroups = decide(

@@ -106,8 +106,15 @@ describe('orchestrator: a queue batch of events', () => {
     expect(fake.calls('ssm', 'DescribeAutomationExecutions')).to.have.length(1);
     expect(results.map((r) => `${r.result.outcomes[0].outcome} ${r.result.outcomes[0].decision.reason}`)).to.deep.equal([
       'started MODE_DRY_RUN',
-      'skipped DUPLICATE',
+      'notified DUPLICATE',
     ]);
+    // the covered finding is noted with the run that covers it, and nobody is paged for it
+    const [, covered] = fake.calls('securityhub', 'BatchUpdateFindings');
+    expect((covered.input.Note as { Text: string }).Text)
+      .to.contain(`covered by the account's run in flight`)
+      .and.contain(fake.started[0].executionId);
+    expect(covered.input.FindingIdentifiers).to.deep.equal([{ Id: b.Id, ProductArn: b.ProductArn }]);
+    expect(fake.calls('sns', 'Publish')).to.have.length(0);
   });
 
   it('a message whose finding failed for a passing reason is reported back to the queue; the others are not', async () => {

@@ -300,7 +300,7 @@ describe('orchestrator: handleEvent logging', () => {
       ['start', 'ACTION_REMEDIATE'],
       ['start', 'ACTION_REMEDIATE'],
       ['start', 'ACTION_REMEDIATE'],
-      ['skip', 'DUPLICATE'],
+      ['notify', 'DUPLICATE'],
     ]);
     expect(deps.lines[0]).to.include({
       msg: 'hubfix.decision',
@@ -409,7 +409,9 @@ describe('orchestrator: what the finding claims is checked against the execution
     expect(r.outcomes[0]).to.include({ outcome: 'notified' });
     expect(r.outcomes[0].decision.reason).to.equal('DUPLICATE');
     const [update] = fake.calls('securityhub', 'BatchUpdateFindings');
-    expect((update.input.Note as { Text: string }).Text).to.contain('already in flight');
+    expect((update.input.Note as { Text: string }).Text).to.contain("covered by the account's run in flight");
+    // no notification of its own: a run in flight tells when it ends
+    expect(fake.calls('sns', 'Publish')).to.have.length(0);
   });
 
   it('findings of one account evaluated together start one account-level run, even from concurrent events', async () => {

@@ -164,7 +164,7 @@ describe('decide: one batch with the same control in two Regions', () => {
     const { decisions } = runDecide(batch(c), { now: '2024-06-01T12:01:00Z' });
     expect(decisions.map((d) => [d.decision, d.reason])).to.deep.equal([
       ['start', 'MODE_DRY_RUN'],
-      ['skip', 'DUPLICATE'],
+      ['notify', 'DUPLICATE'],
     ]);
   });
 });

@@ -1,0 +1,150 @@
+import type { Invoker } from '../aws/invoker';
+import { EVENTS_QUEUE_NAME, MAX_RECEIVES, QUEUE_BATCH_SIZE } from '../cfn/events';
+import { batchResponse, queuedEvents, type SqsBatchResponse } from '../findings/queue';
+import type { QueuedEvent, QueuedResult } from '../findings/orchestrate';
+import { mapLimit } from '../util/pool';
+
+/**
+ * The events queue of the admin stack, in the emulator: EventBridge's delivery (SendMessageBatch of
+ * each event's JSON to a real SQS queue in moto) and Lambda's event source mapping (ReceiveMessage
+ * up to 10 at a time until a batch of 100 or the queue runs dry, the batch handed over in the SQS
+ * event shape the orchestrator's handler takes, the messages it did not report back deleted, the
+ * others left to come back after the visibility timeout). What reaches the orchestrator is what
+ * AWS would hand it; these calls are the mapping's and EventBridge's, not the orchestrator's.
+ */
+
+export interface EventsQueueOptions {
+  invoker: Invoker;
+  region: string;
+  account: string;
+  /** Batches handled at once (Lambda scales the mapping's concurrency; default 4). */
+  concurrency?: number;
+  /** Seconds a received message stays hidden (the template: 6 × the function's timeout; default 300). */
+  visibilitySeconds?: number;
+  /** Seconds before a message reported back comes again (the emulator shortens the wait; default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface FeedResult {
+  batches: number;
+  /** Messages delivered more than once (a finding failed for a passing reason). */
+  redelivered: number;
+  /** Messages still failing after MAX_RECEIVES deliveries: what the dead-letter queue would hold. */
+  deadLettered: string[];
+}
+
+export class EventsQueue {
+  private url?: string;
+  constructor(private readonly o: EventsQueueOptions) {}
+
+  private call(operation: string, input: Record<string, unknown>) {
+    return this.o.invoker.call({ service: 'sqs', operation, input, region: this.o.region, account: this.o.account });
+  }
+
+  private async queueUrl(): Promise<string> {
+    this.url ??= String(
+      (
+        await this.call('CreateQueue', {
+          QueueName: EVENTS_QUEUE_NAME,
+          Attributes: { VisibilityTimeout: String(this.o.visibilitySeconds ?? 300) },
+        })
+      ).QueueUrl,
+    );
+    return this.url;
+  }
+
+  /** EventBridge's side: each event on the queue. */
+  async send(events: readonly unknown[]): Promise<void> {
+    const QueueUrl = await this.queueUrl();
+    const chunks: unknown[][] = [];
+    for (let i = 0; i < events.length; i += 10) chunks.push(events.slice(i, i + 10) as unknown[]);
+    await mapLimit(chunks, 4, async (chunk, c) => {
+      const out = await this.call('SendMessageBatch', {
+        QueueUrl,
+        Entries: chunk.map((e, k) => ({ Id: `e${c * 10 + k}`, MessageBody: JSON.stringify(e) })),
+      });
+      const failed = (out.Failed as unknown[] | undefined) ?? [];
+      if (failed.length > 0) throw new Error(`the emulator's events queue refused ${failed.length} event(s): ${JSON.stringify(failed[0])}`);
+    });
+  }
+
+  /** One batch as the mapping gathers it: up to 100 messages, in the SQS event shape. */
+  private async receiveBatch(): Promise<Array<Record<string, unknown>>> {
+    const QueueUrl = await this.queueUrl();
+    const records: Array<Record<string, unknown>> = [];
+    while (records.length < QUEUE_BATCH_SIZE) {
+      const out = await this.call('ReceiveMessage', {
+        QueueUrl,
+        MaxNumberOfMessages: Math.min(10, QUEUE_BATCH_SIZE - records.length),
+        AttributeNames: ['ApproximateReceiveCount'],
+        WaitTimeSeconds: 0,
+      });
+      const messages = (out.Messages as Array<Record<string, unknown>> | undefined) ?? [];
+      if (messages.length === 0) break;
+      for (const m of messages)
+        records.push({
+          messageId: m.MessageId,
+          receiptHandle: m.ReceiptHandle,
+          body: m.Body,
+          attributes: m.Attributes ?? {},
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:${this.o.region}:${this.o.account}:${EVENTS_QUEUE_NAME}`,
+          awsRegion: this.o.region,
+        });
+    }
+    return records;
+  }
+
+  private async messagesLeft(): Promise<number> {
+    const out = await this.call('GetQueueAttributes', {
+      QueueUrl: await this.queueUrl(),
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    });
+    const a = (out.Attributes as Record<string, string> | undefined) ?? {};
+    return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+
+  /**
+   * The mapping's side, until the queue is empty: `handle` gets each batch (the orchestrator) and
+   * answers which messages to retry; a message failing MAX_RECEIVES times is dead-lettered.
+   */
+  async drain(handle: (events: QueuedEvent[]) => Promise<QueuedResult[]>, afterBatch?: () => void): Promise<FeedResult> {
+    const QueueUrl = await this.queueUrl();
+    const result: FeedResult = { batches: 0, redelivered: 0, deadLettered: [] };
+    for (;;) {
+      const batches: Array<Array<Record<string, unknown>>> = [];
+      for (let k = 0; k < (this.o.concurrency ?? 4); k++) {
+        const b = await this.receiveBatch();
+        if (b.length === 0) break;
+        batches.push(b);
+      }
+      if (batches.length === 0) {
+        if ((await this.messagesLeft()) === 0) return result;
+        // messages to retry come back after the visibility timeout
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      await mapLimit(batches, batches.length, async (records) => {
+        result.batches++;
+        const { events } = queuedEvents({ Records: records });
+        result.redelivered += events.filter((e) => e.redelivered).length;
+        const response: SqsBatchResponse = batchResponse(await handle(events));
+        afterBatch?.();
+        const retry = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+        const done: Array<{ Id: string; ReceiptHandle: unknown }> = [];
+        const again: Array<{ Id: string; ReceiptHandle: unknown; VisibilityTimeout: number }> = [];
+        for (const [k, r] of records.entries()) {
+          const id = String(r.messageId);
+          const receives = Number((r.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
+          if (!retry.has(id)) done.push({ Id: `d${k}`, ReceiptHandle: r.receiptHandle });
+          else if (receives >= MAX_RECEIVES) {
+            result.deadLettered.push(String(r.body).slice(0, 200));
+            done.push({ Id: `d${k}`, ReceiptHandle: r.receiptHandle });
+          } else again.push({ Id: `v${k}`, ReceiptHandle: r.receiptHandle, VisibilityTimeout: this.o.retryAfterSeconds ?? 1 });
+        }
+        for (let i = 0; i < again.length; i += 10) await this.call('ChangeMessageVisibilityBatch', { QueueUrl, Entries: again.slice(i, i + 10) });
+        for (let i = 0; i < done.length; i += 10) await this.call('DeleteMessageBatch', { QueueUrl, Entries: done.slice(i, i + 10) });
+      });
+    }
+  }
+}
