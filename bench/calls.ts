@@ -188,14 +188,28 @@ export async function benchCalls(): Promise<BenchResult[]> {
   const picked = stream.filter((f) => f.Region === 'us-east-1').slice(0, 100);
   cases.push({
     label: 'custom action, 100 mixed findings',
-    events: [customActionEvent(picked, `arn:aws:securityhub:us-east-1:${ADMIN}:action/custom/HubfixRemediate`, 'Remediate', ADMIN, 'us-east-1', at)],
+    events: [
+      customActionEvent(
+        picked,
+        `arn:aws:securityhub:us-east-1:${ADMIN}:action/custom/HubfixRemediate`,
+        'Remediate',
+        ADMIN,
+        'us-east-1',
+        at,
+      ),
+    ],
     perBatch: 1,
     findings: picked,
   });
   for (const c of cases) {
     {
       const aws = countingAws(c.findings);
-      const t = await deliver(c.events, c.perBatch, () => ({ ...base, invoker: aws.invoker, credentials: freshCredentials(aws.invoker) }), aws.counts);
+      const t = await deliver(
+        c.events,
+        c.perBatch,
+        () => ({ ...base, invoker: aws.invoker, credentials: freshCredentials(aws.invoker) }),
+        aws.counts,
+      );
       results.push(...figures(`${c.label}, cold (fresh container per batch)`, t));
     }
     {

@@ -27,6 +27,8 @@ export function resourceFor(c: CatalogControl, account: string, region: string, 
       return { Type: c.resourceType, Id: `arn:aws:s3:::trail-logs-${account}-${region}-${i}`, Region: region };
     case 'AwsIamUser':
       return { Type: c.resourceType, Id: `arn:aws:iam::${account}:user/user-${i}`, Region: region };
+    case 'AwsIamPolicy':
+      return { Type: c.resourceType, Id: `arn:aws:iam::${account}:policy/policy-${i}`, Region: region };
     default:
       return { Type: 'AwsAccount', Id: `AWS::::Account:${account}`, Region: region };
   }

@@ -1,4 +1,4 @@
-import type { Invoker } from '../aws/invoker';
+import { hasErrorCode, type Invoker } from '../aws/invoker';
 import { EVENTS_QUEUE_NAME, MAX_RECEIVES, QUEUE_BATCH_SIZE } from '../cfn/events';
 import { batchResponse, queuedEvents, type SqsBatchResponse } from '../findings/queue';
 import type { QueuedEvent, QueuedResult } from '../findings/orchestrate';
@@ -41,16 +41,53 @@ export class EventsQueue {
     return this.o.invoker.call({ service: 'sqs', operation, input, region: this.o.region, account: this.o.account });
   }
 
+  /** The admin stack's queue when CloudFormation installed hubfix, else one made like it. */
   private async queueUrl(): Promise<string> {
-    this.url ??= String(
-      (
-        await this.call('CreateQueue', {
-          QueueName: EVENTS_QUEUE_NAME,
-          Attributes: { VisibilityTimeout: String(this.o.visibilitySeconds ?? 300) },
-        })
-      ).QueueUrl,
-    );
+    if (this.url) return this.url;
+    try {
+      this.url = String((await this.call('GetQueueUrl', { QueueName: EVENTS_QUEUE_NAME })).QueueUrl);
+      await this.takeOverMapping();
+    } catch (err) {
+      if (!hasErrorCode(err, 'QueueDoesNotExist') && !hasErrorCode(err, 'AWS.SimpleQueueService.NonExistentQueue')) throw err;
+      const out = await this.call('CreateQueue', {
+        QueueName: EVENTS_QUEUE_NAME,
+        Attributes: { VisibilityTimeout: String(this.o.visibilitySeconds ?? 300) },
+      });
+      this.url = String(out.QueueUrl);
+    }
     return this.url;
+  }
+
+  /**
+   * The stack's event source mapping, switched off while this class feeds the queue (moto would run
+   * the function in Docker on each message it receives) and switched on again once the queue is
+   * drained: this class is that mapping in the emulator, with the same batch size.
+   */
+  private readonly paused: string[] = [];
+
+  private async setMappings(uuids: readonly string[], enabled: boolean): Promise<void> {
+    for (const UUID of uuids)
+      await this.o.invoker.call({
+        service: 'lambda',
+        operation: 'UpdateEventSourceMapping',
+        input: { UUID, Enabled: enabled },
+        region: this.o.region,
+        account: this.o.account,
+      });
+  }
+
+  private async takeOverMapping(): Promise<void> {
+    const arn = `arn:aws:sqs:${this.o.region}:${this.o.account}:${EVENTS_QUEUE_NAME}`;
+    const out = await this.o.invoker.call({
+      service: 'lambda',
+      operation: 'ListEventSourceMappings',
+      input: { EventSourceArn: arn },
+      region: this.o.region,
+      account: this.o.account,
+    });
+    for (const m of (out.EventSourceMappings as Array<{ UUID?: string; State?: string }>) ?? [])
+      if (m.UUID && m.State !== 'Disabled') this.paused.push(m.UUID);
+    await this.setMappings(this.paused, false);
   }
 
   /** EventBridge's side: each event on the queue. */
@@ -119,7 +156,12 @@ export class EventsQueue {
         batches.push(b);
       }
       if (batches.length === 0) {
-        if ((await this.messagesLeft()) === 0) return result;
+        if ((await this.messagesLeft()) === 0) {
+          await this.setMappings(this.paused, true);
+          this.paused.length = 0;
+          this.url = undefined;
+          return result;
+        }
         // messages to retry come back after the visibility timeout
         await new Promise((r) => setTimeout(r, 250));
         continue;
@@ -142,7 +184,8 @@ export class EventsQueue {
             done.push({ Id: `d${k}`, ReceiptHandle: r.receiptHandle });
           } else again.push({ Id: `v${k}`, ReceiptHandle: r.receiptHandle, VisibilityTimeout: this.o.retryAfterSeconds ?? 1 });
         }
-        for (let i = 0; i < again.length; i += 10) await this.call('ChangeMessageVisibilityBatch', { QueueUrl, Entries: again.slice(i, i + 10) });
+        for (let i = 0; i < again.length; i += 10)
+          await this.call('ChangeMessageVisibilityBatch', { QueueUrl, Entries: again.slice(i, i + 10) });
         for (let i = 0; i < done.length; i += 10) await this.call('DeleteMessageBatch', { QueueUrl, Entries: done.slice(i, i + 10) });
       });
     }

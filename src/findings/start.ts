@@ -1,3 +1,4 @@
+import { mapLimit } from '../util/pool';
 import type { Catalog } from '../compiler/catalog';
 import { type AwsCredentials, errorCode, errorMessage, hasErrorCode, type Invoker } from '../aws/invoker';
 import { notifyOnly } from '../finalizer/notify-only';
@@ -103,19 +104,6 @@ export function startRequest(t: StartTarget): Record<string, unknown> {
   // lets an operator find the execution of a finding (SSM tag values: at most 256 characters)
   if (t.findingId.length <= 256) input.Tags = [{ Key: 'hubfix:finding', Value: t.findingId }];
   return input;
-}
-
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 function describe(err: unknown): string {
@@ -316,7 +304,7 @@ async function writeChunk(chunk: FindingUpdate[], deps: ActDeps, results: Map<nu
 
 async function writeAll(updates: readonly FindingUpdate[], deps: ActDeps): Promise<Map<number, WriteResult>> {
   const written = new Map<number, WriteResult>();
-  await pool(group(updates), 4, (chunk) => writeChunk(chunk, deps, written));
+  await mapLimit(group(updates), 4, (chunk) => writeChunk(chunk, deps, written));
   return written;
 }
 
@@ -463,7 +451,7 @@ export interface ActOptions {
 
 /** Carries out the decisions of one batch. Never throws for one finding's failure. */
 export async function act(decisions: readonly Decision[], deps: ActDeps, options: ActOptions = {}): Promise<FindingOutcome[]> {
-  const checked = await pool(
+  const checked = await mapLimit(
     [...decisions],
     deps.concurrency ?? 8,
     (d): Promise<{ decision: Decision; check?: string }> =>
@@ -488,7 +476,7 @@ export async function act(decisions: readonly Decision[], deps: ActDeps, options
     if (recorded.has(i)) starting.set(i, { text: 'skipped: recorded by an earlier delivery of this event', retryable: false });
   // 2. the starts; a record that failed for a passing reason holds its start back (Lambda retries the event)
   const toStart = startIdx.filter((i) => !starting.get(i)?.retryable);
-  const results = await pool(toStart, deps.concurrency ?? 8, (i) => startOne(final[i].target as StartTarget, deps));
+  const results = await mapLimit(toStart, deps.concurrency ?? 8, (i) => startOne(final[i].target as StartTarget, deps));
   const failed: FindingUpdate[] = [];
   const failedAt = deps.now();
   for (const i of startIdx) {
@@ -545,7 +533,7 @@ export async function act(decisions: readonly Decision[], deps: ActDeps, options
   // a failure that will not pass (access denied, a missing document) needs a person: tell them;
   // one that may pass goes back to the queue and is retried, so it is not announced yet
   const lasting = [...failedWrites.keys()].filter((i) => !outcomes[i].retryable && !covering.has(i));
-  const announced = await pool(lasting, 4, (i) => notifyStartFailed(final[i].target as StartTarget, outcomes[i], deps));
+  const announced = await mapLimit(lasting, 4, (i) => notifyStartFailed(final[i].target as StartTarget, outcomes[i], deps));
   lasting.forEach((i, k) => {
     outcomes[i].notification = announced[k];
   });
@@ -562,7 +550,7 @@ export async function act(decisions: readonly Decision[], deps: ActDeps, options
     };
 
   const notifyIdx = final.flatMap((d, i) => (d.decision === 'notify' && d.target && !coveredIdx.includes(i) ? [i] : []));
-  const notified = await pool(notifyIdx, 4, (i) => notifyOne(final[i], final[i].target as StartTarget, deps));
+  const notified = await mapLimit(notifyIdx, 4, (i) => notifyOne(final[i], final[i].target as StartTarget, deps));
   notifyIdx.forEach((i, k) => {
     outcomes[i] = { ...notified[k], ...(outcomes[i].claimCheck ? { claimCheck: outcomes[i].claimCheck } : {}) };
   });
