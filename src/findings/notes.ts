@@ -42,21 +42,17 @@ export function startFailedNote(t: StartTarget, why: string, now: Date): string 
 }
 
 /**
- * An account-level finding covered by its account's run (`executionId` when this batch started it,
- * absent when a run was already in flight): the same text for every finding the run covers.
+ * An account-level finding covered by its account's run in flight (started in this batch for another
+ * finding of the account, or earlier). The same text for every covered finding, so that their
+ * records share BatchUpdateFindings; the run itself is found by its document and account (the
+ * finding names both), and its own finalizer notes the finding that started it.
  */
-export function coveredNote(
-  t: Pick<StartTarget, 'document' | 'account' | 'region' | 'note'>,
-  executionId: string | undefined,
-  now: Date,
-): string {
-  const run = executionId ? `execution ${executionId}` : 'a run in flight';
+export function coveredNote(t: Pick<StartTarget, 'note'>, now: Date): string {
   return composeTrail(
     {
       time: now,
       outcome: 'NOTIFY_ONLY',
-      ...(executionId ? { executionId } : {}),
-      text: `covered by the account's run in flight: ${t.document} for account ${t.account} in ${t.region} (${run}); this finding passes when Security Hub evaluates the account again`,
+      text: "covered by the account's run in flight of this account-level control's runbook; this finding passes when Security Hub evaluates the account again",
     },
     t.note,
   );

@@ -170,6 +170,54 @@ export async function runsOfDocument(t: StartTarget, deps: ActDeps, sinceMs?: nu
   return list.filter((m) => m.DocumentName === t.document).length;
 }
 
+/** Pages of in-flight runs read for one account and Region before asking per document. */
+const IN_FLIGHT_PAGES = 4;
+
+function commonPrefix(names: readonly string[]): string {
+  let prefix = names[0] ?? '';
+  for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/**
+ * Runs in flight in one account and Region of each of `documents`, read with as few calls as the
+ * account allows: one DescribeAutomationExecutions of every hubfix run in flight (the documents'
+ * common prefix), more pages only while a document asked about is not seen yet, and a call per
+ * document only for an account with more runs in flight than those pages hold.
+ */
+async function runsInFlight(t: StartTarget, documents: readonly string[], deps: ActDeps): Promise<Map<string, number>> {
+  const credentials = await memberCredentials(t, deps);
+  const counts = new Map<string, number>(documents.map((d) => [d, 0]));
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (let page = 0; page < IN_FLIGHT_PAGES; page++) {
+    const out = await deps.invoker.call({
+      service: 'ssm',
+      operation: 'DescribeAutomationExecutions',
+      input: {
+        Filters: [
+          { Key: 'DocumentNamePrefix', Values: [commonPrefix(documents)] },
+          { Key: 'ExecutionStatus', Values: IN_FLIGHT },
+        ],
+        MaxResults: 50,
+        ...(token ? { NextToken: token } : {}),
+      },
+      region: t.region,
+      account: t.account,
+      credentials,
+    });
+    for (const m of (out as { AutomationExecutionMetadataList?: Array<{ DocumentName?: string }> }).AutomationExecutionMetadataList ?? [])
+      if (m.DocumentName && counts.has(m.DocumentName)) {
+        counts.set(m.DocumentName, (counts.get(m.DocumentName) ?? 0) + 1);
+        seen.add(m.DocumentName);
+      }
+    token = typeof (out as { NextToken?: unknown }).NextToken === 'string' ? (out as { NextToken: string }).NextToken : undefined;
+    if (!token || seen.size === documents.length) return counts;
+  }
+  for (const d of documents) if (!seen.has(d)) counts.set(d, await runsOfDocument({ ...t, document: d }, deps));
+  return counts;
+}
+
 /** One finding's BatchUpdateFindings content. */
 interface FindingUpdate {
   index: number;
@@ -224,15 +272,15 @@ function failedUpdate(index: number, t: StartTarget, why: string, deps: ActDeps,
 
 /**
  * The record of an account-level finding covered by its account's run (in this batch, or in
- * flight): no run and no notification of its own. Findings without a note trail of their own and
- * covered by the same run share one BatchUpdateFindings.
+ * flight): no run and no notification of its own. Findings without a note trail of their own share
+ * one BatchUpdateFindings, whichever run covers them.
  */
-function coveredUpdate(index: number, t: StartTarget, executionId: string | undefined, now: number): FindingUpdate {
+function coveredUpdate(index: number, t: StartTarget, now: number): FindingUpdate {
   return {
     index,
     region: t.findingRegion,
     identifier: { Id: t.findingId, ProductArn: t.productArn },
-    note: coveredNote(t, executionId, new Date(now)),
+    note: coveredNote(t, new Date(now)),
     workflow: 'NOTIFIED',
     fields: sortedFields(withOurFields(t.fields, { [FIELD_STATUS]: STATUS_NOTIFY_ONLY, [FIELD_UPDATED_AT]: new Date(now).toISOString() })),
   };
@@ -393,7 +441,11 @@ function alreadyInFlight(t: StartTarget): string {
  * a start when they refute it, and for an account-level start with a run of its document in
  * flight, a notify saying so (the finding still gets an outcome).
  */
-async function checkAgainstRuns(d: Decision, deps: ActDeps): Promise<{ decision: Decision; check?: string }> {
+async function checkAgainstRuns(
+  d: Decision,
+  deps: ActDeps,
+  inFlight: ReadonlyMap<string, Promise<Map<string, number>>>,
+): Promise<{ decision: Decision; check?: string }> {
   const t = d.target;
   if (!t) return { decision: d };
   const asStart = (reason: Decision['reason'], check: string): { decision: Decision; check: string } => {
@@ -426,7 +478,8 @@ async function checkAgainstRuns(d: Decision, deps: ActDeps): Promise<{ decision:
       return { decision: d, check: `SSM started ${runs} run(s) of ${t.document} in the window` };
     }
     if (d.decision === 'start' && t.oneRunPerAccount) {
-      const running = await runsOfDocument(t, deps);
+      const read = inFlight.get(accountKey(t));
+      const running = read ? ((await read).get(t.document) ?? 0) : await runsOfDocument(t, deps);
       if (running > 0)
         return {
           decision: { ...d, decision: 'notify', reason: 'DUPLICATE', detail: alreadyInFlight(t) },
@@ -449,13 +502,33 @@ export interface ActOptions {
   recorded?: ReadonlySet<number>;
 }
 
+function accountKey(t: StartTarget): string {
+  return `${t.account}|${t.region}`;
+}
+
 /** Carries out the decisions of one batch. Never throws for one finding's failure. */
 export async function act(decisions: readonly Decision[], deps: ActDeps, options: ActOptions = {}): Promise<FindingOutcome[]> {
+  // account-level starts: the runs in flight of each account and Region, read once for the batch
+  const documentsByAccount = new Map<string, { target: StartTarget; documents: Set<string> }>();
+  for (const d of decisions)
+    if (d.decision === 'start' && d.target?.oneRunPerAccount && !d.claim) {
+      const g = documentsByAccount.get(accountKey(d.target)) ?? { target: d.target, documents: new Set<string>() };
+      g.documents.add(d.target.document);
+      documentsByAccount.set(accountKey(d.target), g);
+    }
+  const inFlight = new Map<string, Promise<Map<string, number>>>();
+  for (const [key, g] of documentsByAccount) {
+    const read = runsInFlight(g.target, [...g.documents].sort(), deps);
+    read.catch(() => {}); // awaited (and its failure reported) by each decision that reads it
+    inFlight.set(key, read);
+  }
   const checked = await mapLimit(
     [...decisions],
     deps.concurrency ?? 8,
     (d): Promise<{ decision: Decision; check?: string }> =>
-      d.claim || (d.decision === 'start' && d.target?.oneRunPerAccount) ? checkAgainstRuns(d, deps) : Promise.resolve({ decision: d }),
+      d.claim || (d.decision === 'start' && d.target?.oneRunPerAccount)
+        ? checkAgainstRuns(d, deps, inFlight)
+        : Promise.resolve({ decision: d }),
   );
   const final = checked.map((c) => c.decision);
   const outcomes: FindingOutcome[] = final.map((d, i) => ({
@@ -522,7 +595,7 @@ export async function act(decisions: readonly Decision[], deps: ActDeps, options
         failed.push(failedUpdate(i, final[i].target as StartTarget, outcomes[i].error as string, deps, writtenAt, failedAt));
       continue;
     }
-    covered.push(coveredUpdate(i, final[i].target as StartTarget, run?.executionId, failedAt));
+    covered.push(coveredUpdate(i, final[i].target as StartTarget, failedAt));
   }
   // 3. starts that failed: their record says why
   const failedWrites = await writeAll(failed, deps);

@@ -110,11 +110,33 @@ describe('orchestrator: a queue batch of events', () => {
     ]);
     // the covered finding is noted with the run that covers it, and nobody is paged for it
     const [, covered] = fake.calls('securityhub', 'BatchUpdateFindings');
-    expect((covered.input.Note as { Text: string }).Text)
-      .to.contain(`covered by the account's run in flight`)
-      .and.contain(fake.started[0].executionId);
+    expect((covered.input.Note as { Text: string }).Text).to.contain(`covered by the account's run in flight`);
     expect(covered.input.FindingIdentifiers).to.deep.equal([{ Id: b.Id, ProductArn: b.ProductArn }]);
     expect(fake.calls('sns', 'Publish')).to.have.length(0);
+  });
+
+  it("reads an account's runs in flight page by page only until the runbook asked about shows up", async () => {
+    const fake = fakeAws();
+    const a = findingOf('imported-refailed.json');
+    a.UserDefinedFields = {};
+    // SSM lists 50 other hubfix runs first, then the password policy's, on the second page
+    const pages = [
+      { AutomationExecutionMetadataList: Array.from({ length: 50 }, () => ({ DocumentName: 'Hubfix-Other' })), NextToken: 'p2' },
+      { AutomationExecutionMetadataList: [{ DocumentName: 'Hubfix-Test-PasswordPolicy' }], NextToken: 'p3' },
+    ];
+    const describes: Array<Record<string, unknown>> = [];
+    const invoker = {
+      call: async (c: Parameters<typeof fake.invoker.call>[0]) => {
+        if (c.operation !== 'DescribeAutomationExecutions') return fake.invoker.call(c);
+        describes.push(c.input);
+        return pages[describes.length - 1] ?? { AutomationExecutionMetadataList: [] };
+      },
+    };
+    const [r] = await handleEvents(oneEventPerFinding([a]), depsFor(fake, { invoker, config: defaultConfig() }));
+    expect(describes.map((d) => d.NextToken)).to.deep.equal([undefined, 'p2']);
+    expect(r.result.outcomes[0]).to.include({ outcome: 'notified' });
+    expect(r.result.outcomes[0].decision.reason).to.equal('DUPLICATE');
+    expect(fake.started).to.have.length(0);
   });
 
   it('a message whose finding failed for a passing reason is reported back to the queue; the others are not', async () => {
