@@ -1,3 +1,4 @@
+import { limiter } from '../util/pool';
 import { type AwsCall, type AwsCredentials, type AwsOutput, AwsServiceError, type Invoker } from './invoker';
 import { loadSdkPackage } from './sdk-packages';
 import { serviceInfo } from './services';
@@ -31,6 +32,8 @@ export interface SdkInvokerOptions {
   requestTimeoutMs?: number;
   /** Clients kept at most (default 64). */
   maxClients?: number;
+  /** Requests in flight at most, over every client; the rest wait their turn (default: no limit). */
+  maxInFlight?: number;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -73,8 +76,11 @@ export class SdkInvoker implements Invoker {
   private clients = new Map<string, ClientLike>();
   private load: (pkg: string) => Record<string, unknown>;
 
+  private readonly gate: <T>(fn: () => Promise<T>) => Promise<T>;
+
   constructor(private readonly options: SdkInvokerOptions = {}) {
     this.load = options.load ?? loadSdkPackage;
+    this.gate = options.maxInFlight ? limiter(options.maxInFlight) : (fn) => fn();
   }
 
   async call(call: AwsCall): Promise<AwsOutput> {
@@ -104,7 +110,7 @@ export class SdkInvoker implements Invoker {
     const timer = setTimeout(() => deadline.abort(), ms);
     let raw: Record<string, unknown>;
     try {
-      raw = (await client.send(new Command(input), { abortSignal: deadline.signal })) as Record<string, unknown>;
+      raw = (await this.gate(() => client.send(new Command(input), { abortSignal: deadline.signal }))) as Record<string, unknown>;
     } catch (err) {
       if (deadline.signal.aborted)
         throw new AwsServiceError(

@@ -145,7 +145,7 @@ export class EventsQueue {
    * The mapping's side, until the queue is empty: `handle` gets each batch (the orchestrator) and
    * answers which messages to retry; a message failing MAX_RECEIVES times is dead-lettered.
    */
-  async drain(handle: (events: QueuedEvent[]) => Promise<QueuedResult[]>, afterBatch?: () => void): Promise<FeedResult> {
+  async drain(handle: (events: QueuedEvent[]) => Promise<QueuedResult[]>): Promise<FeedResult> {
     const QueueUrl = await this.queueUrl();
     const result: FeedResult = { batches: 0, redelivered: 0, deadLettered: [] };
     for (;;) {
@@ -171,7 +171,6 @@ export class EventsQueue {
         const { events } = queuedEvents({ Records: records });
         result.redelivered += events.filter((e) => e.redelivered).length;
         const response: SqsBatchResponse = batchResponse(await handle(events));
-        afterBatch?.();
         const retry = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
         const done: Array<{ Id: string; ReceiptHandle: unknown }> = [];
         const again: Array<{ Id: string; ReceiptHandle: unknown; VisibilityTimeout: number }> = [];

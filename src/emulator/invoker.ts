@@ -40,6 +40,11 @@ export interface CallLogEntry {
 export const SECURITY_HUB_SERVICE_ROLE = 'aws-service-role/securityhub.amazonaws.com/AWSServiceRoleForSecurityHub';
 
 const EMULATOR_REQUEST_TIMEOUT_MS = 120_000;
+/**
+ * moto is one Python process: past a few dozen requests at once it drops connections ("socket hang
+ * up") where AWS would answer. A burst of automations started together stays under this.
+ */
+const EMULATOR_MAX_IN_FLIGHT = 32;
 
 /** The calls hubfix makes that the stand-ins answer in-process (no HTTP): faults are injected here. */
 const STAND_IN_CALLS = new Set([
@@ -71,6 +76,7 @@ export class EmulatorInvoker implements Invoker {
       endpoint: options.endpoint,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       requestTimeoutMs: EMULATOR_REQUEST_TIMEOUT_MS,
+      maxInFlight: EMULATOR_MAX_IN_FLIGHT,
     });
     this.route = this.sdk;
     const identify = (call: AwsCall) => this.identify(call);
@@ -129,6 +135,7 @@ export class EmulatorInvoker implements Invoker {
   routeThrough(endpoint: string, options: Omit<SdkInvokerOptions, 'endpoint' | 'credentials'> = {}): void {
     this.route = new SdkInvoker({
       requestTimeoutMs: EMULATOR_REQUEST_TIMEOUT_MS,
+      maxInFlight: EMULATOR_MAX_IN_FLIGHT,
       ...options,
       endpoint,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },

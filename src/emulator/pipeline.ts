@@ -195,10 +195,13 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
   // the orchestrator's calls go through a counter (the automations' are in the engine's records)
   let orchestratorCalls = new Map<string, number>();
   const orchestratorInvoker = {
-    call: (c: AwsCall) => {
+    call: async (c: AwsCall) => {
       const key = `${c.service}:${c.operation}`;
       orchestratorCalls.set(key, (orchestratorCalls.get(key) ?? 0) + 1);
-      return invoker.call(c);
+      const out = await invoker.call(c);
+      // an automation runs as soon as SSM has started it, while the orchestrator goes on with its batch
+      if (key === 'ssm:StartAutomationExecution') invoker.automations.kick();
+      return out;
     },
   };
   const deps = () => ({ invoker: orchestratorInvoker, catalog, config, credentials, log: () => {} });
@@ -248,17 +251,13 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     const byEvent = new Map<string, FindingOutcome[]>();
     for (const event of events) for (const f of event.detail.findings) eventAt.set(String(f.Id), Date.now());
     await queue.send(events);
-    const fed = await queue.drain(
-      async (batch) => {
-        const results = await handleEvents(batch, deps());
-        for (const r of results) if (r.result.eventId) byEvent.set(r.result.eventId, r.result.outcomes);
-        done += batch.length;
-        passProgress(`orchestrator: ${done}/${events.length} events`);
-        return results;
-      },
-      // the automations a batch started run now, while the orchestrator takes the next batches
-      () => invoker.automations.kick(),
-    );
+    const fed = await queue.drain(async (batch) => {
+      const results = await handleEvents(batch, deps());
+      for (const r of results) if (r.result.eventId) byEvent.set(r.result.eventId, r.result.outcomes);
+      done += batch.length;
+      passProgress(`orchestrator: ${done}/${events.length} events`);
+      return results;
+    });
     const outcomes = events.flatMap((e) => byEvent.get(e.id) ?? []);
     const started = invoker.automations.started.slice(startedBefore);
     passProgress(`running ${started.length} automations in the member accounts`);
