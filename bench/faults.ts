@@ -68,7 +68,7 @@ export function faultFigures(run: FaultRun, baseline: FaultRun): BenchResult[] {
       ok: run.doubleRuns.length === 0,
     },
     {
-      name: `orchestrator invocations under faults (Lambda's asynchronous retries included; ${run.onFailure} to the on-failure destination)`,
+      name: `orchestrator invocations under faults (the events queue's batches; ${run.redelivered} events delivered again, ${run.onFailure} dead-lettered)`,
       value: run.invocations,
       unit: 'invocations',
       target: `(reported; ${baseline.invocations} without faults)`,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { failForPassingFaults } from '../../orchestrator/handler';
-import { CredentialsCache, type EventResult, handleEvent } from '../findings';
+import { CredentialsCache, handleEvents } from '../findings';
 import { importedEvent } from './asff';
+import { EventsQueue } from './events-queue';
 import { emptyFaultCounts, type FaultCounts, type FaultProxy, type FaultRates, startFaultProxy } from './fault-proxy';
 import { type Scenario, startScenario } from './pipeline';
 import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS } from './scenario';
@@ -13,8 +13,10 @@ import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS } from './scenario';
  * throttling, 5 % with HTTP 500 and holds some without an answer; the calls the in-process
  * stand-ins answer (Security Hub BatchUpdateFindings and GetFindings, SSM automation executions)
  * meet the same rates. At least 100 findings across 2 member accounts × 2 Regions go through the
- * orchestrator (one event each, with Lambda's asynchronous retry: 3 invocations, then the
- * on-failure destination), the automations run, and afterwards each finding's note is read.
+ * orchestrator (one event each, through the events queue as the admin stack delivers them: batches
+ * of up to 100, a message whose findings failed for a passing reason delivered again, after 5
+ * deliveries dead-lettered), the automations run, and afterwards each finding's note is read. The
+ * queue's own requests are Lambda's and EventBridge's, not hubfix's: they do not meet the faults.
  */
 
 export const FAULT_RATES: FaultRates = { throttle: 0.2, serverError: 0.05, hang: 0.01 };
@@ -26,7 +28,11 @@ export const FINAL_OUTCOMES = ['SUCCEEDED', 'FAILED', 'DRY_RUN', 'NOTIFY_ONLY', 
 
 export interface FaultRun {
   findings: number;
+  /** Orchestrator invocations: the events queue's batches, redeliveries included. */
   invocations: number;
+  /** Events delivered again because a finding of theirs failed for a passing reason. */
+  redelivered: number;
+  /** Events dead-lettered after 5 deliveries (the failure queue). */
   onFailure: number;
   /** Findings by the outcome of their newest note (`STARTED`, `NO_NOTE` when stuck). */
   notes: Record<string, number>;
@@ -120,31 +126,24 @@ export async function runUnderFaults(s: Scenario, proxy: FaultProxy, rates: Faul
   };
   let invocations = 0;
   let onFailure = 0;
-  // Lambda's asynchronous invocation: the event, then up to 2 retries, then the on-failure destination
-  const invoke = async (event: unknown) => {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      invocations++;
-      const r: EventResult = await handleEvent(event, deps);
+  let redelivered = 0;
+  const queue = new EventsQueue({ invoker: s.invoker.sdk, region: REGIONS[0], account: ADMIN_ACCOUNT });
+  const deliver = async (batch: readonly unknown[]) => {
+    await queue.send(batch);
+    const fed = await queue.drain(async (b) => {
+      const results = await handleEvents(b, deps);
       s.invoker.automations.kick();
-      try {
-        failForPassingFaults(r);
-        return;
-      } catch {
-        // Lambda tries the event again
-      }
-    }
-    onFailure++;
+      return results;
+    });
+    invocations += fed.batches;
+    redelivered += fed.redelivered;
+    onFailure += fed.deadLettered.length;
   };
-  const queue = [...events];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let e = queue.shift(); e; e = queue.shift()) await invoke(e);
-    }),
-  );
+  const echoesBefore = s.invoker.securityHub.emitted.length;
+  await deliver(events);
   await s.invoker.automations.drain();
   // Security Hub's follow-up events (one per BatchUpdateFindings): each is handled too
-  const echoes = [...s.invoker.securityHub.emitted];
-  for (const e of echoes) await invoke(e);
+  await deliver(s.invoker.securityHub.emitted.slice(echoesBefore));
   await s.invoker.automations.drain();
 
   const http = since(before, proxy.counts);
@@ -169,7 +168,7 @@ export async function runUnderFaults(s: Scenario, proxy: FaultProxy, rates: Faul
     runs.set(key, new Set([...(runs.get(key) ?? []), a.id]));
   }
   const doubleRuns = [...runs].filter(([, ids]) => ids.size > 1).map(([k]) => k);
-  return { findings: after.length, invocations, onFailure, notes, stuck, doubleRuns, http, standIn };
+  return { findings: after.length, invocations, redelivered, onFailure, notes, stuck, doubleRuns, http, standIn };
 }
 
 /** What was counted between two snapshots of a proxy's counts. Pure. */
@@ -211,7 +210,7 @@ export async function runFaultScenario(emulatorEndpoint: string, rates: FaultRat
 export function faultRunSummary(run: FaultRun): string {
   const calls = run.http.requests + run.standIn.requests;
   return (
-    `  fault injection: ${run.findings} findings, ${run.invocations} orchestrator invocations, ${run.onFailure} to the on-failure destination\n` +
+    `  fault injection: ${run.findings} findings, ${run.invocations} orchestrator invocations (queue batches), ${run.redelivered} events delivered again, ${run.onFailure} dead-lettered\n` +
     `  final notes: ${JSON.stringify(run.notes)}\n` +
     `  requests: ${calls} (${(calls / run.findings).toFixed(1)} per finding); injected: ${run.http.throttled + run.standIn.throttled} throttled, ` +
     `${run.http.serverErrors + run.standIn.serverErrors} HTTP 500, ${run.http.hung} hung; automations run twice for one trigger: ${run.doubleRuns.length}\n`

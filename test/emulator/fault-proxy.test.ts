@@ -28,7 +28,7 @@ describe('fault proxy: requests by service', () => {
   it('adds the HTTP and the in-process requests of a run by service', () => {
     const http = { ...emptyFaultCounts(), byService: { ec2: 5, securityhub: 1 } };
     const standIn = { ...emptyFaultCounts(), byService: { securityhub: 4, ssm: 2 } };
-    const run = { findings: 1, invocations: 1, onFailure: 0, notes: {}, stuck: [], doubleRuns: [], http, standIn };
+    const run = { findings: 1, invocations: 1, redelivered: 0, onFailure: 0, notes: {}, stuck: [], doubleRuns: [], http, standIn };
     expect(requestsByService(run)).to.deep.equal({ ec2: 5, securityhub: 5, ssm: 2 });
   });
 });
