@@ -6,6 +6,7 @@ import { benchCalls } from './calls';
 import { benchColdStart, benchStepRunnerColdStart } from './cold-start';
 import { benchDecide } from './decide';
 import { benchFaults } from './faults';
+import { benchLatency } from './latency';
 import { benchFreshClone } from './fresh-clone';
 import { benchScale } from './scale';
 import { benchDemo } from './demo';
@@ -32,6 +33,7 @@ const BENCHES: Bench[] = [
   { title: 'install: build with templates (issue 12)', run: async () => benchBuildWithTemplates() },
   { title: 'install: doctor in the emulator (issue 12)', run: () => benchDoctor() },
   { title: 'calls per finding, orchestrator (issue 13)', run: () => benchCalls() },
+  { title: 'latency: event to automation started (issue 13)', run: () => benchLatency() },
   { title: 'decide() on realistic findings (issue 13)', run: () => benchDecide() },
   { title: 'hubfix build and orchestrator cold start (issue 13)', run: () => benchColdStart() },
   { title: 'step runner cold start (issue 13)', run: () => benchStepRunnerColdStart() },

@@ -1,5 +1,5 @@
 import { hasErrorCode, type Invoker } from '../aws/invoker';
-import { EVENTS_QUEUE_NAME, MAX_RECEIVES, QUEUE_BATCH_SIZE } from '../cfn/events';
+import { EVENTS_QUEUE_NAME, MAX_RECEIVES, QUEUE_BATCH_SIZE, QUEUE_BATCHING_WINDOW_SECONDS } from '../cfn/events';
 import { batchResponse, queuedEvents, type SqsBatchResponse } from '../findings/queue';
 import type { QueuedEvent, QueuedResult } from '../findings/orchestrate';
 import { mapLimit } from '../util/pool';
@@ -105,11 +105,15 @@ export class EventsQueue {
     });
   }
 
-  /** One batch as the mapping gathers it: up to 100 messages, in the SQS event shape. */
+  /**
+   * One batch as the mapping gathers it, in the SQS event shape: from the first message, up to 100
+   * messages or until the batching window (1 s) has passed, whichever comes first.
+   */
   private async receiveBatch(): Promise<Array<Record<string, unknown>>> {
     const QueueUrl = await this.queueUrl();
     const records: Array<Record<string, unknown>> = [];
-    while (records.length < QUEUE_BATCH_SIZE) {
+    let windowEnds = Number.POSITIVE_INFINITY;
+    while (records.length < QUEUE_BATCH_SIZE && Date.now() < windowEnds) {
       const out = await this.call('ReceiveMessage', {
         QueueUrl,
         MaxNumberOfMessages: Math.min(10, QUEUE_BATCH_SIZE - records.length),
@@ -117,7 +121,12 @@ export class EventsQueue {
         WaitTimeSeconds: 0,
       });
       const messages = (out.Messages as Array<Record<string, unknown>> | undefined) ?? [];
-      if (messages.length === 0) break;
+      if (messages.length === 0) {
+        if (records.length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (records.length === 0) windowEnds = Date.now() + QUEUE_BATCHING_WINDOW_SECONDS * 1000;
       for (const m of messages)
         records.push({
           messageId: m.MessageId,

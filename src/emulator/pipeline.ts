@@ -4,7 +4,7 @@ import { compileAll, findCompiled, handlerRegistry, shippedCatalog } from '../co
 import type { Catalog } from '../compiler/catalog';
 import type { CompiledRunbook } from '../compiler/compile';
 import type { Clock } from '../engine';
-import { CredentialsCache, type FindingOutcome, type HubfixConfig, handleEvents, parseConfig } from '../findings';
+import { CredentialsCache, type FindingOutcome, type HubfixConfig, handleEvents, parseConfig, type QueuedEvent } from '../findings';
 import { customActionEvent, importedEvent, type SecurityHubEvent } from './asff';
 import type { StartedAutomation } from './automation-standin';
 import { ShiftedClock } from './clock';
@@ -48,6 +48,8 @@ export interface FindingReport {
   note?: string;
   /** From the event reaching the orchestrator to the verified fix's notification (ms). */
   eventToVerifiedMs?: number;
+  /** From the event going onto the events queue to SSM accepting its automation (ms). */
+  eventToStartedMs?: number;
   /**
    * For an account-level finding that started no run because its account's run was in flight: that
    * run's execution and whether it verified (its fix is this finding's fix too).
@@ -106,6 +108,12 @@ export interface Scenario {
 export interface PassOptions {
   trigger?: 'imported' | 'custom-action';
   progress?: (line: string) => void;
+  /**
+   * Only the first `trickle` events, each sent alone once the one before has started its
+   * automation (events farther apart than the queue's batching window); default: every event at
+   * once, as a burst.
+   */
+  trickle?: number;
 }
 
 export interface ScenarioOptions {
@@ -244,20 +252,28 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     } else {
       events.push(...findings.map((f) => importedEvent(f, ADMIN_ACCOUNT, now)));
     }
+    if (options.trickle !== undefined) events.splice(options.trickle);
     const eventAt = new Map<string, number>();
     let done = 0;
     // EventBridge puts each event on the events queue; the mapping hands the orchestrator batches
     // an event delivered again (a passing failure) counts with its last delivery's outcomes
     const byEvent = new Map<string, FindingOutcome[]>();
-    for (const event of events) for (const f of event.detail.findings) eventAt.set(String(f.Id), Date.now());
-    await queue.send(events);
-    const fed = await queue.drain(async (batch) => {
+    const orchestrate = async (batch: QueuedEvent[]) => {
       const results = await handleEvents(batch, deps());
       for (const r of results) if (r.result.eventId) byEvent.set(r.result.eventId, r.result.outcomes);
       done += batch.length;
       passProgress(`orchestrator: ${done}/${events.length} events`);
       return results;
-    });
+    };
+    const fed: FeedResult = { batches: 0, redelivered: 0, deadLettered: [] };
+    for (const arrival of options.trickle !== undefined ? events.map((e) => [e]) : [events]) {
+      for (const event of arrival) for (const f of event.detail.findings) eventAt.set(String(f.Id), Date.now());
+      await queue.send(arrival);
+      const r = await queue.drain(orchestrate);
+      fed.batches += r.batches;
+      fed.redelivered += r.redelivered;
+      fed.deadLettered.push(...r.deadLettered);
+    }
     const outcomes = events.flatMap((e) => byEvent.get(e.id) ?? []);
     const started = invoker.automations.started.slice(startedBefore);
     passProgress(`running ${started.length} automations in the member accounts`);
@@ -323,6 +339,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       };
       const t = eventAt.get(d.findingId);
       if (t !== undefined && note && message?.verified === true) report.eventToVerifiedMs = note.receivedAt - t;
+      if (t !== undefined && auto) report.eventToStartedMs = auto.startedAt - t;
       return report;
     });
     linkCoveredFindings(outcomes, reports);
