@@ -154,7 +154,17 @@ export class EventsQueue {
    * The mapping's side, until the queue is empty: `handle` gets each batch (the orchestrator) and
    * answers which messages to retry; a message failing MAX_RECEIVES times is dead-lettered.
    */
-  async drain(handle: (events: QueuedEvent[]) => Promise<QueuedResult[]>): Promise<FeedResult> {
+  async drain(
+    handle: (events: QueuedEvent[]) => Promise<QueuedResult[]>,
+    options: {
+      /**
+       * Runs before messages reported back come again: in AWS they come back after the visibility
+       * timeout (30 min), by when the runs their findings waited for are over; the emulator's
+       * second is not, so the pipeline lets its automations finish here.
+       */
+      beforeRedelivery?: () => Promise<void>;
+    } = {},
+  ): Promise<FeedResult> {
     const QueueUrl = await this.queueUrl();
     const result: FeedResult = { batches: 0, redelivered: 0, deadLettered: [] };
     for (;;) {
@@ -172,6 +182,7 @@ export class EventsQueue {
           return result;
         }
         // messages to retry come back after the visibility timeout
+        await options.beforeRedelivery?.();
         await new Promise((r) => setTimeout(r, 250));
         continue;
       }

@@ -130,11 +130,14 @@ export async function runUnderFaults(s: Scenario, proxy: FaultProxy, rates: Faul
   const queue = new EventsQueue({ invoker: s.invoker.sdk, region: REGIONS[0], account: ADMIN_ACCOUNT });
   const deliver = async (batch: readonly unknown[]) => {
     await queue.send(batch);
-    const fed = await queue.drain(async (b) => {
-      const results = await handleEvents(b, deps);
-      s.invoker.automations.kick();
-      return results;
-    });
+    const fed = await queue.drain(
+      async (b) => {
+        const results = await handleEvents(b, deps);
+        s.invoker.automations.kick();
+        return results;
+      },
+      { beforeRedelivery: () => s.invoker.automations.drain() },
+    );
     invocations += fed.batches;
     redelivered += fed.redelivered;
     onFailure += fed.deadLettered.length;

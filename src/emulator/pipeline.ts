@@ -269,7 +269,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     for (const arrival of options.trickle !== undefined ? events.map((e) => [e]) : [events]) {
       for (const event of arrival) for (const f of event.detail.findings) eventAt.set(String(f.Id), Date.now());
       await queue.send(arrival);
-      const r = await queue.drain(orchestrate);
+      const r = await queue.drain(orchestrate, { beforeRedelivery: () => invoker.automations.drain() });
       fed.batches += r.batches;
       fed.redelivered += r.redelivered;
       fed.deadLettered.push(...r.deadLettered);
@@ -288,7 +288,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       passProgress(`orchestrator: ${batch.length} follow-up events from Security Hub`);
       const before = invoker.automations.started.length;
       await queue.send(batch);
-      await queue.drain((b) => handleEvents(b, deps()));
+      await queue.drain((b) => handleEvents(b, deps()), { beforeRedelivery: () => invoker.automations.drain() });
       followUpEvents += batch.length;
       followUpStarts += invoker.automations.started.length - before;
       await invoker.automations.drain();

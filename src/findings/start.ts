@@ -66,7 +66,11 @@ export interface ActDeps {
   direct?: boolean;
 }
 
-export type Outcome = 'started' | 'start-failed' | 'notified' | 'skipped';
+/**
+ * `deferred`: another run starts on the same resource in this batch; nothing is written and the
+ * event goes back to the queue (retryable), to be handled once that run is over.
+ */
+export type Outcome = 'started' | 'start-failed' | 'notified' | 'skipped' | 'deferred';
 
 export interface FindingOutcome {
   decision: Decision;
@@ -169,6 +173,9 @@ export async function runsOfDocument(t: StartTarget, deps: ActDeps, sinceMs?: nu
   const list = (out as { AutomationExecutionMetadataList?: Array<{ DocumentName?: string }> }).AutomationExecutionMetadataList ?? [];
   return list.filter((m) => m.DocumentName === t.document).length;
 }
+
+/** Resources whose runbooks read-modify-write the same settings (rules by id, keys, bucket policy). */
+const ONE_RUNBOOK_AT_A_TIME: ReadonlySet<string> = new Set(['AwsEc2SecurityGroup', 'AwsIamUser', 'AwsS3Bucket']);
 
 /** Pages of in-flight runs read for one account and Region before asking per document. */
 const IN_FLIGHT_PAGES = 4;
@@ -536,11 +543,33 @@ export async function act(decisions: readonly Decision[], deps: ActDeps, options
     outcome: 'skipped',
     ...(checked[i].check ? { claimCheck: checked[i].check } : {}),
   }));
+  const recorded = options.recorded ?? new Set<number>();
+  // one runbook per resource at a time: two runbooks changing one security group, bucket or user
+  // at once race each other (a rule revoked under the other's feet, a replacement added to a group
+  // the other has just emptied); the later ones wait for the queue to bring their event back. Runs
+  // of one runbook on one resource (EC2.13 and EC2.14 on one group) are made to agree.
+  const onResource = new Map<string, number>();
+  for (const [i, d] of final.entries()) {
+    const t = d.target;
+    // a run an earlier delivery started is over by the time the queue brings the event back
+    if (d.decision !== 'start' || !t || !ONE_RUNBOOK_AT_A_TIME.has(t.resourceType) || recorded.has(i)) continue;
+    const key = `${t.account}|${t.region}|${t.resourceType}|${t.resourceId}`;
+    const first = onResource.get(key);
+    if (first === undefined) onResource.set(key, i);
+    else if (final[first].target?.document !== t.document) {
+      outcomes[i] = {
+        ...outcomes[i],
+        outcome: 'deferred',
+        error: `deferred: ${final[first].target?.document} starts on ${t.resourceId} in this batch (finding ${final[first].findingId}); this event comes back once that run is over`,
+        retryable: true,
+      };
+      final[i] = { ...d, decision: 'skip', reason: d.reason };
+    }
+  }
   const startIdx = final.flatMap((d, i) => (d.decision === 'start' && d.target ? [i] : []));
 
   // 1. the record first: it can never land after the finalizer's outcome
   const writtenAt = deps.now();
-  const recorded = options.recorded ?? new Set<number>();
   const starting = await writeAll(
     startIdx.filter((i) => !recorded.has(i)).map((i) => startingUpdate(i, final[i].target as StartTarget, deps, writtenAt)),
     deps,

@@ -245,3 +245,68 @@ describe('orchestrator: a start that failed', () => {
     expect(results[1].result.outcomes[0].notification).to.equal(undefined);
   });
 });
+
+describe('orchestrator: one runbook per resource at a time', () => {
+  // EC2.14 served by another runbook than EC2.13's, both on security groups (as EC2.2 and EC2.13 are)
+  const catalog = testCatalog();
+  catalog.controls['EC2.14'] = { ...catalog.controls['EC2.14'], document: 'Hubfix-Test-DefaultGroup' };
+  catalog.controls['EC2.53'] = { ...catalog.controls['EC2.13'], control: 'EC2.53', document: 'Hubfix-Test-Third' };
+
+  it('a second finding on the same resource in a batch is deferred: nothing written, its event goes back to the queue', async () => {
+    const fake = fakeAws();
+    const a = sg(1);
+    const b = JSON.parse(JSON.stringify(a));
+    b.Id = a.Id.replace('EC2.13', 'EC2.14');
+    b.GeneratorId = 'security-control/EC2.14';
+    b.Compliance.SecurityControlId = 'EC2.14';
+    const cfg = parseConfig({ mode: { controls: { 'EC2.13': 'auto', 'EC2.14': 'auto' } } });
+    const first = await handleEvents(oneEventPerFinding([a, b]), depsFor(fake, { config: cfg, catalog }));
+    expect(fake.started).to.have.length(1);
+    expect(first.map((r) => r.result.outcomes[0].outcome)).to.deep.equal(['started', 'deferred']);
+    expect(batchResponse(first)).to.deep.equal({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    const written = fake
+      .calls('securityhub', 'BatchUpdateFindings')
+      .flatMap((u) => (u.input.FindingIdentifiers as Array<{ Id: string }>).map((x) => x.Id));
+    expect(written).to.deep.equal([a.Id]);
+    // the queue brings the deferred event back once the first run is over: now it starts
+    const [again] = await handleEvents([{ ...oneEventPerFinding([a, b])[1], redelivered: true }], depsFor(fake, { config: cfg, catalog }));
+    expect(again.result.outcomes[0].outcome).to.equal('started');
+    expect(fake.started).to.have.length(2);
+  });
+
+  it("a redelivered custom action re-makes the earlier delivery's start and starts one deferred finding per resource, not all at once", async () => {
+    const fake = fakeAws();
+    const findings = [sg(1), sg(1), sg(1)];
+    findings.forEach((f, k) => {
+      const control = ['EC2.13', 'EC2.14', 'EC2.53'][k];
+      f.Id = `${f.Id.replace('EC2.13', control)}-${k}`;
+      f.GeneratorId = `security-control/${control}`;
+      f.Compliance.SecurityControlId = control;
+    });
+    const cfg = parseConfig({ mode: { controls: { 'EC2.13': 'auto', 'EC2.14': 'auto', 'EC2.53': 'auto' } } });
+    const event = customActionEvent(findings);
+    const [first] = await handleEvents([{ id: 'm-1', body: event, redelivered: false }], depsFor(fake, { config: cfg, catalog }));
+    expect(first.result.outcomes.map((o) => o.outcome)).to.deep.equal(['started', 'deferred', 'deferred']);
+    fake.findings = findings.map((f, k) =>
+      k === 0 ? { ...f, UserDefinedFields: { 'hubfix:status': 'SUCCEEDED', 'hubfix:lastAttempt': new Date(NOW).toISOString() } } : f,
+    );
+    const [second] = await handleEvents(
+      [{ id: 'm-1', body: event, redelivered: true }],
+      depsFor(fake, { config: cfg, catalog, now: () => NOW + 60_000 }),
+    );
+    expect(second.result.outcomes.map((o) => o.outcome)).to.deep.equal(['started', 'started', 'deferred']);
+    expect(fake.started).to.have.length(2);
+  });
+
+  it('runs of one runbook on one resource are not held back (the runbook makes them agree), nor are account-level resources', async () => {
+    const fake = fakeAws();
+    const a = sg(1);
+    const b = JSON.parse(JSON.stringify(a));
+    b.Id = a.Id.replace('EC2.13', 'EC2.14');
+    b.GeneratorId = 'security-control/EC2.14';
+    b.Compliance.SecurityControlId = 'EC2.14';
+    const cfg = parseConfig({ mode: { controls: { 'EC2.13': 'auto', 'EC2.14': 'auto' } } });
+    const results = await handleEvents(oneEventPerFinding([a, b]), depsFor(fake, { config: cfg }));
+    expect(results.map((r) => r.result.outcomes[0].outcome)).to.deep.equal(['started', 'started']);
+  });
+});
