@@ -161,6 +161,9 @@ export const planDefaultGroup = defineHandler<DefaultGroupInput, PlanResult>({
   },
 });
 
+/** Rounds of revoke → read again while another run changes the group. */
+const REVOKE_ROUNDS = 4;
+
 export const emptyDefaultGroup = defineHandler<DefaultGroupInput, ChangeResult>({
   id: 'ec2DefaultSecurityGroup.revokeAll',
   description: 'Read the group again; if it is still a default group no interface uses, revoke all its ingress and egress rules by id.',
@@ -176,17 +179,19 @@ export const emptyDefaultGroup = defineHandler<DefaultGroupInput, ChangeResult>(
     if (d.decision !== 'remediate') return { Changed: `nothing: ${d.reason}` };
     const ingress = rules.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId);
     const egress = rules.filter((r) => r.IsEgress).map((r) => r.SecurityGroupRuleId);
-    try {
-      if (ingress.length) await revokeRules(ctx, input.GroupId, ingress, 'ingress');
-      if (egress.length) await revokeRules(ctx, input.GroupId, egress, 'egress');
-    } catch (err) {
-      if (!isRuleGone(err)) throw err;
-      // a rule went away meanwhile: revoke whatever is still there
-      const left = await readGroupRules(ctx, input.GroupId);
-      const leftIngress = left.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId);
-      const leftEgress = left.filter((r) => r.IsEgress).map((r) => r.SecurityGroupRuleId);
-      if (leftIngress.length) await revokeRules(ctx, input.GroupId, leftIngress, 'ingress');
-      if (leftEgress.length) await revokeRules(ctx, input.GroupId, leftEgress, 'egress');
+    // another run may change the group meanwhile (EC2.13 replacing a rule): a rule gone before its
+    // revoke is read again, and whatever is there then is revoked, for a few rounds
+    let left = rules;
+    for (let round = 0; round < REVOKE_ROUNDS && left.length > 0; round++) {
+      try {
+        const inIds = left.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId);
+        const outIds = left.filter((r) => r.IsEgress).map((r) => r.SecurityGroupRuleId);
+        if (inIds.length) await revokeRules(ctx, input.GroupId, inIds, 'ingress');
+        if (outIds.length) await revokeRules(ctx, input.GroupId, outIds, 'egress');
+      } catch (err) {
+        if (!isRuleGone(err)) throw err;
+      }
+      left = await readGroupRules(ctx, input.GroupId);
     }
     return { Changed: `revoked ${ingress.length} ingress and ${egress.length} egress rule(s) of ${input.GroupId}` };
   },
@@ -225,7 +230,7 @@ Empties the default security group of a VPC — every inbound and every outbound
 
 1. **Plan** reads the group (\`DescribeSecurityGroups\`): a group whose name is not \`default\` is skipped. It reads the group's rules (\`DescribeSecurityGroupRules\`, \`group-id\` filter) and the network interfaces that use it (\`DescribeNetworkInterfaces\`, \`group-id\` filter). \`Plan.Before\` keeps every rule in full and, ready to put back, \`ReauthorizeIngressIpPermissions\` and \`ReauthorizeEgressIpPermissions\`.
 2. **Gate**: with \`DryRun\` true nothing is changed; a group without rules goes straight to verify. **A group in use by any network interface is skipped**: revoking its rules would cut that traffic. The summary lists the interfaces; move them to a purpose-made group and run this again.
-3. **RevokeAll** reads the group, rules and interfaces again (an interface attached since the plan stops it), then revokes every ingress rule (\`RevokeSecurityGroupIngress\`) and egress rule (\`RevokeSecurityGroupEgress\`) by rule id.
+3. **RevokeAll** reads the group, rules and interfaces again (an interface attached since the plan stops it), then revokes every ingress rule (\`RevokeSecurityGroupIngress\`) and egress rule (\`RevokeSecurityGroupEgress\`) by rule id; when another run changed the group meanwhile (a rule already gone), it reads the group again and revokes what is there, for up to four rounds.
 4. **Verify** reads the live rules: there must be none.
 5. **Finalize** records the outcome on the finding (RESOLVED only when verified) and notifies.
 

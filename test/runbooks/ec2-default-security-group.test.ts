@@ -73,6 +73,17 @@ describe('EC2 default security group runbook in the local engine', () => {
     expectPolicyClean(run);
   });
 
+  it('another run changing the group meanwhile: a rule gone before its revoke is read again, and every rule there then is revoked', async () => {
+    const run = await runRunbook(defaultSecurityGroupRunbook, 'ec2-default-security-group/race.yaml', { GroupId: GROUP });
+    expect(run.result.status).to.equal('Success');
+    expect(mutatingCalls(run).map((c) => c.input.SecurityGroupRuleIds)).to.deep.equal([
+      ['sgr-0000000000000000a', 'sgr-0000000000000000b'],
+      ['sgr-0000000000000000b', 'sgr-0000000000000000e'],
+      ['sgr-0000000000000000f'],
+    ]);
+    expect(finalStatus(run)).to.deep.include({ status: 'SUCCEEDED', verified: true });
+  });
+
   it('captures every rule, ready to authorize again', async () => {
     const run = await runRunbook(defaultSecurityGroupRunbook, 'ec2-default-security-group/unused.yaml', { GroupId: GROUP });
     const before = mapOutput(run, 'Plan', 'Before');
