@@ -137,8 +137,10 @@ describe('CloudFormation templates', () => {
     expect(queue.RedrivePolicy).to.deep.equal({ deadLetterTargetArn: att('FailureQueue'), maxReceiveCount: 5 });
     expect(queue.VisibilityTimeout).to.equal(6 * Number(admin.Resources.Orchestrator.Properties?.Timeout));
     expect(queue.SqsManagedSseEnabled).to.equal(true);
-    const [statement] = (admin.Resources.EventsQueuePolicy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> })
-      .Statement;
+    const policy = admin.Resources.EventsQueuePolicy.Properties?.PolicyDocument as
+      | { Statement: Array<Record<string, unknown>> }
+      | undefined;
+    const [statement] = policy?.Statement ?? [];
     expect(statement).to.deep.include({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
     expect(statement.Condition).to.deep.equal({ ArnEquals: { 'aws:SourceArn': [att('FindingsImportedRule'), att('CustomActionRule')] } });
     expect(admin.Resources.EventsQueueMapping.Properties).to.deep.include({
