@@ -11,17 +11,7 @@ import { builtStepsModule } from '../../src/compiler/bundle';
 import { SHARED_FILE, clientFile } from '../../src/compiler/sdk-split';
 import { runbookHandlers } from '../../src/compiler/compile';
 import { shippedHandlers, stepHandlersOf } from '../../src/steprunner/lambda';
-import {
-  STUB_ACCOUNT,
-  STUB_DOCUMENT,
-  STUB_EVENT,
-  STUB_EXECUTION,
-  STUB_FUNCTION_ARN,
-  STUB_ROLE,
-  startStubAws,
-  stubEnvironment,
-} from '../steprunner/stub-aws';
-import { fixtureText } from '../findings/helpers';
+import { STUB_EVENT, STUB_FUNCTION_ARN, finalizeScenario, startStubAws, stubEnvironment } from '../steprunner/stub-aws';
 
 /** What a cold start of the step runner does not do any more: compile every runbook. */
 
@@ -152,46 +142,9 @@ describe('the step-runner bundle', () => {
 
   it("loaded fresh, finalizes a run: reads the finding, finds it is this run's by the built catalog, writes it", async function () {
     this.timeout(30_000);
-    const finding = (
-      JSON.parse(fixtureText('imported-consolidated-iam15.json').replaceAll('111122223333', STUB_ACCOUNT)) as {
-        detail: { findings: Array<Record<string, string>> };
-      }
-    ).detail.findings[0];
-    const compiled = compileAll().find((c) => c.name === STUB_DOCUMENT);
-    const finalizeStep = compiled?.document.mainSteps.find((s) => s.name === 'Finalize');
-    if (!finalizeStep) throw new Error(`${STUB_DOCUMENT} has no Finalize step`);
-    const template = (finalizeStep.inputs as { InputPayload: { input: unknown } }).InputPayload.input;
-    // what SSM resolves the step's input to
-    const values: Record<string, unknown> = {
-      'automation:EXECUTION_ID': STUB_EXECUTION,
-      FindingId: finding.Id,
-      FindingProductArn: finding.ProductArn,
-      NotificationTopicArn: '',
-      DryRun: false,
-    };
-    const resolve = (v: unknown): unknown => {
-      if (typeof v === 'string') {
-        const m = /^\{\{ ([\w:]+) \}\}$/.exec(v);
-        return m && m[1] in values ? values[m[1]] : v;
-      }
-      if (Array.isArray(v)) return v.map(resolve);
-      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
-      return v;
-    };
-    const event = {
-      handler: 'hubfix.finalize',
-      roleArn: STUB_ROLE,
-      executionId: STUB_EXECUTION,
-      input: resolve(template) as Record<string, unknown>,
-    };
-    const parameters = {
-      AutomationAssumeRole: [STUB_ROLE],
-      FindingId: [finding.Id],
-      FindingProductArn: [finding.ProductArn],
-      DryRun: ['false'],
-      NotificationTopicArn: [''],
-    };
-    const stub = await startStubAws({ at: { step: 'Finalize', event, parameters }, finding });
+    const { at, finding } = finalizeScenario();
+    const event = at.event;
+    const stub = await startStubAws({ at, finding });
     try {
       const [result] = await runFresh(path.join(out, 'lambda', 'step-runner', 'index.js'), stubEnvironment(stub), [event]);
       expect(result.refused).to.equal(undefined);

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { compileAll } from '../../src/compiler';
 
 /**
  * A stand-in for the three AWS endpoints the step runner's first plan step of
@@ -59,6 +62,54 @@ const PASSWORD_POLICY = `<GetAccountPasswordPolicyResponse xmlns="https://iam.am
 <RequireUppercaseCharacters>false</RequireUppercaseCharacters><RequireLowercaseCharacters>true</RequireLowercaseCharacters>
 <AllowUsersToChangePassword>true</AllowUsersToChangePassword><ExpirePasswords>false</ExpirePasswords></PasswordPolicy>
 </GetAccountPasswordPolicyResult><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></GetAccountPasswordPolicyResponse>`;
+
+/**
+ * The Finalize step of the same document, as SSM resolves it, and the finding it records on (an IAM.15
+ * finding of the stand-in's account, as Security Hub sends it): the finalizer reads it, checks it
+ * belongs to this run by the catalog, and writes its note (no topic: nothing published).
+ */
+export function finalizeScenario(): { at: StubStep; finding: Record<string, string> } {
+  const fixture = path.join(__dirname, '..', 'fixtures', 'events', 'imported-consolidated-iam15.json');
+  const event = JSON.parse(fs.readFileSync(fixture, 'utf8').replaceAll('111122223333', STUB_ACCOUNT)) as {
+    detail: { findings: Array<Record<string, string>> };
+  };
+  const finding = event.detail.findings[0];
+  const step = compileAll()
+    .find((c) => c.name === STUB_DOCUMENT)
+    ?.document.mainSteps.find((s) => s.name === 'Finalize');
+  if (!step) throw new Error(`${STUB_DOCUMENT} has no Finalize step`);
+  const values: Record<string, unknown> = {
+    'automation:EXECUTION_ID': STUB_EXECUTION,
+    FindingId: finding.Id,
+    FindingProductArn: finding.ProductArn,
+    NotificationTopicArn: '',
+    DryRun: false,
+  };
+  const resolve = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const m = /^\{\{ ([\w:]+) \}\}$/.exec(v);
+      return m && m[1] in values ? values[m[1]] : v;
+    }
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    return v;
+  };
+  const input = resolve((step.inputs as { InputPayload: { input: unknown } }).InputPayload.input) as Record<string, unknown>;
+  return {
+    at: {
+      step: 'Finalize',
+      event: { handler: 'hubfix.finalize', roleArn: STUB_ROLE, executionId: STUB_EXECUTION, input },
+      parameters: {
+        AutomationAssumeRole: [STUB_ROLE],
+        FindingId: [finding.Id],
+        FindingProductArn: [finding.ProductArn],
+        DryRun: ['false'],
+        NotificationTopicArn: [''],
+      },
+    },
+    finding,
+  };
+}
 
 export interface StubAws {
   url: string;
