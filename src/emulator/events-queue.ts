@@ -33,6 +33,9 @@ export interface FeedResult {
   deadLettered: string[];
 }
 
+/** Messages the emulator keeps on its queue at most (the rest wait in `backlog`). */
+const QUEUE_AHEAD = 400;
+
 export class EventsQueue {
   private url?: string;
   constructor(private readonly o: EventsQueueOptions) {}
@@ -90,8 +93,22 @@ export class EventsQueue {
     await this.setMappings(this.paused, false);
   }
 
-  /** EventBridge's side: each event on the queue. */
+  /** Events EventBridge has yet to put on the queue (see `send`). */
+  private backlog: unknown[] = [];
+
+  /**
+   * EventBridge's side: each event on the queue. moto reads its whole queue on every ReceiveMessage
+   * (about a second each with 2,000 messages waiting), so the emulator keeps at most
+   * `QUEUE_AHEAD` on it and puts the rest on as the mapping takes them (`drain`).
+   */
   async send(events: readonly unknown[]): Promise<void> {
+    this.backlog.push(...events);
+    await this.topUp(QUEUE_AHEAD);
+  }
+
+  private async topUp(room: number): Promise<void> {
+    const events = this.backlog.splice(0, Math.max(0, room));
+    if (events.length === 0) return;
     const QueueUrl = await this.queueUrl();
     const chunks: unknown[][] = [];
     for (let i = 0; i < events.length; i += 10) chunks.push(events.slice(i, i + 10) as unknown[]);
@@ -175,7 +192,12 @@ export class EventsQueue {
         batches.push(b);
       }
       if (batches.length === 0) {
-        if ((await this.messagesLeft()) === 0) {
+        const left = await this.messagesLeft();
+        if (left < QUEUE_AHEAD && this.backlog.length > 0) {
+          await this.topUp(QUEUE_AHEAD - left);
+          continue;
+        }
+        if (left === 0) {
           await this.setMappings(this.paused, true);
           this.paused.length = 0;
           this.url = undefined;
@@ -186,6 +208,7 @@ export class EventsQueue {
         await new Promise((r) => setTimeout(r, 250));
         continue;
       }
+      if (this.backlog.length > 0) await this.topUp(QUEUE_AHEAD - (await this.messagesLeft()));
       await mapLimit(batches, batches.length, async (records) => {
         result.batches++;
         const { events } = queuedEvents({ Records: records });
