@@ -33,8 +33,8 @@ export interface FeedResult {
   deadLettered: string[];
 }
 
-/** Messages the emulator keeps on its queue at most (the rest wait in `backlog`). */
-const QUEUE_AHEAD = 400;
+/** Messages the emulator keeps on its queue at most (the rest wait in `backlog`): two batches; measured best of 120, 200 and 400. */
+const QUEUE_AHEAD = 200;
 
 export class EventsQueue {
   private url?: string;
