@@ -148,9 +148,19 @@ export async function createHardenedBucket(ctx: ScriptContext, bucket: string, p
     });
   } catch (err) {
     if (hasErrorCode(err, 'BucketAlreadyExists')) throw new BucketNameTakenError(bucket);
-    if (hasErrorCode(err, 'BucketAlreadyOwnedByYou')) throw new BucketAlreadyOwnedError(bucket);
-    throw err;
+    if (!hasErrorCode(err, 'BucketAlreadyOwnedByYou')) throw err;
+    // this account's bucket appeared between the read and the create: another run of hubfix made it
+    // a moment ago, or the SDK's retry of this very CreateBucket after a lost answer did (then nothing
+    // else would ever harden it). Public access block and encryption are put either way (they only
+    // tighten); the caller merges its statements into the policy that is there.
+    await hardenAccess(ctx, bucket);
+    throw new BucketAlreadyOwnedError(bucket);
   }
+  await hardenAccess(ctx, bucket);
+  await ctx.aws('s3', 'PutBucketPolicy', { Bucket: bucket, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(policy) });
+}
+
+async function hardenAccess(ctx: ScriptContext, bucket: string): Promise<void> {
   await ctx.aws('s3', 'PutPublicAccessBlock', {
     Bucket: bucket,
     ExpectedBucketOwner: ctx.account,
@@ -161,7 +171,6 @@ export async function createHardenedBucket(ctx: ScriptContext, bucket: string, p
     ExpectedBucketOwner: ctx.account,
     ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
   });
-  await ctx.aws('s3', 'PutBucketPolicy', { Bucket: bucket, ExpectedBucketOwner: ctx.account, Policy: JSON.stringify(policy) });
 }
 
 /** Bucket-name settings a runbook takes (empty: hubfix names the bucket); a bad one is an InvalidSettingError. */
