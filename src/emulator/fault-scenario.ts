@@ -4,7 +4,7 @@ import { importedEvent } from './asff';
 import { EventsQueue } from './events-queue';
 import { emptyFaultCounts, type FaultCounts, type FaultProxy, type FaultRates, startFaultProxy } from './fault-proxy';
 import { type Scenario, startScenario } from './pipeline';
-import { ADMIN_ACCOUNT, MEMBER_ACCOUNTS, REGIONS } from './scenario';
+import { ADMIN_ACCOUNT, REGIONS } from './scenario';
 
 /**
  * Every finding ends with an outcome, under faults (issue 11), as one scenario for the
@@ -79,28 +79,6 @@ async function topUp(s: Scenario, count: number): Promise<void> {
   }
 }
 
-async function memberFindings(s: Scenario): Promise<Array<Record<string, unknown>>> {
-  const out: Array<Record<string, unknown>> = [];
-  for (const region of REGIONS) {
-    let token: string | undefined;
-    do {
-      const r = await s.invoker.call({
-        service: 'securityhub',
-        operation: 'GetFindings',
-        region,
-        input: {
-          Filters: { AwsAccountId: MEMBER_ACCOUNTS.map((a) => ({ Value: a, Comparison: 'EQUALS' })) },
-          MaxResults: 100,
-          ...(token ? { NextToken: token } : {}),
-        },
-      });
-      out.push(...((r.Findings as Array<Record<string, unknown>>) ?? []));
-      token = r.NextToken as string | undefined;
-    } while (token);
-  }
-  return out;
-}
-
 /** The newest note entry's outcome: `<time> <OUTCOME> exec …`. */
 export function noteOutcome(note: string | undefined): string {
   return note ? (/^\S+ (\S+) /.exec(note)?.[1] ?? 'UNREADABLE') : 'NO_NOTE';
@@ -109,7 +87,7 @@ export function noteOutcome(note: string | undefined): string {
 /** Process every member finding of the scenario with the proxy's faults on, then read the notes. */
 export async function runUnderFaults(s: Scenario, proxy: FaultProxy, rates: FaultRates = FAULT_RATES): Promise<FaultRun> {
   const standIn = emptyFaultCounts();
-  const findings = await memberFindings(s);
+  const findings = await s.memberFindings();
   const now = new Date().toISOString();
   const events = findings.map((f) => importedEvent(f, ADMIN_ACCOUNT, now));
   // faults on from here: every call hubfix makes meets them
@@ -152,7 +130,7 @@ export async function runUnderFaults(s: Scenario, proxy: FaultProxy, rates: Faul
   const http = since(before, proxy.counts);
   proxy.enabled = false;
   s.invoker.faults = undefined;
-  const after = await memberFindings(s);
+  const after = await s.memberFindings();
   const notes: Record<string, number> = {};
   const stuck: string[] = [];
   for (const f of after) {

@@ -102,6 +102,8 @@ export interface Scenario {
    * "Remediate" custom action on all of them (one event per Region).
    */
   runPass(options?: PassOptions): Promise<PassResult>;
+  /** Every member finding as Security Hub holds it now (both Regions, every page). */
+  memberFindings(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -365,6 +367,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     catalog,
     runbooks,
     runPass,
+    memberFindings: currentFindings,
     close: () => inbox.close(),
   };
 }
