@@ -1,4 +1,4 @@
-import { defineHandler } from '../src/model/handlers';
+import { type ScriptContext, defineHandler } from '../src/model/handlers';
 import { param, patterns } from '../src/model/parameters';
 import {
   CHANGE_OUTPUTS,
@@ -17,6 +17,7 @@ import {
   SECURITY_GROUP_EXTRACT,
   authorizeIngress,
   describeRule,
+  isDefaultGroup,
   isRuleGone,
   normalProtocol,
   readGroup,
@@ -184,18 +185,92 @@ function sameSource(rule: SecurityGroupRule, perm: IpPermission): IpPermission {
   return { ...perm, IpRanges: [{ CidrIp: String(rule.CidrIpv4), ...d }] };
 }
 
-/** True when an ingress rule of the group already opens exactly this permission (its one CIDR). Pure. */
-export function isPermissionPresent(rules: readonly SecurityGroupRule[], perm: IpPermission): boolean {
+/** True when the rule is an ingress rule opening exactly this permission (its one CIDR). Pure. */
+export function opensPermission(rule: SecurityGroupRule, perm: IpPermission): boolean {
   const cidr4 = perm.IpRanges?.[0]?.CidrIp;
   const cidr6 = perm.Ipv6Ranges?.[0]?.CidrIpv6;
   const ports = (from?: number, to?: number) => `${from ?? -1}:${to ?? -1}`;
-  return rules.some(
-    (r) =>
-      !r.IsEgress &&
-      normalProtocol(r.IpProtocol) === normalProtocol(perm.IpProtocol) &&
-      ports(r.FromPort, r.ToPort) === ports(perm.FromPort, perm.ToPort) &&
-      (cidr4 !== undefined ? r.CidrIpv4 === cidr4 : r.CidrIpv6 === cidr6),
+  return (
+    !rule.IsEgress &&
+    normalProtocol(rule.IpProtocol) === normalProtocol(perm.IpProtocol) &&
+    ports(rule.FromPort, rule.ToPort) === ports(perm.FromPort, perm.ToPort) &&
+    (cidr4 !== undefined ? rule.CidrIpv4 === cidr4 : rule.CidrIpv6 === cidr6)
   );
+}
+
+/** True when an ingress rule of the group already opens exactly this permission (its one CIDR). Pure. */
+export function isPermissionPresent(rules: readonly SecurityGroupRule[], perm: IpPermission): boolean {
+  return rules.some((r) => opensPermission(r, perm));
+}
+
+/** One successful AuthorizeSecurityGroupIngress of a run: the wide rule it replaces, what it added, the rules read before. */
+export interface Addition {
+  wide: SecurityGroupRule;
+  permissions: IpPermission[];
+  /** Ids of every rule of the group (ingress and egress) in the read the additions were based on. */
+  seen: ReadonlySet<string>;
+}
+
+/** An addition whose wide rule somebody else removed before this run could revoke it. */
+export interface OrphanedAddition {
+  addition: Addition;
+  /** The rules this run added that are still there: they open an added permission and were not in the read before adding. */
+  added: SecurityGroupRule[];
+  /** No rule read before adding is left: the group was emptied meanwhile (as EC2.2 does), not narrowed (as a sibling run does). */
+  emptied: boolean;
+}
+
+/**
+ * The additions whose wide rule is gone from `rules` though this run never revoked it. A
+ * replacement only keeps open what its wide rule opened; once somebody else removed that rule it
+ * keeps nothing. Rules that were there before the run added (identical or not) are never counted
+ * as added. Pure.
+ */
+export function orphanedAdditions(
+  additions: readonly Addition[],
+  revokedByRun: ReadonlySet<string>,
+  rules: readonly SecurityGroupRule[],
+): OrphanedAddition[] {
+  const present = new Set(rules.map((r) => r.SecurityGroupRuleId));
+  return additions
+    .filter((a) => !revokedByRun.has(a.wide.SecurityGroupRuleId) && !present.has(a.wide.SecurityGroupRuleId))
+    .map((addition) => ({
+      addition,
+      added: rules.filter(
+        (r) => !addition.seen.has(r.SecurityGroupRuleId) && addition.permissions.some((perm) => opensPermission(r, perm)),
+      ),
+      emptied: [...addition.seen].every((id) => !present.has(id)),
+    }));
+}
+
+/**
+ * Whether this run takes back what it added for an orphaned wide rule: only on a default group
+ * that was emptied meanwhile. EC2.2 (CIS 4.3) empties default groups, reading until it finds none;
+ * rules added after its last read would re-open the group it closed. A sibling admin-ports run
+ * revokes only the wide rule once the (shared) replacements are there: the group keeps its other
+ * rules, and withdrawing would close ports the group had open. Pure.
+ */
+export function orphanVerdict(o: OrphanedAddition, groupId: string, defaultGroup: boolean): { withdraw: boolean; why: string } {
+  if (o.added.length === 0) return { withdraw: false, why: 'those rules are gone too' };
+  if (!o.emptied)
+    return {
+      withdraw: false,
+      why: 'kept: the group still has rules this run read before adding them (narrowed, as another admin-ports run does, not emptied)',
+    };
+  if (!defaultGroup) return { withdraw: false, why: `kept: ${groupId} was emptied meanwhile but is not a default group` };
+  return {
+    withdraw: true,
+    why: `default group ${groupId} was emptied meanwhile (as EC2.2 does): kept, they would re-open it`,
+  };
+}
+
+/** One phrase for an orphaned addition, with the ids this run withdrew (empty when it kept them). Pure. */
+export function describeOrphan(o: OrphanedAddition, why: string, withdrawn: readonly string[]): string {
+  const { wide, permissions } = o.addition;
+  const what = `${describePermissions(permissions)} from ${sourceOf(wide)}`;
+  const lost = `${describeRule(wide)} was removed by someone else after this run added ${what} to replace it`;
+  if (withdrawn.length === 0) return `${lost}; ${why}`;
+  return `${lost}; withdrew ${withdrawn.join(', ')} again: ${why}`;
 }
 
 /** `tcp 0-21, 23-65535; udp 0-65535; icmp` for a list of single-range permissions. Pure. */
@@ -292,24 +367,34 @@ const MAX_ROUNDS = 4;
 export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
   id: 'ec2AdminPorts.revoke',
   description:
-    'Read the rules again; for each world-open rule covering an admin port, first add the same rule on the ports that remain, read them back, then revoke the wide rule by id.',
+    'Read the rules again; for each world-open rule covering an admin port, first add the same rule on the ports that remain, read them back, then revoke the wide rule by id. Take the added rules back when another actor emptied the default group meanwhile.',
   permissions: [
     { action: 'ec2:DescribeSecurityGroupRules' },
     { action: 'ec2:AuthorizeSecurityGroupIngress' },
     { action: 'ec2:RevokeSecurityGroupIngress' },
+    // only when a wide rule vanished under the run: is the group a default group?
+    { action: 'ec2:DescribeSecurityGroups' },
   ],
   outputs: CHANGE_OUTPUTS,
   async run(input, ctx) {
     const scope = checkInput(input);
     const done: string[] = [];
     const leftAlone = new Map<string, string>();
+    const additions: Addition[] = [];
+    const revokedByRun = new Set<string>();
+    let rules: SecurityGroupRule[] = [];
+    let settled = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // read again right before writing: act on exactly what is open now, by id
-      let rules = await readGroupRules(ctx, input.GroupId);
+      rules = await readGroupRules(ctx, input.GroupId);
       const plans = classifyIngress(rules, scope)
         .offending.filter((r) => !leftAlone.has(r.SecurityGroupRuleId))
         .map((r) => planRule(r, scope));
-      if (plans.length === 0) break;
+      if (plans.length === 0) {
+        settled = true;
+        break;
+      }
+      const seen = new Set(rules.map((r) => r.SecurityGroupRuleId));
       const ready: RulePlan[] = [];
       let added = false;
       for (const plan of plans) {
@@ -324,6 +409,7 @@ export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
         }
         try {
           await authorizeIngress(ctx, input.GroupId, missing);
+          additions.push({ wide: plan.rule, permissions: missing, seen });
           added = true;
           ready.push(plan);
         } catch (err) {
@@ -341,12 +427,9 @@ export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
       });
       if (revocable.length === 0) continue;
       try {
-        await revokeRules(
-          ctx,
-          input.GroupId,
-          revocable.map((plan) => plan.rule.SecurityGroupRuleId),
-          'ingress',
-        );
+        const ids = revocable.map((plan) => plan.rule.SecurityGroupRuleId);
+        await revokeRules(ctx, input.GroupId, ids, 'ingress');
+        for (const id of ids) revokedByRun.add(id);
         done.push(...revocable.map((plan) => doneText(plan)));
       } catch (err) {
         // a rule went away between the read and the revoke: the next round reads what is left
@@ -355,6 +438,10 @@ export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
     }
     const parts = [...done];
     for (const [id, why] of leftAlone) parts.push(`left alone ${id}: ${why}`);
+    if (additions.some((a) => !revokedByRun.has(a.wide.SecurityGroupRuleId))) {
+      const latest = settled ? rules : await readGroupRules(ctx, input.GroupId);
+      parts.push(...(await settleOrphans(ctx, input.GroupId, orphanedAdditions(additions, revokedByRun, latest))));
+    }
     return {
       Changed: parts.length
         ? parts.join('; ')
@@ -362,6 +449,34 @@ export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
     };
   },
 });
+
+/**
+ * Withdraws, on an emptied default group, the rules this run added for wide rules somebody else
+ * removed (see `orphanVerdict`), by id; the group is read only when that case arises. A rule
+ * already gone when withdrawn (EC2.2 may take it meanwhile) is read again and skipped.
+ */
+async function settleOrphans(ctx: ScriptContext, groupId: string, orphans: readonly OrphanedAddition[]): Promise<string[]> {
+  const mayWithdraw = orphans.some((o) => o.emptied && o.added.length > 0);
+  const defaultGroup = mayWithdraw && isDefaultGroup(await readGroup(ctx, groupId));
+  const verdicts = orphans.map((o) => ({ o, ...orphanVerdict(o, groupId, defaultGroup) }));
+  let ids = [...new Set(verdicts.filter((v) => v.withdraw).flatMap((v) => v.o.added.map((r) => r.SecurityGroupRuleId)))];
+  const withdrawn = new Set<string>();
+  for (let round = 0; round < MAX_ROUNDS && ids.length > 0; round++) {
+    try {
+      await revokeRules(ctx, groupId, ids, 'ingress');
+      for (const id of ids) withdrawn.add(id);
+      break;
+    } catch (err) {
+      if (!isRuleGone(err)) throw err;
+      const present = new Set((await readGroupRules(ctx, groupId)).map((r) => r.SecurityGroupRuleId));
+      ids = ids.filter((id) => present.has(id));
+    }
+  }
+  return verdicts.map(({ o, why, withdraw }) => {
+    const mine = withdraw ? o.added.map((r) => r.SecurityGroupRuleId).filter((id) => withdrawn.has(id)) : [];
+    return describeOrphan(o, withdraw && mine.length === 0 ? 'those rules are gone too' : why, mine);
+  });
+}
 
 function doneText(plan: RulePlan): string {
   if (plan.action === 'revoke') return `revoked ${describeRule(plan.rule)}`;
@@ -419,11 +534,17 @@ A rule is never touched, and is named in the summary, when its source is a prefi
 
 The ports a narrowed rule loses are always 22 and 3389 (plus any other port in \`Ports\`), on TCP and UDP, whichever control found the rule: a group with all traffic open fails EC2.13, 14, 53 and 54 at once, their runs narrow the shared rule the same way, and none re-opens a port another has just closed.
 
+A wide rule on a VPC's **default** group is replaced the same way: emptying a default group is EC2.2's change (CIS 4.3), made only when no network interface uses the group and only where the operator runs it; closing the admin ports must not cut the rest of that traffic.
+
+**When another actor removes the wide rule meanwhile.** A replacement only keeps open what its wide rule opened. If the wide rule is gone before this run revokes it, after this run added replacements for it:
+- and the group is a default group and every rule this run read before adding is gone too — the group was **emptied** meanwhile, as EC2.2 does (it reads until it finds no rule, so it cannot see rules added after its last read) — the rules this run added are **revoked again** by id, and \`Revoke.Changed\` says so. Rules that were there before (even identical ones) are never touched;
+- otherwise they are kept, and \`Revoke.Changed\` says why: another admin-ports run for the same group (EC2.13 and EC2.14 on one all-traffic rule) adds the same replacements and revokes only the wide rule, so the group keeps its other rules, and withdrawing would close ports it had open. On a group that is not a default group nothing empties it but a person.
+
 The finding's control sets the scope (which rules are offending): EC2.13 → port 22 and EC2.14 → port 3389 (TCP, both families); EC2.53 → 22 and 3389 from \`0.0.0.0/0\`, EC2.54 → 22 and 3389 from \`::/0\` (TCP and UDP, as CIS 3.0.0 asks).
 
 1. **Plan** reads the group (\`DescribeSecurityGroups\`) and its rules (\`DescribeSecurityGroupRules\` filtered by \`group-id\`). \`Plan.Before.OffendingRules\` keeps each offending rule in full, \`Plan.Before.ReauthorizeIpPermissions\` the same rules ready to put back, \`Plan.Before.Replacements\` the rules that will be added.
 2. **Gate**: with \`DryRun\` true nothing is changed; with no offending rule the run goes straight to verify; a group that no longer exists is skipped.
-3. **Revoke** reads the rules again. For each rule to replace it adds the missing replacement rules in one \`AuthorizeSecurityGroupIngress\` call (all or none), reads the rules back and only when every replacement is there revokes the wide rule with \`RevokeSecurityGroupIngress\` and \`SecurityGroupRuleIds\`. It repeats (at most 4 rounds) while offending rules appear, as when several controls fix one group at once.
+3. **Revoke** reads the rules again. For each rule to replace it adds the missing replacement rules in one \`AuthorizeSecurityGroupIngress\` call (all or none), reads the rules back and only when every replacement is there revokes the wide rule with \`RevokeSecurityGroupIngress\` and \`SecurityGroupRuleIds\`. It repeats (at most 4 rounds) while offending rules appear, as when several controls fix one group at once. When a wide rule it added replacements for was removed by someone else, it reads the group (\`DescribeSecurityGroups\`) and, on an emptied default group, revokes its own replacements again (above).
 4. **Verify** reads the live rules: no offending rule may remain.
 5. **Finalize** records the outcome on the finding (RESOLVED only when verified) and notifies.
 

@@ -87,6 +87,14 @@ export interface GroupInfo {
   OwnerId?: string;
 }
 
+/**
+ * True for a VPC's default security group. Its name is `default` and no other group of the VPC can
+ * take that name (names are unique per VPC and the default group cannot be deleted). Pure.
+ */
+export function isDefaultGroup(group: GroupInfo | null): boolean {
+  return group?.GroupName === 'default';
+}
+
 /** The group, or null when it does not exist (InvalidGroup.NotFound). */
 export async function readGroup(ctx: ScriptContext, groupId: string): Promise<GroupInfo | null> {
   try {
