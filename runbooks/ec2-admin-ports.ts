@@ -421,6 +421,7 @@ export const replaceAdminPorts = defineHandler<AdminPortsInput, ChangeResult>({
       // verify the replacements are there before the wide rule goes
       if (added) rules = await readGroupRules(ctx, input.GroupId);
       const revocable = ready.filter((plan) => {
+        if (!rules.some((r) => r.SecurityGroupRuleId === plan.rule.SecurityGroupRuleId)) return false; // gone meanwhile: see orphans below
         if (plan.action === 'revoke' || plan.permissions.every((perm) => isPermissionPresent(rules, perm))) return true;
         leftAlone.set(plan.rule.SecurityGroupRuleId, 'the rules on the remaining ports were not found after adding them');
         return false;

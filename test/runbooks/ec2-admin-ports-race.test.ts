@@ -13,7 +13,8 @@ import { emptyDefaultGroup, verifyDefaultGroup } from '../../runbooks/ec2-defaul
 import type { IpPermission, SecurityGroupRule } from '../../runbooks/support/security-group';
 import { AwsServiceError } from '../../src/aws/invoker';
 import type { ScriptContext } from '../../src/model/handlers';
-import { type Answer, stubContext } from '../finalizer/fixtures';
+import { stubContext } from '../finalizer/fixtures';
+import { type Turn, interleave } from './interleave';
 
 /**
  * Two runbooks on one security group, their findings in different batches: the run under test is
@@ -27,8 +28,6 @@ const GROUP = 'sg-0123456789abcdef0';
 const WORLD = '0.0.0.0/0';
 const EC2_13 = { GroupId: GROUP, Ports: '22', Protocols: 'tcp', Sources: 'ipv4-and-ipv6' } as const;
 const EC2_14 = { ...EC2_13, Ports: '3389' } as const;
-
-type Hook = { before: string; nth: number; act: () => Promise<void> };
 
 class FakeGroup {
   rules: SecurityGroupRule[];
@@ -81,36 +80,28 @@ class FakeGroup {
     this.rules = this.rules.filter((r) => !ids.includes(r.SecurityGroupRuleId));
   }
 
-  /** A context for one actor; `hooks` let others act just before one of its calls. */
-  context(by: string, hooks: Hook[] = []): { ctx: ScriptContext; aws: sinon.SinonStub } {
-    const counts = new Map<string, number>();
-    const answer =
-      (operation: string, f: (input: Record<string, unknown>) => Record<string, unknown>): Answer =>
-      async (input) => {
-        const n = (counts.get(operation) ?? 0) + 1;
-        counts.set(operation, n);
-        for (const h of hooks) if (h.before === operation && h.nth === n) await h.act();
-        return f(input);
-      };
-    return stubContext({
-      'ec2:DescribeSecurityGroups': answer('DescribeSecurityGroups', () => ({
+  /** A context for one actor (`by` names it in `created`); `interleave` lets others act before its calls. */
+  context(by: string, turns: Turn[] = []): { ctx: ScriptContext; aws: sinon.SinonStub } {
+    const { ctx, aws } = stubContext({
+      'ec2:DescribeSecurityGroups': () => ({
         SecurityGroups: [{ GroupId: GROUP, GroupName: this.name, VpcId: 'vpc-0123456789abcdef0' }],
-      })),
-      'ec2:DescribeSecurityGroupRules': answer('DescribeSecurityGroupRules', () => ({ SecurityGroupRules: structuredClone(this.rules) })),
-      'ec2:DescribeNetworkInterfaces': answer('DescribeNetworkInterfaces', () => ({ NetworkInterfaces: [] })),
-      'ec2:AuthorizeSecurityGroupIngress': answer('AuthorizeSecurityGroupIngress', (input) => {
+      }),
+      'ec2:DescribeSecurityGroupRules': () => ({ SecurityGroupRules: structuredClone(this.rules) }),
+      'ec2:DescribeNetworkInterfaces': { NetworkInterfaces: [] },
+      'ec2:AuthorizeSecurityGroupIngress': (input) => {
         this.authorize(input.IpPermissions as IpPermission[], by);
         return { Return: true };
-      }),
-      'ec2:RevokeSecurityGroupIngress': answer('RevokeSecurityGroupIngress', (input) => {
+      },
+      'ec2:RevokeSecurityGroupIngress': (input) => {
         this.revoke(input.SecurityGroupRuleIds as string[], false);
         return { Return: true };
-      }),
-      'ec2:RevokeSecurityGroupEgress': answer('RevokeSecurityGroupEgress', (input) => {
+      },
+      'ec2:RevokeSecurityGroupEgress': (input) => {
         this.revoke(input.SecurityGroupRuleIds as string[], true);
         return { Return: true };
-      }),
+      },
     });
+    return { ctx: interleave(ctx, turns), aws };
   }
 }
 
@@ -165,13 +156,35 @@ describe('EC2 admin ports racing another actor on the same group', () => {
     expect(group.rules, 'no replacement left: the group EC2.2 emptied stays empty').to.deep.equal([]);
     const added = group.created.filter((c) => c.by === 'EC2.13').flatMap((c) => c.ids);
     expect(added).to.have.length(3);
-    expect(revokedBy(aws), 'the wide rule (already gone), then exactly the rules it added').to.deep.equal([wide, ...added]);
+    expect(revokedBy(aws), 'exactly the rules it added (the wide rule was gone when it read back)').to.deep.equal(added);
     expect(Changed).to.equal(
       `${wide} (tcp 0-65535 from 0.0.0.0/0) was removed by someone else after this run added tcp 0-21, 23-3388, 3390-65535 from 0.0.0.0/0 to replace it; ` +
         `withdrew ${added.join(', ')} again: default group ${GROUP} was emptied meanwhile (as EC2.2 does): kept, they would re-open it`,
     );
     expect(operationsWithin(aws, replaceAdminPorts)).to.include('DescribeSecurityGroups');
     expect((await verifyAdminPorts.run(EC2_13, ctx)).Verified).to.equal(true);
+  });
+
+  it('EC2.2 empties the group after the add, before the read-back: EC2.2 takes the rules added too; nothing left to withdraw', async () => {
+    const group = new FakeGroup('default', [wideTcp, fromItself, egressAll]);
+    const wide = group.ids()[0];
+    const ec2dot2 = group.context('EC2.2');
+    const { ctx, aws } = group.context('EC2.13', [
+      {
+        before: 'DescribeSecurityGroupRules',
+        nth: 2,
+        act: async () => void (await emptyDefaultGroup.run({ GroupId: GROUP }, ec2dot2.ctx)),
+      },
+    ]);
+
+    const { Changed } = await replaceAdminPorts.run(EC2_13, ctx);
+
+    expect(group.rules).to.deep.equal([]);
+    expect(revokedBy(aws), 'it revokes nothing: the wide rule and its replacements were gone when it looked').to.deep.equal([]);
+    expect(Changed, 'the wide rule is not "left alone": it is gone').to.equal(
+      `${wide} (tcp 0-65535 from 0.0.0.0/0) was removed by someone else after this run added tcp 0-21, 23-3388, 3390-65535 from 0.0.0.0/0 to replace it; those rules are gone too`,
+    );
+    expect(operationsWithin(aws, replaceAdminPorts)).not.to.include('DescribeSecurityGroups');
   });
 
   it('the same interleaving on a group that is not a default group keeps the rules added, and says why', async () => {
@@ -183,7 +196,7 @@ describe('EC2 admin ports racing another actor on the same group', () => {
 
     const added = group.created.flatMap((c) => c.ids);
     expect(group.ids()).to.deep.equal(added);
-    expect(revokedBy(aws), 'only the wide rule was ever revoked').to.deep.equal([wide]);
+    expect(revokedBy(aws), 'nothing: the wide rule was gone when it read back').to.deep.equal([]);
     expect(Changed).to.equal(
       `${wide} (tcp 0-65535 from 0.0.0.0/0) was removed by someone else after this run added tcp 0-21, 23-3388, 3390-65535 from 0.0.0.0/0 to replace it; ` +
         `kept: ${GROUP} was emptied meanwhile but is not a default group`,
@@ -240,7 +253,7 @@ describe('EC2 admin ports racing another actor on the same group', () => {
       { IsEgress: false, IpProtocol: 'tcp', FromPort: 0, ToPort: 21, CidrIpv4: WORLD },
       egressAll,
     ]);
-    const [wide, identical] = group.ids();
+    const [, identical] = group.ids();
     const ec2dot2 = group.context('EC2.2');
     let person: string[] = [];
     const { ctx, aws } = group.context('EC2.13', [
@@ -259,14 +272,13 @@ describe('EC2 admin ports racing another actor on the same group', () => {
     const added = group.created.filter((c) => c.by === 'EC2.13').flatMap((c) => c.ids);
     expect(added, 'tcp 23-3388 and 3390-65535: tcp 0-21 was there').to.have.length(2);
     expect(group.ids()).to.deep.equal(person);
-    expect(revokedBy(aws)).to.deep.equal([wide, ...added]);
+    expect(revokedBy(aws)).to.deep.equal(added);
     expect(revokedBy(aws)).not.to.include(identical);
     expect(Changed).to.contain(`withdrew ${added.join(', ')} again`);
   });
 
   it('withdraws what is left when one of the rules it added is already gone (EC2.2 took it meanwhile)', async () => {
     const group = new FakeGroup('default', [wideTcp, egressAll]);
-    const wide = group.ids()[0];
     const ec2dot2 = group.context('EC2.2');
     const { ctx, aws } = group.context('EC2.13', [
       {
@@ -276,7 +288,7 @@ describe('EC2 admin ports racing another actor on the same group', () => {
       },
       {
         before: 'RevokeSecurityGroupIngress',
-        nth: 2,
+        nth: 1,
         act: async () => {
           group.rules = group.rules.slice(1);
         },
@@ -287,7 +299,7 @@ describe('EC2 admin ports racing another actor on the same group', () => {
 
     const [first, ...rest] = group.created.flatMap((c) => c.ids);
     expect(group.rules).to.deep.equal([]);
-    expect(revokedBy(aws)).to.deep.equal([wide, first, ...rest, ...rest]);
+    expect(revokedBy(aws)).to.deep.equal([first, ...rest, ...rest]);
     expect(Changed).to.contain(`withdrew ${rest.join(', ')} again`);
     expect(Changed).not.to.contain(String(first));
   });
