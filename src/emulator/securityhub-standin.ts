@@ -4,7 +4,8 @@ import { importedEvent, type SecurityHubEvent } from './asff';
 /**
  * STAND-IN for what moto 5.2.5 lacks in Security Hub (see notes/moto-facts.md):
  * - BatchUpdateFindings (missing): read the finding from moto, apply the update as Security Hub
- *   documents it, write it back with BatchImportFindings into every account that holds a copy
+ *   documents it, write it back with BatchImportFindings (one call per account and 100 findings)
+ *   into every account that holds a copy
  *   (the finding's own account and the administrator's: moto does not aggregate), and emit the
  *   "Findings - Imported" event Security Hub would.
  * - CreateActionTarget / DescribeActionTargets (missing): kept in memory here.
@@ -159,6 +160,9 @@ export function filterFindings(
 const WORKFLOW = new Set(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']);
 /** The legacy WorkflowState Security Hub keeps beside Workflow.Status. */
 const WORKFLOW_STATE: Record<string, string> = { NEW: 'NEW', NOTIFIED: 'ASSIGNED', RESOLVED: 'RESOLVED', SUPPRESSED: 'DEFERRED' };
+
+/** BatchImportFindings takes at most 100 findings a call (API reference). */
+const IMPORT_MAX = 100;
 
 /**
  * One finding after a BatchUpdateFindings request, as the API reference documents the fields:
@@ -350,6 +354,8 @@ export class SecurityHubStandIn {
     const now = this.now().toISOString();
     const own = await this.store(caller.account, call.region, call.credentials);
     const processed: Array<{ Id: string; ProductArn: string }> = [];
+    const written: Finding[] = [];
+    const byAccount = new Map<string, Finding[]>();
     const unprocessed: Array<{ FindingIdentifier: { Id: string; ProductArn: string }; ErrorCode: string; ErrorMessage: string }> = [];
     for (const ident of ids) {
       const key = { Id: String(ident.Id ?? ''), ProductArn: String(ident.ProductArn ?? '') };
@@ -370,29 +376,44 @@ export class SecurityHubStandIn {
       const updated = applyFindingUpdate(finding, call.input, now);
       // every copy: the finding's own account and the administrator's (moto does not aggregate)
       for (const account of new Set([String(finding.AwsAccountId), this.o.adminAccount])) {
-        const credentials = account === caller.account ? call.credentials : await this.o.serviceCredentials(account);
+        const copies = byAccount.get(account) ?? [];
+        copies.push(updated);
+        byAccount.set(account, copies);
+      }
+      processed.push(key);
+      written.push(updated);
+    }
+    // one BatchImportFindings per account and 100 findings, not one per finding and copy
+    for (const [account, findings] of byAccount) {
+      const credentials = account === caller.account ? call.credentials : await this.o.serviceCredentials(account);
+      for (let i = 0; i < findings.length; i += IMPORT_MAX) {
+        const chunk = findings.slice(i, i + IMPORT_MAX);
         const r = await this.o.sdk.call({
           service: 'securityhub',
           operation: 'BatchImportFindings',
           region: call.region,
           credentials,
-          input: { Findings: [updated] },
+          input: { Findings: chunk },
         });
         if (Number(r.FailedCount ?? 0) > 0)
           throw new AwsServiceError(
             'InternalException',
-            `the stand-in could not write ${key.Id} back to ${account}: ${JSON.stringify(r.FailedFindings)}`,
+            `the stand-in could not write ${chunk.length} finding(s) back to ${account}: ${JSON.stringify(r.FailedFindings)}`,
           );
         const copy = this.stores.get(`${account} ${call.region}`);
-        if (copy) (await copy).put(updated);
+        if (copy) {
+          const store = await copy;
+          for (const f of chunk) store.put(f);
+        }
       }
-      processed.push(key);
+    }
+    for (const updated of written) {
       this.updates.push({
         at: now,
         callerAccount: caller.account,
         callerArn: caller.arn,
         region: call.region,
-        findingId: key.Id,
+        findingId: String(updated.Id),
         request: call.input,
       });
       this.emitted.push(importedEvent(updated, this.o.adminAccount, now));
