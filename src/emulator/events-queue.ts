@@ -182,54 +182,78 @@ export class EventsQueue {
       beforeRedelivery?: () => Promise<void>;
     } = {},
   ): Promise<FeedResult> {
-    const QueueUrl = await this.queueUrl();
     const result: FeedResult = { batches: 0, redelivered: 0, deadLettered: [] };
+    const concurrency = this.o.concurrency ?? 4;
+    // the mapping hands each batch over as soon as it is gathered and gathers the next meanwhile,
+    // up to `concurrency` batches being handled at once
+    const handling = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
     for (;;) {
-      const batches: Array<Array<Record<string, unknown>>> = [];
-      for (let k = 0; k < (this.o.concurrency ?? 4); k++) {
-        const b = await this.receiveBatch();
-        if (b.length === 0) break;
-        batches.push(b);
-      }
-      if (batches.length === 0) {
-        const left = await this.messagesLeft();
-        if (left < QUEUE_AHEAD && this.backlog.length > 0) {
-          await this.topUp(QUEUE_AHEAD - left);
-          continue;
-        }
-        if (left === 0) {
-          await this.setMappings(this.paused, true);
-          this.paused.length = 0;
-          this.url = undefined;
-          return result;
-        }
-        // messages to retry come back after the visibility timeout
-        await options.beforeRedelivery?.();
-        await new Promise((r) => setTimeout(r, 250));
+      if (failure) break;
+      if (handling.size >= concurrency) {
+        await Promise.race(handling);
         continue;
       }
-      if (this.backlog.length > 0) await this.topUp(QUEUE_AHEAD - (await this.messagesLeft()));
-      await mapLimit(batches, batches.length, async (records) => {
-        result.batches++;
-        const { events } = queuedEvents({ Records: records });
-        result.redelivered += events.filter((e) => e.redelivered).length;
-        const response: SqsBatchResponse = batchResponse(await handle(events));
-        const retry = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-        const done: Array<{ Id: string; ReceiptHandle: unknown }> = [];
-        const again: Array<{ Id: string; ReceiptHandle: unknown; VisibilityTimeout: number }> = [];
-        for (const [k, r] of records.entries()) {
-          const id = String(r.messageId);
-          const receives = Number((r.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
-          if (!retry.has(id)) done.push({ Id: `d${k}`, ReceiptHandle: r.receiptHandle });
-          else if (receives >= MAX_RECEIVES) {
-            result.deadLettered.push(String(r.body).slice(0, 200));
-            done.push({ Id: `d${k}`, ReceiptHandle: r.receiptHandle });
-          } else again.push({ Id: `v${k}`, ReceiptHandle: r.receiptHandle, VisibilityTimeout: this.o.retryAfterSeconds ?? 1 });
-        }
-        for (let i = 0; i < again.length; i += 10)
-          await this.call('ChangeMessageVisibilityBatch', { QueueUrl, Entries: again.slice(i, i + 10) });
-        for (let i = 0; i < done.length; i += 10) await this.call('DeleteMessageBatch', { QueueUrl, Entries: done.slice(i, i + 10) });
-      });
+      const batch = await this.receiveBatch();
+      if (batch.length > 0) {
+        if (this.backlog.length > 0) await this.topUp(QUEUE_AHEAD - (await this.messagesLeft()));
+        const done: Promise<void> = this.handleBatch(batch, handle, result)
+          .catch((err) => {
+            failure ??= { err };
+          })
+          .finally(() => handling.delete(done));
+        handling.add(done);
+        continue;
+      }
+      // a batch being handled may report messages back: wait for it before deciding the queue is done
+      if (handling.size > 0) {
+        await Promise.race(handling);
+        continue;
+      }
+      const left = await this.messagesLeft();
+      if (left < QUEUE_AHEAD && this.backlog.length > 0) {
+        await this.topUp(QUEUE_AHEAD - left);
+        continue;
+      }
+      if (left === 0) {
+        await this.setMappings(this.paused, true);
+        this.paused.length = 0;
+        this.url = undefined;
+        return result;
+      }
+      // messages to retry come back after the visibility timeout
+      await options.beforeRedelivery?.();
+      await new Promise((r) => setTimeout(r, 250));
     }
+    await Promise.all(handling);
+    throw (failure as { err: unknown }).err;
+  }
+
+  /** One batch to the orchestrator; what it reports back comes again later, the rest is deleted. */
+  private async handleBatch(
+    records: Array<Record<string, unknown>>,
+    handle: (events: QueuedEvent[]) => Promise<QueuedResult[]>,
+    result: FeedResult,
+  ): Promise<void> {
+    const QueueUrl = await this.queueUrl();
+    result.batches++;
+    const { events } = queuedEvents({ Records: records });
+    result.redelivered += events.filter((e) => e.redelivered).length;
+    const response: SqsBatchResponse = batchResponse(await handle(events));
+    const retry = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    const done: Array<{ Id: string; ReceiptHandle: unknown }> = [];
+    const again: Array<{ Id: string; ReceiptHandle: unknown; VisibilityTimeout: number }> = [];
+    for (const [k, r] of records.entries()) {
+      const id = String(r.messageId);
+      const receives = Number((r.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
+      if (!retry.has(id)) done.push({ Id: `d${k}`, ReceiptHandle: r.receiptHandle });
+      else if (receives >= MAX_RECEIVES) {
+        result.deadLettered.push(String(r.body).slice(0, 200));
+        done.push({ Id: `d${k}`, ReceiptHandle: r.receiptHandle });
+      } else again.push({ Id: `v${k}`, ReceiptHandle: r.receiptHandle, VisibilityTimeout: this.o.retryAfterSeconds ?? 1 });
+    }
+    for (let i = 0; i < again.length; i += 10)
+      await this.call('ChangeMessageVisibilityBatch', { QueueUrl, Entries: again.slice(i, i + 10) });
+    for (let i = 0; i < done.length; i += 10) await this.call('DeleteMessageBatch', { QueueUrl, Entries: done.slice(i, i + 10) });
   }
 }
