@@ -117,15 +117,16 @@ export function formatReport(r: DemoResult): string {
     }
     lines.push(...findingLines(f), '');
   }
+  const { followUpEvents: echoes, followUpDelivered: delivered, followUpStarts: loops } = r.first;
   const followUp =
-    r.first.followUpStarts === 0
-      ? 'started nothing (recognised as its own updates)'
-      : `started ${r.first.followUpStarts} automations: a LOOP`;
+    delivered === 0
+      ? 'were all dropped by the rule (their workflow is no longer NEW)'
+      : `: ${delivered} passed the rule and ${loops === 0 ? 'started nothing (recognised as its own updates)' : `started ${loops} automations: a LOOP`}`;
   lines.push(
     `Summary: ${verified + covered} of ${reports.length} findings fixed and verified, ${r.first.automations.length} automations in the member accounts` +
       (covered ? ` (${covered} account-level findings by their account's one run in flight)` : '') +
       ';',
-    `  the ${r.first.followUpEvents} events Security Hub sent after hubfix's own updates ${followUp};`,
+    `  the ${echoes} events Security Hub sent after hubfix's own updates ${followUp};`,
     `  a second pass over the same findings started ${r.second.automations.length} automations (${summarizeReasons(r.second.reports)}).`,
     `Time: ${seconds(r.wallMs)} in all (seeding ${seconds(r.seedMs)}, pipeline ${seconds(r.pipelineMs)}); event → verified fix: ${eventToFix(reports)}.`,
   );

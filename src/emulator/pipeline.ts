@@ -9,6 +9,8 @@ import { customActionEvent, importedEvent, type SecurityHubEvent } from './asff'
 import type { StartedAutomation } from './automation-standin';
 import { ShiftedClock } from './clock';
 import { type NotificationInbox, startInbox } from './inbox';
+import { IMPORTED_PATTERN } from '../cfn/events';
+import { matchesEventPattern } from './event-pattern';
 import { EventsQueue, type FeedResult } from './events-queue';
 import { EmulatorInvoker } from './invoker';
 import { ADMIN_ACCOUNT, REGIONS, type SeedOptions, seedWorld, type SeededFinding, type World } from './scenario';
@@ -77,8 +79,11 @@ export interface PassResult {
   events: SecurityHubEvent[];
   outcomes: FindingOutcome[];
   automations: StartedAutomation[];
-  /** Starts caused by the follow-up events Security Hub sends after each update (must be 0). */
+  /** The "Findings - Imported" events Security Hub sent after each update in this pass. */
   followUpEvents: number;
+  /** Those of them the findings-imported rule put on the events queue (all of them with `everyFollowUp`). */
+  followUpDelivered: number;
+  /** Starts caused by the follow-up events (must be 0). */
   followUpStarts: number;
   reports: FindingReport[];
   wallMs: number;
@@ -116,6 +121,12 @@ export interface PassOptions {
    * once, as a burst.
    */
   trickle?: number;
+  /**
+   * Put every follow-up event on the queue, also those the findings-imported rule's pattern drops
+   * (hubfix's own updates leave the workflow NOTIFIED or RESOLVED): the orchestrator's loop guard
+   * must hold by itself. Default: what the rule delivers, as in AWS.
+   */
+  everyFollowUp?: boolean;
 }
 
 export interface ScenarioOptions {
@@ -282,16 +293,20 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     await invoker.automations.drain();
     // Security Hub sends a new "Findings - Imported" event for every BatchUpdateFindings: they must not start anything
     let followUpEvents = 0;
+    let followUpDelivered = 0;
     let followUpStarts = 0;
     let seen = emittedBefore;
     for (let round = 0; round < 3 && invoker.securityHub.emitted.length > seen; round++) {
       const batch = invoker.securityHub.emitted.slice(seen);
       seen = invoker.securityHub.emitted.length;
-      passProgress(`orchestrator: ${batch.length} follow-up events from Security Hub`);
+      const delivered = options.everyFollowUp ? batch : batch.filter((e) => matchesEventPattern(IMPORTED_PATTERN, e));
+      passProgress(`orchestrator: ${batch.length} follow-up events from Security Hub, ${delivered.length} through the rule`);
       const before = invoker.automations.started.length;
-      await queue.send(batch);
-      await queue.drain((b) => handleEvents(b, deps()), { beforeRedelivery: () => invoker.automations.drain() });
       followUpEvents += batch.length;
+      followUpDelivered += delivered.length;
+      if (delivered.length === 0) continue;
+      await queue.send(delivered);
+      await queue.drain((b) => handleEvents(b, deps()), { beforeRedelivery: () => invoker.automations.drain() });
       followUpStarts += invoker.automations.started.length - before;
       await invoker.automations.drain();
     }
@@ -350,6 +365,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       outcomes,
       automations: invoker.automations.started.slice(startedBefore),
       followUpEvents,
+      followUpDelivered,
       followUpStarts,
       reports,
       wallMs: Date.now() - t0,

@@ -5,9 +5,8 @@ import { importedEvent, type SecurityHubEvent } from './asff';
  * STAND-IN for what moto 5.2.5 lacks in Security Hub (see notes/moto-facts.md):
  * - BatchUpdateFindings (missing): read the finding from moto, apply the update as Security Hub
  *   documents it, write it back with BatchImportFindings (one call per account and 100 findings)
- *   into every account that holds a copy
- *   (the finding's own account and the administrator's: moto does not aggregate), and emit the
- *   "Findings - Imported" event Security Hub would.
+ *   into every account that holds a copy (the finding's own account and the administrator's: moto
+ *   does not aggregate), and emit the "Findings - Imported" event Security Hub would.
  * - CreateActionTarget / DescribeActionTargets (missing): kept in memory here.
  * - GetFindings Filters (moto ignores them): the findings come from moto, the filters are applied here.
  * Everything the stand-in does is recorded, so tests can name it.

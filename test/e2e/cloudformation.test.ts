@@ -8,6 +8,7 @@ import * as sinon from 'sinon';
 import type { AwsCall, AwsCredentials, Invoker } from '../../src/aws/invoker';
 import type { PolicyDocument } from '../../src/aws/policy-check';
 import { SdkInvoker } from '../../src/aws/sdk-invoker';
+import { IMPORTED_PATTERN } from '../../src/cfn/events';
 import { runBuild } from '../../src/cli/build';
 import { runDoctor } from '../../src/cli/doctor';
 import { compileAll, shippedCatalog } from '../../src/compiler';
@@ -209,6 +210,19 @@ describe('installed through CloudFormation in the emulator: build, package, depl
         });
       }
     }
+  });
+
+  it("the findings-imported rule the stack created drops every event Security Hub sends after hubfix's own updates", async () => {
+    const rule = await sdk.call({
+      service: 'events',
+      operation: 'DescribeRule',
+      region: HOME_REGION,
+      input: { Name: 'hubfix-findings-imported' },
+    });
+    // the emulator filters follow-ups with the pattern the template declares: it is the one the stack holds
+    expect(JSON.parse(String(rule.EventPattern))).to.deep.equal(IMPORTED_PATTERN);
+    expect(pass.followUpEvents).to.be.at.least(pass.automations.length);
+    expect(pass.followUpDelivered).to.equal(0);
   });
 
   it('every automation ran a document CloudFormation created, as a runbook role CloudFormation created, and ended Success', async () => {

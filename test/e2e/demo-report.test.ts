@@ -9,6 +9,7 @@ function pass(reports: PassResult['reports'], extra: Partial<PassResult> = {}): 
     outcomes: [],
     automations: [],
     followUpEvents: 0,
+    followUpDelivered: 0,
     followUpStarts: 0,
     reports,
     wallMs: 0,
