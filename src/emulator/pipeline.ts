@@ -269,11 +269,17 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     const eventAt = new Map<string, number>();
     let done = 0;
     // EventBridge puts each event on the events queue; the mapping hands the orchestrator batches
-    // an event delivered again (a passing failure) counts with its last delivery's outcomes
+    // an event delivered again (a passing failure) counts with its last delivery's outcomes; SQS
+    // delivers at least once, and a second copy in the same batch (skipped as listed twice) does
+    // not hide what the first copy did
     const byEvent = new Map<string, FindingOutcome[]>();
+    const copyOfAnother = (outcomes: readonly FindingOutcome[]) =>
+      outcomes.length > 0 && outcomes.every((o) => o.decision.decision === 'skip' && o.decision.reason === 'DUPLICATE');
     const orchestrate = async (batch: QueuedEvent[]) => {
       const results = await handleEvents(batch, deps());
-      for (const r of results) if (r.result.eventId) byEvent.set(r.result.eventId, r.result.outcomes);
+      for (const r of results)
+        if (r.result.eventId && !(byEvent.has(r.result.eventId) && copyOfAnother(r.result.outcomes)))
+          byEvent.set(r.result.eventId, r.result.outcomes);
       done += batch.length;
       passProgress(`orchestrator: ${done}/${events.length} events`);
       return results;
