@@ -3,6 +3,7 @@ import { parseConfig } from '../src/findings/config';
 import { decide } from '../src/findings/decide';
 import { accountIds, averageBytes, everyControl } from './findings';
 import type { BenchResult } from './types';
+import { median } from './stats';
 
 /**
  * decide() over findings as Security Hub sends them (about 2 KB each, no Details on the resource),
@@ -28,10 +29,9 @@ export async function benchDecide(rounds = 5): Promise<BenchResult[]> {
     rates.push(findings.length / (Number(process.hrtime.bigint() - t0) / 1e9));
     cpuRates.push(findings.length / ((c.user + c.system) / 1e6));
   }
-  const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
-  const rate = median(rates);
+  const rate = Math.round(median(rates));
   // on a shared machine the wall rate is mostly the scheduler's; the CPU rate is the code's
-  const cpuRate = median(cpuRates);
+  const cpuRate = Math.round(median(cpuRates));
   const mix = new Map<string, number>();
   for (const d of out) mix.set(d.decision, (mix.get(d.decision) ?? 0) + 1);
   const label = `${findings.length} findings, ${Object.keys(catalog.controls).length} controls, ${averageBytes(findings)} B avg, no Details; ${[...mix].map(([k, v]) => `${v} ${k}`).join(', ')}; ${cpuRate} per CPU-second`;

@@ -1,5 +1,6 @@
 import { coveredByVerifiedRun, runDemo } from '../scripts/demo';
 import type { BenchResult } from './types';
+import { percentile } from './stats';
 
 /**
  * The demo against the emulator (issue 7), timed: its whole wall time (build, emulator start,
@@ -8,10 +9,6 @@ import type { BenchResult } from './types';
  */
 
 const WALL_TARGET_S = 60;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 export async function benchDemo(): Promise<BenchResult[]> {
   const r = await runDemo({ progress: (line) => process.stderr.write(`  demo: ${line}\n`) });

@@ -16,6 +16,7 @@ import { principalPolicies } from '../src/iam/principals';
 import { codeHashesOf, doctor } from '../src/install/doctor';
 import { validateCompiled } from '../src/validator';
 import type { BenchResult } from './types';
+import { median } from './stats';
 
 /**
  * Installing (issue 12). `hubfix build` with the templates, its compile part (esbuild's bundling
@@ -26,11 +27,6 @@ import type { BenchResult } from './types';
 
 const ACCOUNTS = Array.from({ length: 10 }, (_, i) => String(300000000000 + i * 1111));
 const REGIONS = ['us-east-1', 'eu-west-1'];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export function benchBuildWithTemplates(rounds = 5): BenchResult[] {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hubfix-bench-build-'));

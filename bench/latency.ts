@@ -1,6 +1,7 @@
 import { startScenario } from '../src/emulator/pipeline';
 import { startEmulator } from '../src/emulator/server';
 import type { BenchResult } from './types';
+import { percentile } from './stats';
 
 /**
  * Event to automation started (issue 13: median under 2 s), in the emulator, through the events
@@ -14,11 +15,6 @@ import type { BenchResult } from './types';
 
 const TRICKLE = 20;
 const TARGET_MS = 2000;
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : Number.NaN;
-}
 
 export async function benchLatency(): Promise<BenchResult[]> {
   const emulator = await startEmulator({});

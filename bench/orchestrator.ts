@@ -6,6 +6,7 @@ import { defaultConfig } from '../src/findings/config';
 import { decide } from '../src/findings/decide';
 import { handleEvent } from '../src/findings/orchestrate';
 import type { BenchResult } from './types';
+import { median } from './stats';
 
 /**
  * The orchestrator's figures (issue 4): decide() throughput, AWS calls per started finding for a
@@ -135,11 +136,6 @@ function mixedFindings(n: number): Record<string, unknown>[] {
         return finding(i, 'sg', { workflow: 'NOTIFIED' });
     }
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function decideThroughput(n = 10_000, rounds = 5): Promise<BenchResult> {
