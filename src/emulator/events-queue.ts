@@ -51,10 +51,11 @@ export class EventsQueue {
   private lane: Promise<unknown> = Promise.resolve();
 
   /**
-   * One call to moto's SQS, after the ones before it have answered: while batches are handled as
-   * soon as they are gathered, a receive would otherwise meet another batch's deletes and changes
-   * of visibility on the same queue, and one run in four (of the scale benchmark) left a message
-   * invisible until its 300 s visibility timeout ran out.
+   * One call to moto's SQS, after the ones before it have answered. moto 5 changes a queue without
+   * a lock: DeleteMessage rebuilds the message list from a copy (a message another call adds or
+   * marks meanwhile can be lost or come back) and ReceiveMessage and DeleteMessage both change the
+   * set of messages in flight. With receives overlapping other batches' deletes, one scale run in
+   * four left a message invisible until its 300 s visibility timeout and another never drained.
    */
   private call(operation: string, input: Record<string, unknown>) {
     const out = this.lane.then(() =>
