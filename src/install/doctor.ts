@@ -3,18 +3,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { type AwsCredentials, errorCode, errorMessage, type Invoker } from '../aws/invoker';
-import { EVENTS_QUEUE_NAME, RULE_NAMES } from '../cfn/events';
+import { EVENTS_QUEUE_NAME, MAX_RECEIVES, RULE_NAMES } from '../cfn/events';
 import { SWEEP_RULE_NAME } from '../cfn/sweep';
 import type { CompiledRunbook } from '../compiler/compile';
 import { DRY_RUN_ACTION_ID, listActionTargets, REMEDIATE_ACTION_ID } from '../finalizer/actions';
 import { configFromText } from '../findings/config';
 import { CONFIG_PARAMETER_NAME } from '../findings/config-parameter';
 import { runbookRoleName } from '../findings/naming';
-import { NOTIFICATION_TOPIC_NAME } from '../cfn/admin';
+import { FAILURE_QUEUE_NAME, NOTIFICATION_TOPIC_NAME } from '../cfn/admin';
 import { arnPattern, PLACEHOLDERS, type PrincipalPermission, resolvePlaceholders } from '../iam/permission';
 import { ORCHESTRATOR_FUNCTION, STEP_RUNNER_ROLE_NAME } from '../iam/names';
 import type { PrincipalPolicy } from '../iam/principals';
 import { STEP_RUNNER_FUNCTION } from '../model/steps';
+import { mapLimit } from '../util/pool';
 
 /**
  * `hubfix doctor`: a read-only preflight of an installation, per account × Region, each check a
@@ -128,20 +129,6 @@ function runbookPolicyIn(policy: unknown, partition: string, account: string, ad
   });
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
-}
-
 const failure = (err: unknown) => `${errorCode(err)}: ${errorMessage(err)}`.slice(0, 300);
 
 async function adminChecks(o: DoctorOptions, account: string, region: string): Promise<DoctorRow[]> {
@@ -216,6 +203,22 @@ async function adminChecks(o: DoctorOptions, account: string, region: string): P
     } catch (err) {
       row('events queue', false, failure(err), redeployAdmin);
     }
+  // what failed every delivery waits in the failure queue until a person looks
+  try {
+    const url = String((await call('sqs', 'GetQueueUrl', { QueueName: FAILURE_QUEUE_NAME })).QueueUrl);
+    const out = await call('sqs', 'GetQueueAttributes', { QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] });
+    const waiting = Number((out.Attributes as Record<string, string> | undefined)?.ApproximateNumberOfMessages ?? 0);
+    row(
+      'failed events',
+      waiting === 0,
+      waiting === 0
+        ? `${FAILURE_QUEUE_NAME} is empty`
+        : `${waiting} message(s) in ${FAILURE_QUEUE_NAME}: events that failed ${MAX_RECEIVES} deliveries, or direct invocations that failed their retries`,
+      `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10) and fix the cause (the orchestrator's log names each failure); then move the queue's events back with aws sqs start-message-move-task --source-arn <the ARN of ${FAILURE_QUEUE_NAME}>, and invoke the orchestrator again with the requestPayload of a direct invocation's record`,
+    );
+  } catch (err) {
+    row('failed events', false, failure(err), redeployAdmin);
+  }
   try {
     const ids = new Set((await listActionTargets(o.invoker, region)).map((t) => t.id));
     const missing = [REMEDIATE_ACTION_ID, DRY_RUN_ACTION_ID].filter((id) => !ids.has(id));
@@ -289,7 +292,7 @@ async function memberChecks(o: DoctorOptions, account: string, partition: string
       policy: resolvedFor(o.expected.stepRunnerPolicy, { 'AWS::Partition': partition, 'AWS::AccountId': account }),
     },
   ];
-  await pool(roles, 4, async (r) => {
+  await mapLimit(roles, 4, async (r) => {
     try {
       const got = await call(home, 'iam', 'GetRole', { RoleName: r.name });
       const trust = policyDoc((got.Role as { AssumeRolePolicyDocument?: unknown }).AssumeRolePolicyDocument) as {
@@ -334,7 +337,7 @@ async function memberChecks(o: DoctorOptions, account: string, partition: string
       );
     }
     const wrong: string[] = [];
-    await pool(o.expected.runbooks, 4, async (rb) => {
+    await mapLimit(o.expected.runbooks, 4, async (rb) => {
       try {
         const d = await call(region, 'ssm', 'GetDocument', { Name: rb.name });
         const content = d.DocumentFormat === 'YAML' ? load(String(d.Content)) : JSON.parse(String(d.Content));
@@ -379,7 +382,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorRow[]> {
   const adminAccount = String(who.Account);
   const partition = /^arn:([^:]+):/.exec(String(who.Arn ?? ''))?.[1] ?? 'aws';
   const admin = await adminChecks(o, adminAccount, o.adminRegion);
-  const members = await pool(o.accounts, o.concurrency ?? 8, (a) => memberChecks(o, a, partition, adminAccount));
+  const members = await mapLimit(o.accounts, o.concurrency ?? 8, (a) => memberChecks(o, a, partition, adminAccount));
   return [...admin, ...members.flat()];
 }
 

@@ -292,10 +292,11 @@ describe('installed through CloudFormation in the emulator: build, package, depl
       const report = JSON.parse(out) as { ok: boolean; rows: Array<{ ok: boolean; check: string; detail: string }> };
       expect(report.rows.filter((r) => !r.ok)).to.deep.equal([]);
       expect(code).to.equal(0);
-      // admin: orchestrator, two rules (aimed at the events queue) and the sweep's schedule, the queue's mapping to the orchestrator, custom actions,
-      // configuration; member: its role, each runbook role and the step runner's, and per Region hub, documents, step runner
-      expect(report.rows.map((r) => r.check)).to.include('events queue');
-      expect(report.rows.length).to.equal(7 + MEMBER_ACCOUNTS.length * (1 + runbooks.length + 1 + REGIONS.length * 3));
+      // admin: orchestrator, two rules (aimed at the events queue) and the sweep's schedule, the queue's mapping to the orchestrator,
+      // the failure queue (empty), custom actions, configuration; member: its role, each runbook role and the step runner's, and per
+      // Region hub, documents, step runner
+      expect(report.rows.map((r) => r.check)).to.include.members(['events queue', 'failed events']);
+      expect(report.rows.length).to.equal(8 + MEMBER_ACCOUNTS.length * (1 + runbooks.length + 1 + REGIONS.length * 3));
       for (const c of calls) expect(c).to.match(/^[a-z]+\.(Get|Describe|List|AssumeRole$|GetCallerIdentity$)/);
     });
 

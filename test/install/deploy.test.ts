@@ -177,4 +177,37 @@ describe('hubfix doctor (input)', () => {
     expect(rows.some((r) => r.account === '111111111111' && r.check === 'documents')).to.equal(true);
     for (const c of calls) expect(c).to.match(/\.(Get|Describe|List|AssumeRole$|GetCallerIdentity$)/);
   });
+
+  it('turns red when events wait in the failure queue, naming how many and how to move them back', async () => {
+    const url = 'https://sqs.us-east-1.amazonaws.com/123456789012/hubfix-orchestrator-failures';
+    const queueAnswers = (waiting: string): Invoker => ({
+      async call(c: AwsCall) {
+        if (c.operation === 'GetCallerIdentity') return { Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/x' };
+        if (c.operation === 'AssumeRole') return { Credentials: { AccessKeyId: 'a', SecretAccessKey: 'b', SessionToken: 'c' } };
+        if (c.service === 'sqs' && c.operation === 'GetQueueUrl' && c.input.QueueName === 'hubfix-orchestrator-failures')
+          return { QueueUrl: url };
+        if (c.service === 'sqs' && c.operation === 'GetQueueAttributes' && c.input.QueueUrl === url)
+          return { Attributes: { ApproximateNumberOfMessages: waiting } };
+        throw new AwsServiceError('ResourceNotFoundException', 'not found', c.service, c.operation);
+      },
+    });
+    const failedEvents = async (waiting: string) => {
+      let out = '';
+      await runDoctor(
+        { region: 'us-east-1', regions: 'us-east-1', accounts: '111111111111', json: true },
+        queueAnswers(waiting),
+        (t) => (out += t),
+      );
+      const rows = (JSON.parse(out) as { rows: Array<{ account: string; check: string; ok: boolean; detail: string; fix?: string }> }).rows;
+      return rows.find((r) => r.account === '123456789012' && r.check === 'failed events');
+    };
+    const red = await failedEvents('3');
+    expect(red?.ok).to.equal(false);
+    expect(red?.detail).to.match(/^3 message\(s\) in hubfix-orchestrator-failures: events that failed 5 deliveries/);
+    expect(red?.fix).to.include(`aws sqs receive-message --queue-url ${url}`);
+    expect(red?.fix).to.include('aws sqs start-message-move-task');
+    const green = await failedEvents('0');
+    expect(green).to.include({ ok: true, detail: 'hubfix-orchestrator-failures is empty' });
+    expect(green?.fix).to.equal(undefined);
+  });
 });
