@@ -15,6 +15,7 @@ import {
   type SecurityGroupRule,
   SECURITY_GROUP_EXTRACT,
   describeRule,
+  isDefaultGroup,
   isRuleGone,
   readGroup,
   readGroupRules,
@@ -89,7 +90,7 @@ export function decideDefaultGroup(
   groupId: string,
 ): DefaultGroupDecision {
   if (!group) return { decision: 'skip', reason: `security group ${groupId} does not exist (deleted since the finding?); nothing to do` };
-  if (group.GroupName !== 'default')
+  if (!isDefaultGroup(group))
     return {
       decision: 'skip',
       reason: `${groupId} is not a default security group (its name is "${group.GroupName}"); this runbook only empties default groups`,
@@ -147,7 +148,7 @@ export const planDefaultGroup = defineHandler<DefaultGroupInput, PlanResult>({
       const d = decideDefaultGroup(null, [], [], input.GroupId);
       return { Decision: d.decision, Before: { GroupId: input.GroupId, Group: 'not found' }, Summary: d.reason };
     }
-    const rules = group.GroupName === 'default' ? await readGroupRules(ctx, input.GroupId) : [];
+    const rules = isDefaultGroup(group) ? await readGroupRules(ctx, input.GroupId) : [];
     const interfaces = rules.length ? await readInterfacesUsing(ctx, input.GroupId) : [];
     const d = decideDefaultGroup(group, rules, interfaces, input.GroupId);
     const before = {
@@ -173,7 +174,7 @@ export const emptyDefaultGroup = defineHandler<DefaultGroupInput, ChangeResult>(
     checkInput(input);
     // read again right before writing: an interface attached since the plan stops the change
     const group = await readGroup(ctx, input.GroupId);
-    const rules = group?.GroupName === 'default' ? await readGroupRules(ctx, input.GroupId) : [];
+    const rules = isDefaultGroup(group) ? await readGroupRules(ctx, input.GroupId) : [];
     const interfaces = rules.length ? await readInterfacesUsing(ctx, input.GroupId) : [];
     const d = decideDefaultGroup(group, rules, interfaces, input.GroupId);
     if (d.decision !== 'remediate') return { Changed: `nothing: ${d.reason}` };
