@@ -241,6 +241,18 @@ function sortedFields(fields: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/** A finding's update: hubfix's fields merged into the finding's own (the whole map is sent), sorted so equal updates group. */
+function updateOf(index: number, t: StartTarget, note: string, ours: Record<string, string>, workflow?: 'NOTIFIED'): FindingUpdate {
+  return {
+    index,
+    region: t.findingRegion,
+    identifier: { Id: t.findingId, ProductArn: t.productArn },
+    note,
+    ...(workflow ? { workflow } : {}),
+    fields: sortedFields(withOurFields(t.fields, ours)),
+  };
+}
+
 /** The record of a start about to be made (STARTED, execution pending), written before the start. */
 function startingUpdate(index: number, t: StartTarget, deps: ActDeps, now: number): FindingUpdate {
   const memory = readMemory(t.fields, now);
@@ -250,14 +262,7 @@ function startingUpdate(index: number, t: StartTarget, deps: ActDeps, now: numbe
     [FIELD_STATUS]: STATUS_STARTED,
     [FIELD_EXECUTION]: EXECUTION_PENDING,
   };
-  return {
-    index,
-    region: t.findingRegion,
-    identifier: { Id: t.findingId, ProductArn: t.productArn },
-    note: startingNote(t, new Date(now)),
-    workflow: 'NOTIFIED',
-    fields: sortedFields(withOurFields(t.fields, ours)),
-  };
+  return updateOf(index, t, startingNote(t, new Date(now)), ours, 'NOTIFIED');
 }
 
 /** The record of a start that failed: the attempt as the starting record counted it, and why. */
@@ -268,13 +273,7 @@ function failedUpdate(index: number, t: StartTarget, why: string, deps: ActDeps,
     [FIELD_STATUS]: STATUS_START_FAILED,
     [FIELD_UPDATED_AT]: new Date(now).toISOString(),
   };
-  return {
-    index,
-    region: t.findingRegion,
-    identifier: { Id: t.findingId, ProductArn: t.productArn },
-    note: startFailedNote(t, why, new Date(now)),
-    fields: sortedFields(withOurFields(t.fields, ours)),
-  };
+  return updateOf(index, t, startFailedNote(t, why, new Date(now)), ours);
 }
 
 /**
@@ -283,14 +282,8 @@ function failedUpdate(index: number, t: StartTarget, why: string, deps: ActDeps,
  * one BatchUpdateFindings, whichever run covers them.
  */
 function coveredUpdate(index: number, t: StartTarget, now: number): FindingUpdate {
-  return {
-    index,
-    region: t.findingRegion,
-    identifier: { Id: t.findingId, ProductArn: t.productArn },
-    note: coveredNote(t, new Date(now)),
-    workflow: 'NOTIFIED',
-    fields: sortedFields(withOurFields(t.fields, { [FIELD_STATUS]: STATUS_NOTIFY_ONLY, [FIELD_UPDATED_AT]: new Date(now).toISOString() })),
-  };
+  const ours = { [FIELD_STATUS]: STATUS_NOTIFY_ONLY, [FIELD_UPDATED_AT]: new Date(now).toISOString() };
+  return updateOf(index, t, coveredNote(t, new Date(now)), ours, 'NOTIFIED');
 }
 
 /** Findings whose update is identical share calls: key → updates. */
