@@ -2,7 +2,6 @@ import { hasErrorCode, type Invoker } from '../aws/invoker';
 import { EVENTS_QUEUE_NAME, MAX_RECEIVES, QUEUE_BATCH_SIZE, QUEUE_BATCHING_WINDOW_SECONDS } from '../cfn/events';
 import { batchResponse, queuedEvents, type SqsBatchResponse } from '../findings/queue';
 import type { QueuedEvent, QueuedResult } from '../findings/orchestrate';
-import { mapLimit } from '../util/pool';
 
 /**
  * The events queue of the admin stack, in the emulator: EventBridge's delivery (SendMessageBatch of
@@ -131,16 +130,15 @@ export class EventsQueue {
     const events = this.backlog.splice(0, Math.max(0, room));
     if (events.length === 0) return;
     const QueueUrl = await this.queueUrl();
-    const chunks: unknown[][] = [];
-    for (let i = 0; i < events.length; i += 10) chunks.push(events.slice(i, i + 10) as unknown[]);
-    await mapLimit(chunks, 4, async (chunk, c) => {
-      const out = await this.call('SendMessageBatch', {
-        QueueUrl,
-        Entries: chunk.map((e, k) => ({ Id: `e${c * 10 + k}`, MessageBody: JSON.stringify(e) })),
-      });
-      const failed = (out.Failed as unknown[] | undefined) ?? [];
-      if (failed.length > 0) throw new Error(`the emulator's events queue refused ${failed.length} event(s): ${JSON.stringify(failed[0])}`);
-    });
+    // one call at a time in any case (see `call`)
+    for (let i = 0; i < events.length; i += 10)
+      refused(
+        await this.call('SendMessageBatch', {
+          QueueUrl,
+          Entries: events.slice(i, i + 10).map((e, k) => ({ Id: `e${i + k}`, MessageBody: JSON.stringify(e) })),
+        }),
+        'SendMessageBatch',
+      );
   }
 
   /**
