@@ -11,7 +11,7 @@ import { CLOCK_SKEW_MS, FIELD_EXECUTION, FIELD_LAST_ATTEMPT, FIELD_STATUS, readM
 import { checkIdentity } from './identity';
 import { memberRoleArn } from './naming';
 import { findingProblem } from './schema';
-import type { AsffFinding } from './types';
+import type { AsffFinding, StartTarget } from './types';
 
 /**
  * The sweep, pure: findings hubfix left at STARTED by a run that ended without its finalizer (SSM
@@ -72,21 +72,26 @@ export function stuckFindingsRequest(now: number, grace: number, maxResults: num
   };
 }
 
-/** A finding at STARTED, old enough, whose run the sweep looks for. */
-export interface StuckFinding {
-  findingId: string;
-  productArn: string;
-  partition: string;
-  /** Where the finding lives (read and written there). */
-  findingRegion: string;
-  account: string;
-  /** Where its run ran: the resource's Region. */
-  region: string;
-  control: string;
-  document: string;
-  memberRoleArn: string;
-  resourceType: string;
-  resourceId: string;
+/**
+ * A finding at STARTED, old enough, whose run the sweep looks for: where it and its run live, as the
+ * start path knew them (`findingRegion` where the finding is read and written, `region` where the
+ * run ran).
+ */
+export interface StuckFinding
+  extends Pick<
+    StartTarget,
+    | 'findingId'
+    | 'productArn'
+    | 'partition'
+    | 'findingRegion'
+    | 'account'
+    | 'region'
+    | 'control'
+    | 'document'
+    | 'memberRoleArn'
+    | 'resourceType'
+    | 'resourceId'
+  > {
   /** The resource parameters (for the message). */
   parameters: Record<string, string>;
   aliases: string[];
