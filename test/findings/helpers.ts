@@ -128,3 +128,12 @@ export function customActionEvent(findings: AnyJson[], actionId = 'HubfixRemedia
 }
 
 export const NOW = Date.parse('2024-06-01T12:01:00Z');
+
+/** A copy of a consolidated finding, as Security Hub would send it for another control of the same resource. */
+export function underControl(f: AnyJson, from: string, to: string): AnyJson {
+  const copy = JSON.parse(JSON.stringify(f));
+  copy.Id = f.Id.replace(from, to);
+  copy.GeneratorId = `security-control/${to}`;
+  copy.Compliance.SecurityControlId = to;
+  return copy;
+}

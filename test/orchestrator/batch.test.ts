@@ -4,7 +4,7 @@ import { defaultConfig, parseConfig } from '../../src/findings/config';
 import { handleEvents, type OrchestratorDeps, type QueuedEvent } from '../../src/findings/orchestrate';
 import { batchResponse } from '../../src/findings/queue';
 import { notificationProblems } from '../../src/notify/schema';
-import { type AnyJson, customActionEvent, findingOf, importedEvent, NOW, sgFinding, testCatalog } from '../findings/helpers';
+import { type AnyJson, customActionEvent, findingOf, importedEvent, NOW, sgFinding, testCatalog, underControl } from '../findings/helpers';
 import { type FakeAws, fakeAws } from './fake-aws';
 
 /**
@@ -97,10 +97,7 @@ describe('orchestrator: a queue batch of events', () => {
     const fake = fakeAws();
     const a = findingOf('imported-refailed.json');
     a.UserDefinedFields = {};
-    const b = JSON.parse(JSON.stringify(a));
-    b.Id = a.Id.replace('IAM.15', 'IAM.7');
-    b.GeneratorId = 'security-control/IAM.7';
-    b.Compliance.SecurityControlId = 'IAM.7';
+    const b = underControl(a, 'IAM.15', 'IAM.7');
     const results = await handleEvents(oneEventPerFinding([a, b]), depsFor(fake, { config: defaultConfig() }));
     expect(fake.started).to.have.length(1);
     expect(fake.calls('ssm', 'DescribeAutomationExecutions')).to.have.length(1);
@@ -255,10 +252,7 @@ describe('orchestrator: one runbook per resource at a time', () => {
   it('a second finding on the same resource in a batch is deferred: nothing written, its event goes back to the queue', async () => {
     const fake = fakeAws();
     const a = sg(1);
-    const b = JSON.parse(JSON.stringify(a));
-    b.Id = a.Id.replace('EC2.13', 'EC2.14');
-    b.GeneratorId = 'security-control/EC2.14';
-    b.Compliance.SecurityControlId = 'EC2.14';
+    const b = underControl(a, 'EC2.13', 'EC2.14');
     const cfg = parseConfig({ mode: { controls: { 'EC2.13': 'auto', 'EC2.14': 'auto' } } });
     const first = await handleEvents(oneEventPerFinding([a, b]), depsFor(fake, { config: cfg, catalog }));
     expect(fake.started).to.have.length(1);
@@ -301,10 +295,7 @@ describe('orchestrator: one runbook per resource at a time', () => {
   it('runs of one runbook on one resource are not held back (the runbook makes them agree), nor are account-level resources', async () => {
     const fake = fakeAws();
     const a = sg(1);
-    const b = JSON.parse(JSON.stringify(a));
-    b.Id = a.Id.replace('EC2.13', 'EC2.14');
-    b.GeneratorId = 'security-control/EC2.14';
-    b.Compliance.SecurityControlId = 'EC2.14';
+    const b = underControl(a, 'EC2.13', 'EC2.14');
     const cfg = parseConfig({ mode: { controls: { 'EC2.13': 'auto', 'EC2.14': 'auto' } } });
     const results = await handleEvents(oneEventPerFinding([a, b]), depsFor(fake, { config: cfg }));
     expect(results.map((r) => r.result.outcomes[0].outcome)).to.deep.equal(['started', 'started']);

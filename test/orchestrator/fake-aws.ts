@@ -82,10 +82,15 @@ export function fakeAws(): FakeAws {
   });
   fake.stub = stub;
   fake.invoker = { call: stub };
-  fake.calls = (service, operation) =>
+  fake.calls = callsTo(stub);
+  return fake as FakeAws;
+}
+
+/** The calls a stubbed invoker got for one operation, in order. */
+export function callsTo(stub: sinon.SinonStub<[AwsCall], Promise<AwsOutput>>): (service: string, operation: string) => AwsCall[] {
+  return (service, operation) =>
     stub
       .getCalls()
       .map((c) => c.args[0])
       .filter((c) => c.service === service && c.operation === operation);
-  return fake as FakeAws;
 }

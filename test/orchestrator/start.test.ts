@@ -6,7 +6,17 @@ import { decide } from '../../src/findings/decide';
 import { handleEvent, type OrchestratorDeps } from '../../src/findings/orchestrate';
 import { failForPassingFaults } from '../../orchestrator/handler';
 import { notificationProblems } from '../../src/notify/schema';
-import { type AnyJson, customActionEvent, findingOf, fixture, importedEvent, NOW, sgFinding, testCatalog } from '../findings/helpers';
+import {
+  type AnyJson,
+  customActionEvent,
+  findingOf,
+  fixture,
+  importedEvent,
+  NOW,
+  sgFinding,
+  testCatalog,
+  underControl,
+} from '../findings/helpers';
 import { type FakeAws, fakeAws } from './fake-aws';
 
 function depsFor(
@@ -418,10 +428,7 @@ describe('orchestrator: what the finding claims is checked against the execution
     const fake = fakeAws();
     const a = findingOf('imported-refailed.json');
     a.UserDefinedFields = {};
-    const b = JSON.parse(JSON.stringify(a));
-    b.Id = a.Id.replace('IAM.15', 'IAM.7');
-    b.GeneratorId = 'security-control/IAM.7';
-    b.Compliance.SecurityControlId = 'IAM.7';
+    const b = underControl(a, 'IAM.15', 'IAM.7');
     const [ra, rb] = await Promise.all([handleEvent(importedEvent([a]), depsFor(fake)), handleEvent(importedEvent([b]), depsFor(fake))]);
     expect(fake.started).to.have.length(1);
     const outcomes = [ra.outcomes[0], rb.outcomes[0]].map((o) => `${o.outcome} ${o.decision.reason}`).sort();

@@ -1,6 +1,7 @@
 import * as sinon from 'sinon';
 import { type AwsCall, type AwsOutput, AwsServiceError, type Invoker } from '../../src/aws/invoker';
 import { type AnyJson, NOW, sgFinding } from '../findings/helpers';
+import { callsTo } from './fake-aws';
 
 /**
  * AWS as the sweep sees it, behind the Invoker interface as a sinon stub: Security Hub holds
@@ -130,11 +131,7 @@ export function sweepFake(findings: AnyJson[] = [], runs: AnyJson[] = []): Sweep
   });
   fake.stub = stub;
   fake.invoker = { call: stub };
-  fake.calls = (service, operation) =>
-    stub
-      .getCalls()
-      .map((c) => c.args[0])
-      .filter((c) => c.service === service && c.operation === operation);
+  fake.calls = callsTo(stub);
   fake.order = () => stub.getCalls().map((c) => `${c.args[0].service}.${c.args[0].operation}`);
   return fake as SweepFake;
 }
